@@ -1,0 +1,23 @@
+"""The AmplifyBackend OpenAPI spec, loaded once: the only place that knows the reference."""
+
+from ._spec import (
+    Operation,
+    document,
+    enum_names,
+    operation,
+    operations,
+    resources,
+    schema,
+    validator,
+)
+
+__all__ = [
+    "Operation",
+    "document",
+    "enum_names",
+    "operation",
+    "operations",
+    "resources",
+    "schema",
+    "validator",
+]

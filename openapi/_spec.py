@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+SPEC_FILE = "amplifybackend.yaml"
+_DOC_URI = "urn:amplifybackend"
+ERROR_CODES = ("400", "404", "429", "504")
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole spec as plain data (YAML 1.1 reader, as schemathesis uses)."""
+    text = files(__package__).joinpath(SPEC_FILE).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation, as the spec states it."""
+
+    operation_id: str
+    method: str  # upper case
+    path: str  # without stage prefix, with {placeholders}
+    path_parameters: tuple[str, ...]
+    request_schema: str | None  # component name of the request body model
+    request_body_required: bool
+    responses: tuple[tuple[str, str | None], ...]  # (status code, component name)
+
+    @property
+    def status_codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.responses)
+
+    def response_schema(self, status: int | str) -> str | None:
+        return dict(self.responses).get(str(status))
+
+
+def _ref_name(node: dict[str, Any] | None) -> str | None:
+    """The component name behind a $ref (following a shared response object)."""
+    if not node:
+        return None
+    ref = node.get("$ref")
+    if ref and ref.startswith("#/components/responses/"):
+        node = document()["components"]["responses"][ref.rsplit("/", 1)[1]]
+        ref = None
+    if ref is None:
+        node = node.get("content", {}).get("application/json", {}).get("schema", node)
+        ref = node.get("$ref")
+    return ref.rsplit("/", 1)[1] if ref else None
+
+
+def _parameter_name(node: dict[str, Any]) -> str:
+    if "$ref" in node:
+        node = document()["components"]["parameters"][node["$ref"].rsplit("/", 1)[1]]
+    return node["name"]
+
+
+@cache
+def operations() -> tuple[Operation, ...]:
+    found = []
+    for path, item in document()["paths"].items():
+        for method, op in item.items():
+            if method == "options" or not isinstance(op, dict) or "operationId" not in op:
+                continue
+            body = op.get("requestBody")
+            found.append(
+                Operation(
+                    operation_id=op["operationId"],
+                    method=method.upper(),
+                    path=path,
+                    path_parameters=tuple(_parameter_name(p) for p in op.get("parameters", [])),
+                    request_schema=_ref_name(body),
+                    request_body_required=bool(body and body.get("required")),
+                    responses=tuple((code, _ref_name(r)) for code, r in op["responses"].items()),
+                )
+            )
+    return tuple(found)
+
+
+@cache
+def _by_id() -> dict[str, Operation]:
+    return {op.operation_id: op for op in operations()}
+
+
+def operation(operation_id: str) -> Operation:
+    try:
+        return _by_id()[operation_id]
+    except KeyError:
+        raise KeyError(f"no operation {operation_id!r} in the spec") from None
+
+
+@cache
+def resources() -> dict[str, tuple[str, ...]]:
+    """Each documented path with its documented methods (OPTIONS excluded)."""
+    return {
+        path: tuple(m.upper() for m in item if m != "options" and m not in ("parameters", "summary"))
+        for path, item in document()["paths"].items()
+    }
+
+
+def schema(name: str) -> dict[str, Any]:
+    """A component schema by name."""
+    return document()["components"]["schemas"][name]
+
+
+@cache
+def enum_names() -> tuple[str, ...]:
+    """The named reusable enum schemas."""
+    return tuple(n for n, s in document()["components"]["schemas"].items() if "enum" in s)
+
+
+@cache
+def _registry() -> Registry:
+    return Registry().with_resource(_DOC_URI, Resource(contents=document(), specification=DRAFT4))
+
+
+@cache
+def validator(name: str) -> Draft4Validator:
+    """A JSON Schema validator for a component, resolving its $refs within the spec.
+
+    OpenAPI 3.0 schema objects are a draft-4 dialect; nothing here is nullable, so JSON
+    null is a wrong type everywhere, as the contract says.
+    """
+    return Draft4Validator({"$ref": f"{_DOC_URI}#/components/schemas/{name}"}, registry=_registry())
