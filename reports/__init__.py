@@ -1,0 +1,1 @@
+"""The report schema and templates, shipped as package data (runs write next to them)."""
