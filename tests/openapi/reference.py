@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "000_5c2bf2e65fbe989c.txt"
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "000_5c2bf2e65fbe989c.txt"
 
 _METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
