@@ -1,0 +1,84 @@
+"""The spec is valid OpenAPI, and the loader reads it as the rest of the project expects."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import validate
+
+import amplify_openapi as spec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_spec_is_valid_openapi():
+    validate(spec.document())
+
+
+def test_public_names_are_pinned():
+    assert spec.__all__ == [
+        "Operation",
+        "document",
+        "enum_names",
+        "operation",
+        "operations",
+        "resources",
+        "schema",
+        "validator",
+    ]
+
+
+def test_loader_reads_thirty_resources_and_thirty_one_operations():
+    assert len(spec.resources()) == 30
+    assert len(spec.operations()) == 31
+    assert all(op.status_codes == ("200", "400", "404", "429", "504") for op in spec.operations())
+
+
+def test_document_is_loaded_once():
+    assert spec.document() is spec.document()
+
+
+def test_validator_rejects_null_and_names_the_path():
+    validator = spec.validator("CreateBackendAuthReqObj")
+    errors = list(validator.iter_errors({"resourceName": None, "backendEnvironmentName": "dev"}))
+    assert any(list(e.path) == ["resourceName"] and e.validator == "type" for e in errors)
+
+
+def test_every_link_names_a_spec_operation():
+    ids = {op.operation_id for op in spec.operations()}
+    links = [
+        link
+        for item in spec.document()["paths"].values()
+        for op in item.values()
+        for link in op.get("responses", {}).get("200", {}).get("links", {}).values()
+    ]
+    assert len(links) >= 10
+    assert all(link["operationId"] in ids for link in links)
+
+
+@pytest.mark.slow
+def test_installed_copy_loads_the_spec_from_another_folder(tmp_path):
+    """pip install . (not editable) into a fresh venv; the spec ships as package data."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(ROOT)], check=True)
+    # dependencies come from this environment; the package itself only from the new one
+    deps = os.pathsep.join(p for p in sys.path if p.endswith("site-packages"))
+    code = "import amplify_openapi as s; print(len(s.operations()), s.__file__)"
+    out = subprocess.run(
+        [python, "-c", code],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": deps},
+    )
+    count, location = out.stdout.split()
+    assert count == "31"
+    assert str(env_dir) in location and not location.startswith(str(ROOT))
