@@ -1,1 +1,13 @@
-"""placeholder"""
+"""Labelled request cases derived from the AmplifyBackend spec: a deterministic matrix and
+hypothesis strategies for valid and negative requests. Never talks to the network."""
+
+from ._case import Case
+from ._counts import spec_counts
+from ._matrix import matrix, valid_body
+
+__all__ = [
+    "Case",
+    "matrix",
+    "spec_counts",
+    "valid_body",
+]
