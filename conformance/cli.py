@@ -1,0 +1,397 @@
+"""The ``amplify-conformance`` command: a thin shell over the library.
+
+It parses arguments, calls ``amplify_conformance.run`` (or the emulator, or the report diff)
+and turns the outcome into reports and an exit code: 0 every selected operation conforms,
+1 at least one does not (or the run was cut short), 2 the run could not be made. Failures to
+run are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from amplify_conformance._reporting import (
+    LEVELS,
+    ReportError,
+    diff_reports,
+    load_report,
+    render_diff,
+    summary_line,
+    write_reports,
+)
+
+PROG = "amplify-conformance"
+EXIT_CONFORMS, EXIT_NONCONFORMING, EXIT_CANNOT_RUN = 0, 1, 2
+#: Set to 1 to see the traceback of an unexpected error instead of the one-line message.
+TRACEBACK_ENV = "AMPLIFY_CONFORMANCE_TRACEBACK"
+
+
+class UsageError(Exception):
+    """Arguments that parse but make no sense (an unknown operation, a header without a colon)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: the usage block buries the message in CI logs."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_CANNOT_RUN, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_CANNOT_RUN
+
+
+# ---------------------------------------------------------------------------------------
+# Argument values
+
+
+def _split(values: Sequence[str] | None) -> list[str]:
+    """Repeatable options that also take comma lists: ``--level schema,aws --level behaviour``."""
+    return [item.strip() for value in values or () for item in value.split(",") if item.strip()]
+
+
+def _levels(values: Sequence[str] | None) -> tuple[str, ...]:
+    chosen = _split(values) or ["all"]
+    unknown = [v for v in chosen if v not in (*LEVELS, "all")]
+    if unknown:
+        raise UsageError(f"unknown level {unknown[0]!r}; choose from {', '.join(LEVELS)} or all")
+    return LEVELS if "all" in chosen else tuple(lv for lv in LEVELS if lv in chosen)
+
+
+def _operations(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    """Operation ids checked against the spec, so a typo is an error rather than an empty run."""
+    chosen = _split(values)
+    if not chosen:
+        return None
+    import amplify_openapi
+
+    known = [op.operation_id for op in amplify_openapi.operations()]
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise UsageError(f"unknown operation {unknown[0]!r} (see the spec's operationIds, e.g. {known[0]})")
+    return tuple(dict.fromkeys(chosen))
+
+
+def _headers(values: Sequence[str] | None) -> dict[str, str]:
+    headers = {}
+    for value in values or ():
+        name, colon, content = value.partition(":")
+        if not colon or not name.strip():
+            raise UsageError(f"--header {value!r} is not 'Name: value'")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
+def _workers(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        workers = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number or 'auto'") from None
+    if workers < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return workers
+
+
+def _positive(kind: type) -> Any:
+    def parse(value: str) -> Any:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a {kind.__name__}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"{value!r} must be positive")
+        return number
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, in one place for --help and the tests."""
+    parser = _Parser(
+        prog=PROG, description="Contract tests for the AWS Amplify Admin UI API (AmplifyBackend)."
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{run,emulator,report}", parser_class=_Parser
+    )
+
+    run = commands.add_parser(
+        "run",
+        help="run the conformance suite and write reports",
+        description="Run the suite against --base-url (default: the embedded emulator).",
+    )
+    run.add_argument(
+        "--base-url", help="implementation to test, stage prefix included (default: embedded emulator)"
+    )
+    run.add_argument(
+        "--level",
+        action="append",
+        metavar="LEVEL",
+        help="schema, behaviour, aws or all (default); repeatable or comma-separated",
+    )
+    run.add_argument(
+        "--operations",
+        action="append",
+        metavar="OP[,OP]",
+        help="only these operationIds; repeatable or comma-separated",
+    )
+    run.add_argument("--max-examples", type=_positive(int), metavar="N", help="hypothesis examples per case")
+    run.add_argument("--workers", type=_workers, metavar="N|auto", help="parallel workers (default auto)")
+    run.add_argument("--seed", type=int, help="hypothesis seed, for reproducing a run")
+    run.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where report.json, junit.xml, report.md and report.html go (default reports/)",
+    )
+    run.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="per-request timeout")
+    run.add_argument("--app-id", help="use this existing app instead of creating one")
+    run.add_argument(
+        "--header", action="append", metavar="'NAME: VALUE'", help="extra request header; repeatable"
+    )
+    run.add_argument(
+        "--sigv4", action="store_true", help="sign requests with AWS SigV4 (standard credential chain)"
+    )
+    run.add_argument("--region", help="AWS region for --sigv4")
+    run.add_argument("--fuzz", action="store_true", help="longer fuzzing with hostile inputs")
+    run.add_argument("--quiet", action="store_true", help="print only the final summary line")
+    run.set_defaults(handler=_cmd_run)
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve the reference emulator over HTTP",
+        description="Serve the in-memory AmplifyBackend emulator until Ctrl-C.",
+    )
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=4566)
+    emulator.add_argument("--stage", default="/prod", help="stage prefix also answered (default /prod)")
+    emulator.add_argument(
+        "--fault", action="append", metavar="NAME", help="switch on a deliberate fault; repeatable"
+    )
+    emulator.add_argument(
+        "--throttle-rps",
+        type=_positive(float),
+        metavar="RPS",
+        help="answer 429 above this many requests per second",
+    )
+    emulator.add_argument(
+        "--error-rate", type=float, default=0.0, metavar="P", help="fraction of seeded 504s"
+    )
+    emulator.add_argument("--seed", type=int, default=0, help="seed of the 504 plan")
+    emulator.set_defaults(handler=_cmd_emulator)
+
+    report = commands.add_parser("report", help="work with report.json files")
+    report_commands = report.add_subparsers(
+        dest="report_command", required=True, metavar="{diff}", parser_class=_Parser
+    )
+    diff = report_commands.add_parser(
+        "diff",
+        help="verdict changes between two runs, regressions first",
+        description="Exit 1 if B regressed against A.",
+    )
+    diff.add_argument("before", type=Path, metavar="A.json")
+    diff.add_argument("after", type=Path, metavar="B.json")
+    diff.set_defaults(handler=_cmd_report_diff)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------
+# run
+
+
+def _run_options(args: argparse.Namespace) -> Any:
+    """RunOptions from the parsed arguments: the only place that knows both shapes."""
+    from amplify_conformance import RunOptions
+
+    if args.sigv4 and not args.base_url:
+        raise UsageError("--sigv4 needs --base-url (e.g. https://amplifybackend.us-east-1.amazonaws.com)")
+    given = {
+        "base_url": args.base_url,
+        "levels": _levels(args.level),
+        "operations": _operations(args.operations),
+        "max_examples": args.max_examples,
+        "seed": args.seed,
+        "timeout": args.timeout,
+        "app_id": args.app_id,
+        "headers": _headers(args.header),
+        "sigv4": args.sigv4,
+        "region": args.region,
+        "fuzz": args.fuzz,
+    }
+    # Unset options keep RunOptions' own defaults; base_url None means the embedded emulator.
+    options = {k: v for k, v in given.items() if v is not None or k == "base_url"}
+    if args.workers is not None:
+        options["workers"] = None if args.workers == "auto" else args.workers  # RunOptions: None is auto
+    return RunOptions(**options)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value.to_dict() if hasattr(value, "to_dict") else dict(value)
+
+
+def progress_line(operation: Mapping[str, Any]) -> str:
+    """One line per finished operation: its verdict, and the checks that did not pass."""
+    verdict = operation.get("verdict", "error")
+    failing = [
+        f"{c.get('name')}={c.get('verdict')}"
+        for c in operation.get("checks", ())
+        if c.get("verdict") in ("fail", "error")
+    ]
+    line = f"{verdict.upper():<7} {operation.get('operationId', '?')}"
+    return line + (f"  ({', '.join(failing)})" if failing else "")
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM takes the Ctrl-C path, so the runner returns its partial result either way."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_code(result: Mapping[str, Any]) -> int:
+    if not result.get("complete", True):
+        return EXIT_NONCONFORMING
+    bad = any(op.get("verdict") in ("fail", "error") for op in result.get("operations", ()))
+    return EXIT_NONCONFORMING if bad else EXIT_CONFORMS
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import amplify_conformance
+
+    options = _run_options(args)
+
+    def progress(operation: Any) -> None:
+        if not args.quiet:
+            print(progress_line(_as_dict(operation)), flush=True)
+
+    unreachable = getattr(amplify_conformance, "TargetUnreachable", None) or type("_Never", (Exception,), {})
+    with _sigterm_as_interrupt():
+        try:
+            outcome = amplify_conformance.run(options, progress=progress)
+        except unreachable as exc:
+            partial = getattr(exc, "result", None)
+            if partial is not None:
+                _write(_as_dict(partial), args.report_dir)
+            message = str(exc) or type(exc).__name__
+            return _fail(
+                message if message.startswith("target unreachable") else f"target unreachable: {message}"
+            )
+        except KeyboardInterrupt:
+            print(
+                f"{PROG}: interrupted before the run produced a result; no reports written", file=sys.stderr
+            )
+            return EXIT_NONCONFORMING
+    result = _as_dict(outcome)
+    try:
+        paths = _write(result, args.report_dir)
+    except OSError as exc:
+        return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}")
+    print(summary_line(result), flush=True)
+    if not args.quiet:
+        print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    return _exit_code(result)
+
+
+def _write(result: Mapping[str, Any], report_dir: Path) -> dict[str, Path]:
+    """Write the reports even if a second Ctrl-C arrives: the run is over, keep what it found."""
+    with _signals_deferred():
+        return write_reports(result, report_dir)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    try:
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# ---------------------------------------------------------------------------------------
+# emulator and report diff
+
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    from amplify_emulator import EmulatorConfig, serve
+
+    try:
+        config = EmulatorConfig(
+            stage=args.stage,
+            faults=frozenset(_split(args.fault)),
+            throttle_rps=args.throttle_rps,
+            error_rate=args.error_rate,
+            seed=args.seed,
+        )
+    except (TypeError, ValueError) as exc:
+        return _fail(f"bad emulator settings: {exc}")
+    print(
+        f"emulator: listening on http://{args.host}:{args.port} (stage {args.stage}); Ctrl-C stops",
+        flush=True,
+    )
+    try:
+        serve(config, args.host, args.port)
+    except KeyboardInterrupt:
+        return EXIT_CONFORMS
+    except OSError as exc:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+    return EXIT_CONFORMS
+
+
+def _cmd_report_diff(args: argparse.Namespace) -> int:
+    try:
+        before, after = load_report(args.before), load_report(args.after)
+    except ReportError as exc:
+        return _fail(str(exc))
+    diff = diff_reports(before, after)
+    sys.stdout.write(render_diff(diff))
+    return EXIT_NONCONFORMING if diff.regressions else EXIT_CONFORMS
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_NONCONFORMING
+    except Exception as exc:  # the contract is one line, never a traceback
+        if os.environ.get(TRACEBACK_ENV) == "1":
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        return _fail(f"{type(exc).__name__}: {message} (set {TRACEBACK_ENV}=1 for the traceback)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""The command is a thin shell: exit codes, one-line errors, progress and reports on every outcome.
+
+The runner is replaced by a fake with the library's signature, ``run(options, progress=...)``;
+the end-to-end run against the emulator is tested with the runner itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import amplify_conformance
+import pytest
+from amplify_conformance import cli
+
+from ._report_fixtures import incomplete_result, mixed_result, passing_result, with_verdicts
+
+
+class FakeTargetUnreachable(Exception):
+    """Stands in for amplify_conformance.TargetUnreachable."""
+
+
+class FakeRunner:
+    """Records the options it was given and replays a canned result, reporting progress per operation."""
+
+    def __init__(self, result=None, raises=None, during=None):
+        self.result, self.raises, self.during = result, raises, during
+        self.options = None
+
+    def __call__(self, options, progress=None):
+        self.options = options
+        if self.raises is not None:
+            raise self.raises
+        for op in self.result["operations"]:
+            if progress is not None:
+                progress(op)
+        if self.during is not None:
+            return self.during(self.result)
+        return types.SimpleNamespace(to_dict=lambda: self.result)
+
+
+@pytest.fixture
+def fake_run(monkeypatch):
+    """Install a fake runner; returns a function that sets what it does."""
+
+    def install(**behaviour) -> FakeRunner:
+        runner = FakeRunner(**behaviour)
+        monkeypatch.setattr(amplify_conformance, "run", runner, raising=False)
+        monkeypatch.setattr(amplify_conformance, "RunOptions", types.SimpleNamespace, raising=False)
+        monkeypatch.setattr(amplify_conformance, "TargetUnreachable", FakeTargetUnreachable, raising=False)
+        return runner
+
+    return install
+
+
+def run_cli(tmp_path, *args):
+    return cli.main(["run", "--report-dir", str(tmp_path / "reports"), *args])
+
+
+def one_clear_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_all_operations_passing_exits_0_and_writes_every_report(tmp_path, fake_run, capsys):
+    fake_run(result=passing_result())
+    assert run_cli(tmp_path) == 0
+    names = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert names == ["junit.xml", "report.html", "report.json", "report.md"]
+    out = capsys.readouterr().out
+    assert "PASS    CreateBackend" in out
+    assert "1 operations: 1 pass, 0 fail, 0 error, 0 skipped" in out
+
+
+@pytest.mark.parametrize("verdict", ["fail", "error"])
+def test_a_failing_or_erroring_operation_exits_1(tmp_path, fake_run, verdict):
+    fake_run(result=with_verdicts(passing_result(), "CreateBackend", verdict))
+    assert run_cli(tmp_path) == 1
+
+
+def test_progress_names_the_checks_that_did_not_pass(tmp_path, fake_run, capsys):
+    fake_run(result=mixed_result())
+    assert run_cli(tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "FAIL    CreateBackendStorage  (R4.required=fail)" in out
+    assert "SKIPPED ListS3Buckets" in out
+
+
+def test_quiet_prints_only_the_summary_line(tmp_path, fake_run, capsys):
+    fake_run(result=mixed_result())
+    run_cli(tmp_path, "--quiet")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == [
+        "4 operations: 1 pass, 1 fail, 1 error, 1 skipped; 420 requests; 3 retries; status codes 15/20"
+    ]
+
+
+def test_options_reach_the_runner(tmp_path, fake_run):
+    runner = fake_run(result=passing_result())
+    run_cli(
+        tmp_path,
+        "--base-url",
+        "http://localhost:9/prod",
+        "--level",
+        "schema,aws",
+        "--operations",
+        "CreateBackend",
+        "--operations",
+        "GetBackend",
+        "--header",
+        "X-Trace: a:b",
+        "--workers",
+        "auto",
+        "--seed",
+        "7",
+        "--timeout",
+        "2.5",
+        "--max-examples",
+        "3",
+        "--fuzz",
+    )
+    o = runner.options
+    assert (o.base_url, o.levels, o.operations) == (
+        "http://localhost:9/prod",
+        ("schema", "aws"),
+        ("CreateBackend", "GetBackend"),
+    )
+    assert (o.headers, o.workers, o.seed, o.timeout, o.max_examples, o.fuzz) == (
+        {"X-Trace": "a:b"},
+        None,
+        7,
+        2.5,
+        3,
+        True,
+    )
+
+
+def test_default_run_targets_the_embedded_emulator_at_every_level(tmp_path, fake_run):
+    runner = fake_run(result=passing_result())
+    run_cli(tmp_path)
+    assert runner.options.base_url is None
+    assert runner.options.levels == ("schema", "behaviour", "aws")
+    # unset options are not passed, so the runner's own defaults apply
+    assert not {"max_examples", "timeout", "seed", "workers", "region"} & set(vars(runner.options))
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["--operations", "CreateBackend,CreateBakend"], "'CreateBakend'"),
+        (["--level", "security"], "'security'"),
+        (["--header", "no colon here"], "no colon here"),
+        (["--sigv4"], "--base-url"),
+    ],
+)
+def test_bad_arguments_exit_2_in_one_line_naming_the_problem(tmp_path, fake_run, capsys, args, names):
+    runner = fake_run(result=passing_result())
+    assert run_cli(tmp_path, *args) == 2
+    assert names in one_clear_line(capsys.readouterr().err)
+    assert runner.options is None
+
+
+@pytest.mark.parametrize("args", [["--workers", "0"], ["--timeout", "soon"], ["--no-such-option"], []])
+def test_argparse_errors_are_one_line_with_exit_2(tmp_path, capsys, args):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["run", *args] if args else [])
+    assert exit_info.value.code == 2
+    assert "error:" in one_clear_line(capsys.readouterr().err)
+
+
+def test_an_unreachable_target_exits_2_in_one_line(tmp_path, fake_run, capsys):
+    fake_run(raises=FakeTargetUnreachable("target unreachable: http://127.0.0.1:9 refused the connection"))
+    assert run_cli(tmp_path, "--base-url", "http://127.0.0.1:9") == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert line == "amplify-conformance: error: target unreachable: http://127.0.0.1:9 refused the connection"
+
+
+def test_a_crashing_runner_is_one_line_not_a_traceback(tmp_path, fake_run, capsys):
+    fake_run(raises=RuntimeError("spec unreadable: amplifybackend.yaml\nmore detail"))
+    assert run_cli(tmp_path) == 2
+    assert "RuntimeError: spec unreadable: amplifybackend.yaml" in one_clear_line(capsys.readouterr().err)
+
+
+def test_an_interrupted_run_writes_its_partial_reports_and_exits_1(tmp_path, fake_run, capsys):
+    fake_run(result=incomplete_result())
+    assert run_cli(tmp_path) == 1
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["complete"] is False
+    assert len(report["operations"]) == 2
+    assert "INCOMPLETE: interrupted (SIGINT)" in capsys.readouterr().out
+
+
+def test_sigterm_takes_the_same_path_as_ctrl_c(tmp_path, fake_run):
+    def terminated(result):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts the sleep
+        except KeyboardInterrupt:  # what the runner does: stop and return what it has
+            return {**result, "complete": False, "incomplete_reason": "interrupted (SIGTERM)"}
+        raise AssertionError("SIGTERM did not interrupt the run")
+
+    previous = signal.getsignal(signal.SIGTERM)
+    fake_run(result=passing_result(), during=terminated)
+    assert run_cli(tmp_path) == 1
+    assert json.loads((tmp_path / "reports" / "report.json").read_text())["complete"] is False
+    assert signal.getsignal(signal.SIGTERM) is previous
+
+
+def test_an_interrupt_that_escapes_the_runner_exits_1_without_a_traceback(tmp_path, fake_run, capsys):
+    fake_run(raises=KeyboardInterrupt())
+    assert run_cli(tmp_path) == 1
+    assert "interrupted" in one_clear_line(capsys.readouterr().err)
+
+
+# --- report diff -----------------------------------------------------------------------
+
+
+def _saved(tmp_path: Path, name: str, result: dict) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(result))
+    return str(path)
+
+
+def test_report_diff_exits_1_on_a_regression_and_lists_it_first(tmp_path, capsys):
+    a = mixed_result()
+    b = with_verdicts(with_verdicts(a, "CreateBackend", "fail"), "CreateBackendStorage", "pass")
+    assert cli.main(["report", "diff", _saved(tmp_path, "a.json", a), _saved(tmp_path, "b.json", b)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("Regressions (1):\n  CreateBackend: pass -> fail\nFixes (1):")
+
+
+def test_report_diff_exits_0_without_regressions(tmp_path, capsys):
+    a = mixed_result()
+    b = with_verdicts(a, "CreateBackendStorage", "pass")
+    assert cli.main(["report", "diff", _saved(tmp_path, "a.json", a), _saved(tmp_path, "b.json", b)]) == 0
+
+
+def test_report_diff_exits_2_on_an_invalid_report(tmp_path, capsys):
+    broken = mixed_result()
+    broken["operations"][0]["verdict"] = "passed"
+    code = cli.main(
+        ["report", "diff", _saved(tmp_path, "a.json", mixed_result()), _saved(tmp_path, "b.json", broken)]
+    )
+    assert code == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert "b.json" in line and "operations/0/verdict" in line
+
+
+def test_the_installed_command_reports_a_missing_file_in_one_line(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "amplify_conformance.cli",
+            "report",
+            "diff",
+            str(tmp_path / "nope.json"),
+            str(tmp_path / "nope2.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "nope.json: cannot read" in one_clear_line(done.stderr)
+
+
+# --- emulator --------------------------------------------------------------------------
+
+
+def test_emulator_serves_with_the_given_settings_until_ctrl_c(monkeypatch, capsys):
+    served = {}
+
+    def serve(config, host, port):
+        served.update(config=config, host=host, port=port)
+        raise KeyboardInterrupt
+
+    fake = types.ModuleType("amplify_emulator")
+    fake.EmulatorConfig = lambda **kw: types.SimpleNamespace(**kw)
+    fake.serve = serve
+    monkeypatch.setitem(sys.modules, "amplify_emulator", fake)
+    code = cli.main(["emulator", "--port", "4599", "--stage", "/dev", "--fault", "R4.required,R7.not-found"])
+    assert code == 0
+    assert (served["host"], served["port"], served["config"].stage) == ("127.0.0.1", 4599, "/dev")
+    assert served["config"].faults == frozenset({"R4.required", "R7.not-found"})
+    assert "listening on http://127.0.0.1:4599" in capsys.readouterr().out

@@ -1,0 +1,325 @@
+"""The reporters render a finished result faithfully, safely and in every format."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from amplify_conformance import _reporting
+from amplify_conformance._reporting import (
+    ReportError,
+    diff_reports,
+    load_report,
+    redact,
+    render_diff,
+    render_html,
+    render_junit,
+    render_markdown,
+    validate_report,
+    write_reports,
+)
+
+from ._report_fixtures import (
+    ACCESS_KEY_ID,
+    SESSION_TOKEN,
+    incomplete_result,
+    mixed_result,
+    passing_result,
+    with_verdicts,
+)
+
+FIXTURES = {"mixed": mixed_result, "passing": passing_result, "incomplete": incomplete_result}
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+# --- report.json and its schema ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_written_report_json_validates_against_the_shipped_schema(tmp_path, name):
+    paths = write_reports(FIXTURES[name](), tmp_path)
+    assert load_report(paths["json"])["operations"]
+
+
+def test_schema_and_templates_ship_as_package_data():
+    root = resources.files("amplify_reports")
+    assert root.joinpath("report.schema.json").is_file()
+    assert root.joinpath("templates", "report.html.j2").is_file()
+    assert root.joinpath("templates", "report.md.j2").is_file()
+
+
+def _broken(mutate):
+    report = mixed_result()
+    mutate(report)
+    return report
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda r: r.pop("operations"), "operations"),
+        (lambda r: r["operations"][0].update(verdict="passed"), "operations/0/verdict"),
+        (lambda r: r["operations"][1]["checks"][1].update(level="security"), "operations/1/checks/1/level"),
+        (lambda r: r["operations"][0]["coverage"].pop("status_codes"), "status_codes"),
+        (lambda r: r["target"].update(kind="ftp"), "target/kind"),
+        (lambda r: r.update(complete=False, incomplete_reason=None), "incomplete_reason"),
+    ],
+)
+def test_schema_rejects_a_broken_report_and_says_where(mutate, where):
+    with pytest.raises(ReportError, match=where):
+        validate_report(_broken(mutate))
+
+
+def test_schema_tolerates_extra_keys():
+    report = mixed_result()
+    report["extra"] = {"anything": 1}
+    report["operations"][0]["checks"][0]["duration_ms"] = 12
+    validate_report(report)
+
+
+def test_schema_accepts_a_failure_without_an_exchange():
+    """A check that failed before any request (a connection refused, say) has no request or response."""
+    report = mixed_result()
+    failure = report["operations"][1]["checks"][1]["failures"][0]
+    failure.update(request=None, response=None, curl=None, seed=None)
+    validate_report(report)
+    assert "curl" not in render_markdown(report).split("#### R4.required")[1]
+
+
+def test_load_report_names_the_file_for_unreadable_input(tmp_path):
+    missing, garbage = tmp_path / "missing.json", tmp_path / "garbage.json"
+    garbage.write_text("{not json")
+    with pytest.raises(ReportError, match="missing.json: cannot read"):
+        load_report(missing)
+    with pytest.raises(ReportError, match="garbage.json: not JSON"):
+        load_report(garbage)
+
+
+# --- JUnit -----------------------------------------------------------------------------
+
+
+def test_junit_has_a_suite_per_operation_and_a_case_per_check():
+    root = ET.fromstring(render_junit(mixed_result()))
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert list(suites) == ["CreateBackend", "CreateBackendStorage", "GetBackendJob", "ListS3Buckets", "run"]
+    assert [c.get("name") for c in suites["CreateBackend"].iter("testcase")] == [
+        "R1.status-code",
+        "R4.required",
+        "aws.request-id",
+    ]
+    failure = suites["CreateBackendStorage"].find("testcase[@name='R4.required']/failure")
+    assert "expected 400, got 200" in failure.get("message")
+    assert "curl -X POST" in failure.text
+    assert suites["GetBackendJob"].find("testcase/error") is not None
+    assert suites["ListS3Buckets"].find("testcase[@name='operation']/skipped") is not None
+    assert (root.get("failures"), root.get("errors"), root.get("skipped")) == ("1", "1", "1")
+
+
+def test_junit_marks_an_incomplete_run_as_an_error():
+    root = ET.fromstring(render_junit(incomplete_result()))
+    error = root.find("testsuite[@name='run']/testcase[@name='complete']/error")
+    assert "interrupted (SIGINT)" in error.get("message")
+
+
+def test_junit_stays_valid_xml_with_control_characters_in_bodies():
+    result = mixed_result()
+    failure = result["operations"][1]["checks"][1]["failures"][0]
+    failure["message"] = "bad \x00\x01\x1b[31m\ud800 \ufffe"
+    root = ET.fromstring(render_junit(result))
+    assert "\\x00" in root.find(".//failure").get("message")
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+
+def test_markdown_opens_with_the_summary_table_of_operations_by_level():
+    text = render_markdown(mixed_result())
+    summary = text.index("## Summary")
+    assert summary < text.index("## Operations")
+    assert "| Operation | Verdict | schema | behaviour | aws |" in text
+    assert "| [CreateBackendStorage](#op-CreateBackendStorage) | **fail** | pass | fail | pass |" in text
+
+
+def test_markdown_shows_each_failing_case_with_its_curl_reproducer():
+    text = render_markdown(mixed_result())
+    assert "#### R4.required failed" in text
+    assert "```sh\ncurl -X POST" in text
+    # the hostile body contains ``` so its fence must be longer
+    assert "````\n<script>" in text
+
+
+def test_markdown_says_when_the_run_is_incomplete():
+    assert "INCOMPLETE RUN" in render_markdown(incomplete_result())
+    assert "INCOMPLETE" not in render_markdown(passing_result())
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+
+def test_html_escapes_hostile_bodies():
+    html = render_html(mixed_result())
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;&lt;/pre&gt;" in html
+    assert "\x00" not in html
+
+
+def test_html_is_self_contained():
+    html = render_html(mixed_result())
+    for external in ("src=", "<link", "@import", "url(", 'http-equiv="refresh"'):
+        assert external not in html
+    assert "<style>" in html
+
+
+def test_html_shows_provoked_and_injected_status_codes_and_curl():
+    html = render_html(mixed_result())
+    assert 'class="how-provoked">provoked' in html
+    assert 'class="how-injected">injected' in html
+    assert '<pre class="curl">curl -X POST' in html
+
+
+def test_html_flags_an_incomplete_run():
+    assert 'id="incomplete"' in render_html(incomplete_result())
+    assert 'id="incomplete"' not in render_html(passing_result())
+
+
+# --- writing and redaction -------------------------------------------------------------
+
+
+def test_write_reports_writes_all_four_files(tmp_path):
+    paths = write_reports(mixed_result(), tmp_path / "out")
+    assert sorted(p.name for p in paths.values()) == ["junit.xml", "report.html", "report.json", "report.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths.values())
+
+
+def test_no_report_contains_credentials(tmp_path):
+    paths = write_reports(mixed_result(), tmp_path)
+    for path in paths.values():
+        text = path.read_text()
+        for secret in (ACCESS_KEY_ID, SESSION_TOKEN, "s3cr3t", "AWS4-HMAC-SHA256"):
+            assert secret not in text, f"{secret} leaked into {path.name}"
+    assert "20261127T100000Z" in paths["json"].read_text()  # X-Amz-Date is not a secret
+
+
+def test_redaction_does_not_touch_the_callers_result():
+    result = mixed_result()
+    before = copy.deepcopy(result)
+    redacted = redact(result)
+    assert result == before
+    headers = redacted["operations"][1]["checks"][1]["failures"][0]["request"]["headers"]
+    assert headers["Authorization"] == headers["X-Amz-Security-Token"] == _reporting.REDACTED
+    assert headers["Content-Type"] == "application/json"
+
+
+def test_an_interrupted_write_leaves_the_previous_report_whole(tmp_path, monkeypatch):
+    write_reports(passing_result(), tmp_path)
+    before = (tmp_path / "report.json").read_text()
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_reporting.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_reports(mixed_result(), tmp_path)
+    assert (tmp_path / "report.json").read_text() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+# --- diff ------------------------------------------------------------------------------
+
+
+def test_diff_lists_regressions_first_then_fixes_then_other_changes():
+    a = mixed_result()
+    b = with_verdicts(a, "CreateBackend", "fail")
+    b = with_verdicts(b, "CreateBackend", "fail", check="R4.required")
+    b = with_verdicts(b, "CreateBackendStorage", "pass")
+    b = with_verdicts(b, "CreateBackendStorage", "pass", check="R4.required")
+    b = with_verdicts(b, "GetBackendJob", "fail")
+    diff = diff_reports(a, b)
+    assert [(c.subject, c.kind) for c in diff.changes] == [
+        ("CreateBackend", "regression"),
+        ("CreateBackend R4.required", "regression"),
+        ("CreateBackendStorage", "fix"),
+        ("CreateBackendStorage R4.required", "fix"),
+        ("GetBackendJob", "change"),
+    ]
+    text = render_diff(diff)
+    assert text.index("Regressions (2)") < text.index("Fixes (2)") < text.index("Other changes (1)")
+    assert "CreateBackend R4.required: pass -> fail" in text
+
+
+def test_diff_of_identical_runs_is_empty():
+    diff = diff_reports(mixed_result(), mixed_result())
+    assert diff.changes == () and not diff.regressions
+    assert render_diff(diff) == "No verdict changed.\n"
+
+
+def test_diff_counts_a_new_failing_operation_as_a_regression_and_notes_incomplete_runs():
+    diff = diff_reports(incomplete_result(), mixed_result())
+    assert ("GetBackendJob", None, None, "error") in [
+        (c.operation_id, c.check, c.before, c.after) for c in diff.regressions
+    ]
+    assert any("A is incomplete" in note for note in diff.notes)
+
+
+# --- a real browser --------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install -y chromium")
+def test_html_report_renders_its_summary_in_a_headless_browser(tmp_path):
+    html = write_reports(mixed_result(), tmp_path / "reports")["html"]
+    profile = tmp_path / "profile"
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--dump-dom",
+        html.resolve().as_uri(),
+    ]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert "<h2>Summary</h2>" in dom
+    assert 'id="summary-op-CreateBackendStorage"' in dom
+    assert '<td class="v v-fail">fail</td>' in dom
+    # the hostile body arrived as text: the browser parsed no script element from it
+    assert "<script>" not in dom
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_undocumented_status_codes_and_operation_errors_are_shown():
+    result = mixed_result()
+    op = result["operations"][2]
+    op["coverage"]["status_codes"]["undocumented_seen"] = ["502"]
+    op["errors"] = ["connection reset by peer"]
+    del op["detail"]
+    text = render_markdown(result)
+    assert "| 502 |" in text and "undocumented" in text
+    assert "connection reset by peer" in render_html(result)
+
+
+def test_curl_reproducers_lose_secret_headers_however_they_are_quoted():
+    curl = (
+        "curl -sS -X POST 'http://x/backend' -H 'X-Secret: it'\"'\"'s' -H Cookie:a=1 "
+        "-H \"x-amz-security-token: ZZZ\" -H 'X-Amz-Date: 20261127T100000Z' "
+        '--data-binary \'{"nextToken": "t"}\''
+    )
+    redacted = redact({"curl": curl})["curl"]
+    assert redacted == (
+        "curl -sS -X POST 'http://x/backend' -H 'X-Secret: <redacted>' -H Cookie:<redacted> "
+        "-H \"x-amz-security-token: <redacted>\" -H 'X-Amz-Date: 20261127T100000Z' "
+        '--data-binary \'{"nextToken": "t"}\''
+    )
