@@ -1,1 +1,9 @@
-"""placeholder"""
+"""A reference emulator of the AmplifyBackend API: stateful, in memory, served over HTTP,
+with deliberate faults that let the suite prove its checks catch them."""
+
+from ._app import EmulatorApp
+from ._config import EmulatorConfig
+from ._faults import FAULTS, Fault
+from ._server import Emulator, serve
+
+__all__ = ["FAULTS", "Emulator", "EmulatorApp", "EmulatorConfig", "Fault", "serve"]

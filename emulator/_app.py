@@ -1,0 +1,318 @@
+"""The WSGI application: routing read from the spec, rest-json answers, request
+validation, throttling, injected errors and the deliberate contract faults."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
+
+import amplify_openapi
+
+from ._config import EmulatorConfig
+from ._operations import HANDLERS, ApiError, Call
+from ._state import Store
+from ._validation import MalformedBody, Violation, parse_body, violations
+
+JSON = "application/json"
+INJECT_HEADER = "HTTP_X_EMULATOR_INJECT"
+ALLOW_HEADERS = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent"
+_REASONS = {
+    200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+    429: "Too Many Requests", 500: "Internal Server Error", 504: "Gateway Timeout",
+}
+
+
+@cache
+def _error_model(status: int) -> str:
+    """The documented error model of a status, read from the spec (all operations share them)."""
+    names = {op.response_schema(status) for op in amplify_openapi.operations()}
+    (name,) = names
+    return name
+
+
+@cache
+def _properties(schema_name: str) -> frozenset[str]:
+    return frozenset(amplify_openapi.schema(schema_name).get("properties", {}))
+
+
+@dataclass(frozen=True)
+class Route:
+    """A documented resource: its path template split into segments and its operations."""
+
+    template: str
+    segments: tuple[str, ...]
+    operations: dict[str, amplify_openapi.Operation]  # method -> operation
+
+    @property
+    def allow(self) -> str:
+        return ",".join([*self.operations, "OPTIONS"])
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        if len(parts) != len(self.segments):
+            return None
+        params = {}
+        for want, got in zip(self.segments, parts):
+            if want.startswith("{"):
+                if not got:
+                    return None
+                params[want[1:-1]] = got
+            elif want != got:
+                return None
+        return params
+
+    @property
+    def literal_count(self) -> int:
+        return sum(not s.startswith("{") for s in self.segments)
+
+
+@cache
+def routes() -> tuple[Route, ...]:
+    """Every documented resource, most literal segments first (so literals beat parameters)."""
+    by_path: dict[str, dict[str, amplify_openapi.Operation]] = {path: {} for path in amplify_openapi.resources()}
+    for op in amplify_openapi.operations():
+        by_path[op.path][op.method] = op
+    found = [Route(path, tuple(path.strip("/").split("/")), ops) for path, ops in by_path.items()]
+    return tuple(sorted(found, key=lambda r: -r.literal_count))
+
+
+@cache
+def _routes_by_length() -> dict[int, tuple[Route, ...]]:
+    grouped: dict[int, list[Route]] = {}
+    for route in routes():
+        grouped.setdefault(len(route.segments), []).append(route)
+    return {length: tuple(group) for length, group in grouped.items()}
+
+
+class Answer:
+    """A response about to be sent."""
+
+    __slots__ = ("status", "body", "headers")
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.body = body
+        self.headers = {"Content-Type": JSON}
+        if headers:
+            self.headers.update(headers)
+
+
+def error_answer(status: int, message: str, resource_type: str | None = None, **extra: Any) -> Answer:
+    name = _error_model(status)
+    body: dict[str, Any] = {"message": message}
+    if status == 404:
+        body["resourceType"] = resource_type or "resource"
+    body.update(extra)
+    return Answer(status, body, {"x-amzn-ErrorType": name})
+
+
+class EmulatorApp:
+    """The WSGI callable serving the whole AmplifyBackend API from in-memory state."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.store = Store()
+        self._faults = self.config.faults
+        self._rng = random.Random(self.config.seed)
+        self._gate = threading.Lock()  # throttle bucket and the 504 draw, in request order
+        self._tokens = float(self.config.burst)
+        self._refilled = time.monotonic()
+
+    # --- WSGI ---------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response) -> list[bytes]:
+        request_id = str(uuid.uuid4())
+        operation = None
+        try:
+            operation, answer = self._answer(environ)
+        except Exception:  # a bug here must still answer; tests assert it never happens
+            traceback.print_exc()
+            answer = Answer(500, {"message": "internal emulator error"}, {"x-amzn-ErrorType": "InternalFailure"})
+        return self._send(answer, operation, request_id, start_response)
+
+    def _send(self, answer: Answer, operation, request_id: str, start_response) -> list[bytes]:
+        body = answer.body
+        payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
+        headers = answer.headers
+        op_id = operation.operation_id if operation else None
+        if not (op_id == "ListS3Buckets" and "aws_request_id" in self._faults):
+            headers["x-amzn-RequestId"] = request_id
+        if op_id == "GetBackendJob" and "aws_error_type" in self._faults:
+            headers.pop("x-amzn-ErrorType", None)
+        headers.setdefault("Access-Control-Allow-Origin", "*")
+        headers["Content-Length"] = str(len(payload))
+        start_response(f"{answer.status} {_REASONS.get(answer.status, 'Unknown')}", list(headers.items()))
+        return [payload]
+
+    # --- one request --------------------------------------------------------------------
+
+    def _answer(self, environ: dict[str, Any]):
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        parts = self._path_parts(environ)
+        route, params = self._route(parts)
+        if route is None:
+            return None, error_answer(404, "no such resource: /" + "/".join(parts)[:200], "route")
+        if method == "OPTIONS":
+            return None, self._cors(route)
+        operation = route.operations.get(method)
+        if operation is None:
+            answer = Answer(
+                405,
+                {"message": f"{method[:20]} is not a method of {route.template}"},
+                {"Allow": route.allow, "x-amzn-ErrorType": "MethodNotAllowedException"},
+            )
+            return None, answer
+        return operation, self._operate(operation, params, environ)
+
+    def _path_parts(self, environ: dict[str, Any]) -> list[str]:
+        raw = environ.get("REQUEST_URI")
+        if raw:
+            path = urlsplit(raw).path if "://" in raw[:10] else raw.split("?", 1)[0].split("#", 1)[0]
+            parts = [unquote_to_bytes(p).decode("utf-8", "replace") for p in path.split("/")]
+        else:
+            path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+            parts = [p.encode("latin-1", "replace").decode("utf-8", "replace") for p in path.split("/")]
+        while parts and parts[0] == "":
+            parts.pop(0)
+        if parts and parts[-1] == "":
+            parts.pop()
+        stage = self.config.stage.strip("/")
+        if stage and parts and parts[0] == stage:
+            parts.pop(0)
+        return parts
+
+    @staticmethod
+    def _route(parts: list[str]) -> tuple[Route | None, dict[str, str]]:
+        for route in _routes_by_length().get(len(parts), ()):
+            params = route.match(parts)
+            if params is not None:
+                return route, params
+        return None, {}
+
+    def _cors(self, route: Route) -> Answer:
+        headers = {
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Methods": route.allow,
+            "Access-Control-Allow-Headers": ALLOW_HEADERS,
+        }
+        if "r3_cors" in self._faults and "GetBackend" in {op.operation_id for op in route.operations.values()}:
+            del headers["Access-Control-Allow-Methods"]
+        return Answer(200, {}, headers)
+
+    def _gate_answer(self) -> Answer | None:
+        """429 from the token bucket, or a seeded random 504."""
+        cfg = self.config
+        if cfg.throttle_rps is None and not cfg.error_rate:
+            return None
+        with self._gate:
+            if cfg.throttle_rps is not None:
+                now = time.monotonic()
+                self._tokens = min(cfg.burst, self._tokens + (now - self._refilled) * cfg.throttle_rps)
+                self._refilled = now
+                if self._tokens < 1:
+                    return error_answer(429, "Rate exceeded", limitType="requests")
+                self._tokens -= 1
+            if cfg.error_rate and self._rng.random() < cfg.error_rate:
+                return error_answer(504, "The service timed out; try again")
+        return None
+
+    def _injected(self, environ: dict[str, Any], operation) -> Answer | None:
+        wanted = environ.get(INJECT_HEADER, "").strip()
+        if not wanted or not self.config.allow_injection:
+            return None
+        if wanted == "400":
+            return error_answer(400, "injected: bad request")
+        if wanted == "404":
+            return error_answer(404, f"injected: not found ({operation.operation_id})", "backend")
+        if wanted == "429":
+            return error_answer(429, "injected: rate exceeded", limitType="requests")
+        if wanted == "504":
+            return error_answer(504, "injected: service timed out")
+        return error_answer(400, f"x-emulator-inject: {wanted[:20]!r} is not one of 400, 404, 429, 504")
+
+    def _operate(self, operation, params: dict[str, str], environ: dict[str, Any]) -> Answer:
+        op_id = operation.operation_id
+        faults = self._faults
+        forced = self._injected(environ, operation) or self._gate_answer()
+        if forced is not None:
+            return forced
+        if op_id == "DeleteToken" and "r1_route" in faults:
+            return Answer(404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"})
+        try:
+            body = parse_body(self._read(environ))
+        except MalformedBody as exc:
+            if op_id == "CreateBackendConfig" and "r6_malformed" in faults and exc.not_json:
+                return Answer(500, {"message": "Internal server error"}, {"x-amzn-ErrorType": "InternalFailure"})
+            return error_answer(400, str(exc))
+        found = violations(operation.request_schema, body) if operation.request_schema else []
+        kept = [v for v in found if not self._let_through(op_id, v)]
+        if kept:
+            return error_answer(400, "; ".join(v.message for v in kept[:5]))
+        if (
+            op_id == "CreateBackendAuth"
+            and "r5_enum_accepted" in faults
+            and ((body.get("resourceConfig") or {}).get("userPoolConfigs") or {}).get("signInMethod") == "PHONE_NUMBER"
+        ):
+            return error_answer(400, "resourceConfig.userPoolConfigs.signInMethod: 'PHONE_NUMBER' is not supported")
+        call = Call(op_id, dict(params), body, faults, accepted_by_fault=bool(found))
+        try:
+            with self.store.lock:
+                payload = HANDLERS[op_id](self.store, call)
+        except ApiError as exc:
+            answer = error_answer(exc.status, exc.message, exc.resource_type)
+            if op_id == "GetBackendStorage" and exc.status == 404 and "r2_error_body" in faults:
+                answer.body["resourceType"] = 404
+            return answer
+        return self._success(operation, payload)
+
+    def _let_through(self, op_id: str, violation: Violation) -> bool:
+        """Whether a switched-on fault accepts this violation."""
+        faults = self._faults
+        where = violation.where
+        return (
+            (op_id == "CreateBackendStorage" and "r4_required" in faults and where == "resourceConfig.permissions"
+             and violation.keyword == "required")
+            or (op_id == "UpdateBackendAuth" and "r5_enum_rejected" in faults
+                and where == "resourceConfig.userPoolConfigs.mfa.MFAMode" and violation.keyword == "enum")
+            or (op_id == "UpdateBackendJob" and "r6_wrong_type" in faults and where == "status"
+                and violation.keyword == "type")
+            or (op_id == "ListBackendJobs" and "r6_bounds" in faults and where == "maxResults"
+                and violation.keyword == "maximum")
+        )
+
+    def _success(self, operation, payload: dict[str, Any]) -> Answer:
+        model = operation.response_schema(200)
+        members = _properties(model)
+        body = {key: value for key, value in payload.items() if key in members}
+        status, headers = 200, {}
+        op_id = operation.operation_id
+        if op_id == "GetBackendAPIModels" and "r1_status_code" in self._faults:
+            status = 202
+        if op_id == "GetBackend" and "r2_content_type" in self._faults:
+            headers["Content-Type"] = "text/plain"
+        if op_id == "CreateToken" and "r2_body_schema" in self._faults:
+            body.pop("challengeCode", None)
+        return Answer(status, body, headers)
+
+    @staticmethod
+    def _read(environ: dict[str, Any]) -> bytes:
+        stream = environ.get("wsgi.input")
+        if stream is None:
+            return b""
+        length = environ.get("CONTENT_LENGTH")
+        if length:
+            try:
+                size = int(length)
+            except ValueError:
+                size = -1
+            return stream.read(size) if size >= 0 else stream.read()
+        if environ.get("wsgi.input_terminated") or environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            return stream.read()
+        return b""

@@ -1,0 +1,512 @@
+"""What each of the 31 operations does to the state and answers (before the answer is
+projected onto the operation's documented response model). Handlers run under the
+store's lock and raise ``ApiError`` for documented error answers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import amplify_openapi
+
+from ._state import App, Resource, Store, Token, new_id, now_iso
+
+API, AUTH, STORAGE = "api", "auth", "storage"
+CONFIG_ENVIRONMENT = "config"  # the env a CreateBackendConfig job is recorded under when an app has none
+TOKEN_TTL = "3600"
+S3_BUCKETS = (
+    {"name": "amplify-emulator-deployment", "creationDate": "2021-01-01T00:00:00.000Z"},
+    {"name": "amplify-emulator-storage", "creationDate": "2021-06-01T00:00:00.000Z"},
+)
+
+
+class ApiError(Exception):
+    """A documented error answer: 400 BadRequest or 404 NotFound."""
+
+    def __init__(self, status: int, message: str, resource_type: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.resource_type = resource_type
+
+
+def not_found(resource_type: str, what: str) -> ApiError:
+    return ApiError(404, f"{what} not found", resource_type)
+
+
+@dataclass
+class Call:
+    """One validated request to an operation."""
+
+    operation_id: str
+    params: dict[str, str]
+    body: dict[str, Any]
+    faults: frozenset[str]
+    accepted_by_fault: bool = False  # valid only because a fault let a violation through
+
+    @property
+    def app_id(self) -> str:
+        return self.params.get("appId", "")
+
+    @property
+    def env(self) -> str:
+        return self.params.get("backendEnvironmentName") or self.body.get("backendEnvironmentName", "")
+
+
+Handler = Callable[[Store, Call], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(operation_id: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[operation_id] = fn
+        return fn
+
+    return register
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _app(store: Store, call: Call) -> App:
+    app = store.apps.get(call.app_id)
+    if app is None:
+        raise not_found("backend", f"backend for app {call.app_id!r}")
+    return app
+
+
+def _resource(store: Store, call: Call, category: str) -> Resource:
+    resources = _app(store, call).environments.get(call.env, {})
+    if category not in resources:
+        raise not_found(category, f"{category} resource in environment {call.env!r}")
+    return resources[category]
+
+
+def _put_resource(store: Store, call: Call, category: str, resource: Resource) -> None:
+    _app(store, call).environments.setdefault(call.env, {})[category] = resource
+
+
+def _job_answer(store: Store, call: Call, env: str | None = None, **extra: Any) -> dict[str, Any]:
+    env = call.env if env is None else env
+    job = store.record_job(call.app_id, env, call.operation_id)
+    answer = {
+        "appId": call.app_id,
+        "backendEnvironmentName": env,
+        "jobId": job.job_id,
+        "operation": job.operation,
+        "status": job.status,
+    }
+    answer.update(extra)
+    return answer
+
+
+def _deep_merge(old: Any, new: Any) -> Any:
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        for key, value in new.items():
+            merged[key] = _deep_merge(old.get(key), value)
+        return merged
+    return copy.deepcopy(new)
+
+
+def _lookup(data: Any, path: tuple) -> Any:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def _merge_keeping_valid(old: dict[str, Any] | None, new: dict[str, Any], schema_name: str) -> dict | None:
+    """``new`` merged into ``old``; any part the merge leaves invalid for ``schema_name``
+    (an update-shaped fragment missing what the create shape requires) keeps its old value."""
+    merged = _deep_merge(old or {}, new)
+    validator = amplify_openapi.validator(schema_name)
+    for _ in range(64):
+        errors = list(validator.iter_errors(merged))
+        if not errors:
+            return merged
+        path = tuple(min(errors, key=lambda e: len(e.absolute_path)).absolute_path)
+        path = path[: next((i for i, p in enumerate(path) if not isinstance(p, str)), len(path))]
+        if not path:
+            return old
+        parent = _lookup(merged, path[:-1])
+        previous = _lookup(old, path)
+        if previous is None:
+            parent.pop(path[-1], None)
+        else:
+            parent[path[-1]] = copy.deepcopy(previous)
+    return old
+
+
+@cache
+def _config_schema(response_schema: str) -> str:
+    """The component name of a response model's ``resourceConfig`` member."""
+    ref = amplify_openapi.schema(response_schema)["properties"]["resourceConfig"]["$ref"]
+    return ref.rsplit("/", 1)[1]
+
+
+def _encode_token(offset: int, scope: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([scope, offset]).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, scope: str) -> int:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        found_scope, offset = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if found_scope == scope and isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0:
+            return offset
+    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        pass
+    raise ApiError(400, "nextToken: not a token this operation handed out")
+
+
+# --- backends --------------------------------------------------------------------------
+
+
+@handles("CreateBackend")
+def create_backend(store: Store, call: Call) -> dict[str, Any]:
+    app_id, env = call.body["appId"], call.body["backendEnvironmentName"]
+    app = store.apps.setdefault(app_id, App(call.body["appName"]))
+    app.name = call.body["appName"]
+    app.environments.setdefault(env, {})
+    call.params["appId"] = app_id
+    return _job_answer(store, call, env)
+
+
+@handles("GetBackend")
+def get_backend(store: Store, call: Call) -> dict[str, Any]:
+    app = _app(store, call)
+    meta = {env: sorted(resources) for env, resources in app.environments.items()}
+    answer = {
+        "appId": call.app_id,
+        "appName": app.name,
+        "backendEnvironmentList": list(app.environments),
+        "amplifyMetaConfig": json.dumps(meta, sort_keys=True),
+    }
+    if "backendEnvironmentName" in call.body:
+        answer["backendEnvironmentName"] = call.body["backendEnvironmentName"]
+    return answer
+
+
+@handles("CloneBackend")
+def clone_backend(store: Store, call: Call) -> dict[str, Any]:
+    app = _app(store, call)
+    if call.env not in app.environments:
+        raise not_found("environment", f"environment {call.env!r}")
+    target = call.body["targetEnvironmentName"]
+    app.environments[target] = store.clone_environment(app.environments[call.env])
+    env = call.env
+    if "r8_echo" in call.faults:
+        env = target if target != call.env else f"{call.env}-clone"
+    return _job_answer(store, call, env)
+
+
+@handles("DeleteBackend")
+def delete_backend(store: Store, call: Call) -> dict[str, Any]:
+    app = _app(store, call)
+    if call.env not in app.environments:
+        raise not_found("environment", f"environment {call.env!r}")
+    del app.environments[call.env]
+    return _job_answer(store, call)
+
+
+@handles("RemoveAllBackends")
+def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
+    _app(store, call)
+    store.remove_app(call.app_id)
+    return {"appId": call.app_id, "jobId": new_id(), "operation": call.operation_id, "status": store.JOB_STATUS}
+
+
+# --- API -------------------------------------------------------------------------------
+
+
+@handles("CreateBackendAPI")
+def create_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    _put_resource(store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    return _job_answer(store, call)
+
+
+@handles("GetBackendAPI")
+def get_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, API)
+    return {
+        "appId": call.app_id,
+        "backendEnvironmentName": call.env,
+        "resourceName": resource.name or call.body["resourceName"],
+        "resourceConfig": copy.deepcopy(resource.config),
+    }
+
+
+@handles("UpdateBackendAPI")
+def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, API)
+    if "resourceConfig" in call.body:
+        resource.config = _deep_merge(resource.config or {}, call.body["resourceConfig"])
+    resource.name = call.body["resourceName"]
+    resource.models_generated = False
+    return _job_answer(store, call)
+
+
+@handles("DeleteBackendAPI")
+def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    _resource(store, call, API)
+    if "r8_resource_lifecycle" not in call.faults:
+        del store.apps[call.app_id].environments[call.env][API]
+    return _job_answer(store, call)
+
+
+@handles("GenerateBackendAPIModels")
+def generate_backend_api_models(store: Store, call: Call) -> dict[str, Any]:
+    _resource(store, call, API).models_generated = True
+    return _job_answer(store, call)
+
+
+@handles("GetBackendAPIModels")
+def get_backend_api_models(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, API)
+    config = resource.config or {}
+    models = {"resourceName": resource.name, "schema": config.get("transformSchema", "")}
+    return {
+        "models": json.dumps(models, sort_keys=True),
+        "modelIntrospectionSchema": json.dumps({"version": 1, "models": {}}, sort_keys=True),
+        "status": "LATEST" if resource.models_generated else "STALE",
+    }
+
+
+# --- Auth ------------------------------------------------------------------------------
+
+
+@handles("CreateBackendAuth")
+def create_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    _put_resource(store, call, AUTH, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    return _job_answer(store, call)
+
+
+@handles("ImportBackendAuth")
+def import_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    _put_resource(store, call, AUTH, Resource(None, None))
+    return _job_answer(store, call)
+
+
+@handles("GetBackendAuth")
+def get_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    if "r7_not_found" in call.faults and call.app_id not in store.apps:
+        return {"appId": call.app_id, "backendEnvironmentName": call.env, "resourceName": call.body["resourceName"]}
+    resource = _resource(store, call, AUTH)
+    answer = {
+        "appId": call.app_id,
+        "backendEnvironmentName": call.env,
+        "resourceName": resource.name or call.body["resourceName"],
+    }
+    if resource.config is not None:
+        answer["resourceConfig"] = copy.deepcopy(resource.config)
+    return answer
+
+
+@handles("UpdateBackendAuth")
+def update_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, AUTH)
+    if not call.accepted_by_fault:
+        resource.config = _merge_keeping_valid(
+            resource.config, call.body["resourceConfig"], _config_schema("GetBackendAuthRespObj")
+        )
+        resource.name = call.body["resourceName"]
+    return _job_answer(store, call)
+
+
+@handles("DeleteBackendAuth")
+def delete_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    _resource(store, call, AUTH)
+    del store.apps[call.app_id].environments[call.env][AUTH]
+    return _job_answer(store, call)
+
+
+# --- Storage ---------------------------------------------------------------------------
+
+
+@handles("CreateBackendStorage")
+def create_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    config = dict(copy.deepcopy(call.body.get("resourceConfig", {})), imported=False)
+    _put_resource(store, call, STORAGE, Resource(call.body["resourceName"], config))
+    return _job_answer(store, call)
+
+
+@handles("ImportBackendStorage")
+def import_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    config = {"serviceName": call.body["serviceName"], "imported": True}
+    if "bucketName" in call.body:
+        config["bucketName"] = call.body["bucketName"]
+    _put_resource(store, call, STORAGE, Resource(call.body.get("bucketName"), config))
+    return _job_answer(store, call)
+
+
+@handles("GetBackendStorage")
+def get_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, STORAGE)
+    return {
+        "appId": call.app_id,
+        "backendEnvironmentName": call.env,
+        "resourceName": resource.name or call.body["resourceName"],
+        "resourceConfig": copy.deepcopy(resource.config),
+    }
+
+
+@handles("UpdateBackendStorage")
+def update_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, STORAGE)
+    resource.config = dict(resource.config or {}, **copy.deepcopy(call.body["resourceConfig"]))
+    resource.config.setdefault("imported", False)
+    resource.name = call.body["resourceName"]
+    return _job_answer(store, call)
+
+
+@handles("DeleteBackendStorage")
+def delete_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    _resource(store, call, STORAGE)
+    del store.apps[call.app_id].environments[call.env][STORAGE]
+    return _job_answer(store, call)
+
+
+@handles("ListS3Buckets")
+def list_s3_buckets(store: Store, call: Call) -> dict[str, Any]:
+    return {"buckets": [dict(bucket) for bucket in S3_BUCKETS]}
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+
+def _token(store: Store, call: Call) -> Token:
+    token = _app(store, call).tokens.get(call.params["sessionId"])
+    if token is None:
+        raise not_found("token", f"session {call.params['sessionId']!r}")
+    return token
+
+
+def _token_answer(call: Call, token: Token) -> dict[str, Any]:
+    return {
+        "appId": call.app_id,
+        "sessionId": token.session_id,
+        "ttl": token.ttl,
+        "challengeCode": token.challenge_code,
+    }
+
+
+@handles("CreateToken")
+def create_token(store: Store, call: Call) -> dict[str, Any]:
+    app = _app(store, call)
+    token = Token(new_id(), new_id()[:8], TOKEN_TTL)
+    app.tokens[token.session_id] = token
+    return _token_answer(call, token)
+
+
+@handles("GetToken")
+def get_token(store: Store, call: Call) -> dict[str, Any]:
+    answer = _token_answer(call, _token(store, call))
+    if "r8_token" in call.faults:
+        answer["challengeCode"] = answer["challengeCode"][::-1] + "x"
+    return answer
+
+
+@handles("DeleteToken")
+def delete_token(store: Store, call: Call) -> dict[str, Any]:
+    token = _token(store, call)
+    del store.apps[call.app_id].tokens[token.session_id]
+    return {"isSuccess": True}
+
+
+# --- config ----------------------------------------------------------------------------
+
+
+@handles("CreateBackendConfig")
+def create_backend_config(store: Store, call: Call) -> dict[str, Any]:
+    app = _app(store, call)
+    app.config = {"backendManagerAppId": call.body.get("backendManagerAppId", call.app_id)}
+    env = next(iter(app.environments), CONFIG_ENVIRONMENT)
+    return _job_answer(store, call, env)
+
+
+@handles("UpdateBackendConfig")
+def update_backend_config(store: Store, call: Call) -> dict[str, Any]:
+    app = _app(store, call)
+    config = app.config or {"backendManagerAppId": call.app_id}
+    if "loginAuthConfig" in call.body:
+        config["loginAuthConfig"] = _deep_merge(config.get("loginAuthConfig", {}), call.body["loginAuthConfig"])
+    app.config = config
+    return dict(copy.deepcopy(config), appId=call.app_id)
+
+
+@handles("RemoveBackendConfig")
+def remove_backend_config(store: Store, call: Call) -> dict[str, Any]:
+    _app(store, call).config = None
+    return {}
+
+
+# --- jobs ------------------------------------------------------------------------------
+
+
+def _job_view(call: Call, env: str, job) -> dict[str, Any]:
+    answer = {
+        "appId": call.app_id,
+        "backendEnvironmentName": env,
+        "jobId": job.job_id,
+        "operation": job.operation,
+        "status": job.status,
+        "createTime": job.create_time,
+        "updateTime": job.update_time,
+    }
+    if job.error is not None:
+        answer["error"] = job.error
+    return answer
+
+
+def _job(store: Store, call: Call):
+    _app(store, call)
+    job = store.jobs.get((call.app_id, call.env), {}).get(call.params["jobId"])
+    if job is None:
+        raise not_found("job", f"job {call.params['jobId']!r} in environment {call.env!r}")
+    return job
+
+
+@handles("GetBackendJob")
+def get_backend_job(store: Store, call: Call) -> dict[str, Any]:
+    return _job_view(call, call.env, _job(store, call))
+
+
+@handles("UpdateBackendJob")
+def update_backend_job(store: Store, call: Call) -> dict[str, Any]:
+    job = _job(store, call)
+    if not call.accepted_by_fault:
+        if "operation" in call.body:
+            job.operation = call.body["operation"]
+        if "status" in call.body:
+            job.status = call.body["status"]
+        job.update_time = now_iso()
+    return _job_view(call, call.env, job)
+
+
+@handles("ListBackendJobs")
+def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
+    _app(store, call)
+    body = call.body
+    jobs = list(store.jobs.get((call.app_id, call.env), {}).values())
+    if "jobId" in body:
+        jobs = [job for job in jobs if job.job_id == body["jobId"]]
+    if "operation" in body:
+        jobs = [job for job in jobs if job.operation == body["operation"]]
+    if "status" in body and "r8_job_list" not in call.faults:
+        jobs = [job for job in jobs if job.status == body["status"]]
+    scope = f"{call.app_id}/{call.env}"
+    start = _decode_token(body["nextToken"], scope) if "nextToken" in body else 0
+    size = body.get("maxResults", 25)
+    page = jobs[start : start + size]
+    answer: dict[str, Any] = {"jobs": [_job_view(call, call.env, job) for job in page]}
+    if start + size < len(jobs):
+        answer["nextToken"] = _encode_token(start + size, scope)
+    return answer

@@ -1,0 +1,80 @@
+"""The emulator's in-memory backend state (R7, R8): apps, environments, resources,
+challenge tokens, jobs and config, guarded by one lock."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Resource:
+    """An API, Auth or Storage resource of one environment."""
+
+    name: str | None
+    config: dict[str, Any] | None
+    models_generated: bool = False
+
+
+@dataclass
+class Job:
+    job_id: str
+    operation: str
+    status: str
+    create_time: str
+    update_time: str
+    error: str | None = None
+
+
+@dataclass
+class Token:
+    session_id: str
+    challenge_code: str
+    ttl: str
+
+
+@dataclass
+class App:
+    name: str
+    environments: dict[str, dict[str, Resource]] = field(default_factory=dict)  # env -> category -> resource
+    tokens: dict[str, Token] = field(default_factory=dict)
+    config: dict[str, Any] | None = None
+
+
+class Store:
+    """All state of one emulator; hold ``lock`` while reading or changing it."""
+
+    JOB_STATUS = "COMPLETED"
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.apps: dict[str, App] = {}
+        # Jobs are kept apart from environments: they survive DeleteBackend of their env.
+        self.jobs: dict[tuple[str, str], dict[str, Job]] = {}
+
+    def record_job(self, app_id: str, env: str, operation: str) -> Job:
+        stamp = now_iso()
+        job = Job(new_id(), operation, self.JOB_STATUS, stamp, stamp)
+        self.jobs.setdefault((app_id, env), {})[job.job_id] = job
+        return job
+
+    def remove_app(self, app_id: str) -> None:
+        self.apps.pop(app_id, None)
+        for key in [key for key in self.jobs if key[0] == app_id]:
+            del self.jobs[key]
+
+    @staticmethod
+    def clone_environment(resources: dict[str, Resource]) -> dict[str, Resource]:
+        return copy.deepcopy(resources)

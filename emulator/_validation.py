@@ -1,0 +1,146 @@
+"""Request validation against the spec: JSON parsing and schema violations, each named by
+the member's path so a 400 answer says exactly what was wrong."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import amplify_openapi
+
+try:  # a fast validity check (installed with schemathesis); messages always come from jsonschema
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - the pure-Python validator alone is correct, only slower
+    jsonschema_rs = None
+
+_SHOWN = 60  # characters of an offending value quoted in a message
+
+
+class MalformedBody(ValueError):
+    """The body is not UTF-8 JSON text (``not_json``), or JSON that is not an object."""
+
+    def __init__(self, message: str, not_json: bool = True) -> None:
+        super().__init__(message)
+        self.not_json = not_json
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a request body breaks its schema."""
+
+    path: tuple[str | int, ...]  # where, from the body's root
+    keyword: str  # the JSON Schema keyword broken: required, enum, type, maximum, ...
+    member: str | None  # the missing member, for ``required``
+    message: str
+
+    @property
+    def where(self) -> str:
+        """The path as ``a.b[0].c`` (``body`` for the root)."""
+        return member_path(self.path + ((self.member,) if self.member else ()))
+
+
+def member_path(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedBody(f"body is not JSON: {name} is not a JSON value")
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body counts as ``{}``."""
+    if not raw.strip():
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(f"body is not UTF-8 text (byte {exc.start})") from None
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except MalformedBody:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise MalformedBody(f"body is not JSON: {str(exc)[:_SHOWN * 2]}") from None
+    if not isinstance(value, dict):
+        raise MalformedBody(f"body must be a JSON object, not {_json_type(value)}", not_json=False)
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        text = repr(value)
+    else:
+        try:
+            text = json.dumps(value, default=str)
+        except (ValueError, RecursionError):
+            text = _json_type(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+@cache
+def _validator(schema_name: str):
+    return amplify_openapi.validator(schema_name)
+
+
+@cache
+def _fast_check(schema_name: str):
+    """``is_valid`` of a compiled validator for the named schema, or None without jsonschema_rs."""
+    if jsonschema_rs is None:
+        return None
+    schemas = amplify_openapi.document()["components"]["schemas"]
+    root = {"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": schemas}}
+    return jsonschema_rs.Draft4Validator(root).is_valid
+
+
+def violations(schema_name: str, body: dict[str, Any]) -> list[Violation]:
+    """Every way ``body`` breaks the named request schema, ordered by path."""
+    fast = _fast_check(schema_name)
+    if fast is not None and fast(body):
+        return []
+    found = []
+    for error in _validator(schema_name).iter_errors(body):
+        found.extend(_describe(error))
+    found.sort(key=lambda v: (v.where, v.keyword))
+    return found
+
+
+def _describe(error) -> list[Violation]:
+    path = tuple(error.absolute_path)
+    keyword = error.validator
+    value = error.instance
+    if keyword == "required":
+        missing = [name for name in error.validator_value if isinstance(value, dict) and name not in value]
+        named = [name for name in missing if repr(name) in error.message] or missing[:1]
+        return [
+            Violation(path, keyword, name, f"{member_path(path + (name,))}: required member is missing")
+            for name in named
+        ]
+    where = member_path(path)
+    if keyword == "enum":
+        text = f"{_show(value)} is not one of {', '.join(map(str, error.validator_value))}"
+    elif keyword == "type":
+        text = f"{_show(value)} is not of type {error.validator_value}"
+    elif keyword == "maximum":
+        text = f"{_show(value)} is greater than the maximum of {error.validator_value}"
+    elif keyword == "minimum":
+        text = f"{_show(value)} is less than the minimum of {error.validator_value}"
+    else:
+        text = f"{_show(value)} breaks {keyword} {_show(error.validator_value)}"
+    return [Violation(path, keyword, None, f"{where}: {text}")]
