@@ -1,0 +1,204 @@
+"""schemathesis's part of a run: fuzzing each operation and chaining calls through the links.
+
+The project's exchange checks are registered as schemathesis checks (usable from `st run`
+with `--checks` after importing this module, and run here on every answer), next to the
+built-in checks whose question the contract shares. The built-ins left out, and why:
+- not_a_server_error: a 504 is a documented answer (R9); R6.no-5xx asks the contract's question;
+- positive_data_acceptance: valid-shaped data may name things that do not exist, and 404 is
+  then the conformant answer (R7); R6.valid-accepted asks it with the state in place;
+- unsupported_method (405 with Allow), ignored_auth, missing_required_header: conventions the
+  reference does not state (it documents no security scheme and no headers);
+- use_after_free, ensure_resource_availability: REST heuristics that AmplifyBackend's POST
+  reads and deletes (.../details, .../remove) defeat; R8's workflows ask these questions;
+- max_response_time: latency is left open by the contract.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import hypothesis
+import hypothesis.errors
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, Verbosity
+from schemathesis import GenerationMode
+from schemathesis.core.failures import Failure
+from schemathesis.specs.openapi import checks as builtin
+
+import amplify_openapi as spec
+
+from . import _checks as C
+from ._target import NO_BODY, Exchange, Reply, SentRequest
+from ._world import operation_at
+
+if TYPE_CHECKING:
+    from ._runner import OperationUnit, Run
+    from ._world import World
+
+_HYPOTHESIS = threading.Lock()  # hypothesis runs one test at a time: seeds stay reproducible
+FUZZ_REJECTED = C._declare("R6.fuzz-rejected", "behaviour",
+                           "Is a request schemathesis made invalid answered with a client error?")
+BUILTIN_CHECKS = {
+    builtin.status_code_conformance: C.STATUS_CODE,
+    builtin.content_type_conformance: C.CONTENT_TYPE,
+    builtin.response_schema_conformance: C.BODY_SCHEMA,
+    builtin.negative_data_rejection: FUZZ_REJECTED,
+}
+
+
+def _as_reply(response: schemathesis.Response) -> Reply:
+    headers = {k.lower(): ", ".join(v) for k, v in response.headers.items()}
+    return Reply(response.status_code, headers, response.content or b"", False, response.elapsed)
+
+
+def _operation_of(case: schemathesis.Case) -> spec.Operation:
+    return operation_at(case.operation.path, case.method.upper())
+
+
+def _as_schemathesis_check(check):
+    def schemathesis_check(ctx, response, case) -> bool | None:
+        seen = check(_operation_of(case), _as_reply(response))
+        if seen is not None and not seen.ok:
+            raise AssertionError(f"{seen.check}: {seen.saw}")
+        return None
+
+    schemathesis_check.__name__ = f"amplify_{check.__name__}"
+    schemathesis_check.__doc__ = check.__doc__
+    return schemathesis.check(schemathesis_check)
+
+
+SCHEMATHESIS_CHECKS = tuple(_as_schemathesis_check(check) for check in C.EXCHANGE_CHECKS)
+
+
+@cache
+def _schema() -> Any:
+    return schemathesis.openapi.from_dict(spec.document())
+
+
+def _exchange(response: schemathesis.Response) -> Exchange:
+    request = response.request
+    body = request.body.encode() if isinstance(request.body, str) else request.body
+    sent = SentRequest(request.method or "", request.url or "", dict(request.headers), body)
+    return Exchange(sent, (_as_reply(response),))
+
+
+def _st_response(exchange: Exchange) -> schemathesis.Response:
+    reply = exchange.reply
+    prepared = requests.Request(exchange.request.method, exchange.request.url,
+                                headers=exchange.request.headers, data=exchange.request.body).prepare()
+    return schemathesis.Response(reply.status, {k: [v] for k, v in reply.headers.items()}, reply.body,
+                                 prepared, reply.elapsed, True)
+
+
+def _judge_builtins(run: Run, op: spec.Operation, case: schemathesis.Case, exchange: Exchange, seed: int) -> None:
+    if exchange.reply is None or exchange.reply.status in (429, 504):
+        return
+    response = _st_response(exchange)
+    for check, check_id in BUILTIN_CHECKS.items():
+        if check is builtin.negative_data_rejection and not (case.meta and not case.meta.generation.mode.is_positive):
+            continue
+        try:
+            case.validate_response(response, checks=[check])
+        except (Failure, AssertionError) as failure:
+            text = getattr(failure, "title", None) or str(failure).splitlines()[0]
+            run.ledger.record(op.operation_id, C.Seen(check_id, False, f"schemathesis {check.__name__}: {text}"),
+                              exchange, case=f"{op.operation_id}:schemathesis", seed=seed)
+        except Exception as failure:  # schemathesis groups several failures
+            for inner in getattr(failure, "exceptions", [failure]):
+                text = getattr(inner, "title", None) or str(inner).splitlines()[0]
+                run.ledger.record(op.operation_id, C.Seen(check_id, False, f"schemathesis {check.__name__}: {text}"),
+                                  exchange, case=f"{op.operation_id}:schemathesis", seed=seed)
+        else:
+            run.ledger.record(op.operation_id, C.Seen(check_id, True, f"schemathesis {check.__name__}"))
+
+
+def _settings(run: Run, examples: int) -> hypothesis.settings:
+    return hypothesis.settings(max_examples=examples, database=None, deadline=None,
+                               phases=[Phase.explicit, Phase.generate], verbosity=Verbosity.quiet,
+                               suppress_health_check=list(HealthCheck), derandomize=False)
+
+
+def fuzz_operation(unit: OperationUnit, world: World) -> None:
+    """Positive and negative examples from schemathesis, then hostile identifiers (fuzz mode)."""
+    run = unit.run_
+    examples = run.options.max_examples * (20 if run.options.fuzz else 1)
+    st_operation = _schema().find_operation_by_id(unit.id)
+    params = world.path_parameters(unit.op)
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        strategy = st_operation.as_strategy(generation_mode=mode, path_parameters=params)
+
+        @hypothesis.seed(run.seed)
+        @_settings(run, examples)
+        @hypothesis.given(case=strategy)
+        def probe(case: schemathesis.Case) -> None:
+            body = case.body if isinstance(case.body, (dict, list, str, int, float, bool)) else NO_BODY
+            if isinstance(body, str):
+                body = body.encode("utf-8", "surrogatepass")
+            exchange = unit.send(unit.op, dict(case.path_parameters or params), body,
+                                 case=f"{unit.id}:schemathesis:{mode.value}")
+            _judge_builtins(run, unit.op, case, exchange, run.seed)
+
+        try:
+            with _HYPOTHESIS:
+                probe()
+        except hypothesis.errors.Unsatisfiable:
+            pass  # nothing to negate: the operation takes no body and its path is fixed
+    if run.options.fuzz:
+        import amplify_strategies as strategies
+
+        @hypothesis.seed(run.seed)
+        @_settings(run, examples)
+        @hypothesis.given(request=strategies.valid_requests(unit.id, mode="hostile"))
+        def hostile(request) -> None:
+            path_parameters, body = request
+            unit.send(unit.op, path_parameters, NO_BODY if body is None else body,
+                      case=f"{unit.id}:hostile-identifiers")
+
+        with _HYPOTHESIS:
+            hostile()
+
+
+def stateful_phase(run: Run) -> None:
+    """schemathesis's state machine over the spec's links, every answer judged by our checks."""
+    target = run.target
+    base = _schema().as_state_machine()
+    created: list[str] = []
+
+    class Machine(base):  # type: ignore[misc, valid-type]
+        def before_call(self, case: schemathesis.Case) -> None:
+            if run.stop.is_set():
+                raise _StopMachine()
+            op = _operation_of(case)
+            if op.path == "/backend" and isinstance(case.body, dict):
+                app = run.options.app_id or f"ac{run.run_id}st{len(created):03d}"
+                case.body["appId"] = app
+                created.append(app)
+
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            return {"base_url": target.base_url, "session": target.session, "headers": dict(target.headers),
+                    "timeout": target.timeout}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            op = _operation_of(case)
+            exchange = _exchange(response)
+            run.ledger.observed(op.operation_id, exchange)
+            for seen in C.judge_exchange(op, exchange):
+                run.ledger.record(op.operation_id, seen, exchange, case=f"{op.operation_id}:stateful", seed=run.seed)
+
+    settings = hypothesis.settings(_settings(run, max(1, run.options.max_examples)), stateful_step_count=6)
+    try:
+        hypothesis.seed(run.seed)(Machine.TestCase)
+        Machine.run(settings=settings)
+    except _StopMachine:
+        pass
+    except Exception as exc:  # a transport failure mid-scenario: say so, keep the results
+        run.ledger.error("CreateBackend", f"stateful phase stopped: {type(exc).__name__}: {str(exc)[:200]}")
+    with run._lock:
+        run.created_apps.update(created)
+
+
+class _StopMachine(Exception):
+    pass

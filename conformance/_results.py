@@ -1,0 +1,169 @@
+"""What a run found, gathered per operation and check, then frozen into plain data.
+
+The Ledger is the only mutable thing (thread-safe: units run in parallel and verification
+calls land on other operations). RunResult.to_dict() is report.json: every reporter renders
+that and nothing else.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import amplify_openapi as spec
+
+from ._checks import CHECKS, Seen
+from ._target import Exchange
+
+MAX_FAILURES_KEPT = 5  # per operation and check; the count is always exact
+VERDICTS = ("pass", "fail", "error", "skipped")
+
+
+@dataclass
+class _Tally:
+    cases: int = 0
+    failed: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    last_ok: str = ""
+
+
+@dataclass
+class _OperationRecord:
+    tallies: dict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    provoked: set[str] = field(default_factory=set)
+    injected: set[str] = field(default_factory=set)
+    enum_values: set[str] = field(default_factory=set)
+    required_members: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # check id -> why it could not be judged
+    requests: int = 0
+    retries: int = 0
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ops: dict[str, _OperationRecord] = defaultdict(_OperationRecord)
+
+    def record(self, operation_id: str, seen: Seen, exchange: Exchange | None = None,
+               case: str | None = None, seed: int | None = None) -> None:
+        with self._lock:
+            tally = self._ops[operation_id].tallies[seen.check]
+            tally.cases += 1
+            if seen.ok:
+                tally.last_ok = seen.saw
+                return
+            tally.failed += 1
+            if len(tally.failures) < MAX_FAILURES_KEPT:
+                failure: dict[str, Any] = {"message": seen.saw, "case": case, "seed": seed}
+                if exchange is not None:
+                    failure["request"] = exchange.request.to_dict()
+                    failure["curl"] = exchange.request.curl()
+                    if exchange.reply is not None:
+                        failure["response"] = exchange.reply.to_dict()
+                tally.failures.append(failure)
+
+    def observed(self, operation_id: str, exchange: Exchange) -> None:
+        with self._lock:
+            record = self._ops[operation_id]
+            record.requests += len(exchange.replies) or 1
+            record.retries += exchange.retries
+            for reply in exchange.replies:
+                (record.injected if exchange.injected else record.provoked).add(str(reply.status))
+
+    def exercised(self, operation_id: str, *, enum_value: str | None = None, required: str | None = None) -> None:
+        with self._lock:
+            if enum_value:
+                self._ops[operation_id].enum_values.add(enum_value)
+            if required:
+                self._ops[operation_id].required_members.add(required)
+
+    def error(self, operation_id: str, cause: str) -> None:
+        with self._lock:
+            self._ops[operation_id].errors.append(cause)
+
+    def skip(self, operation_id: str, check_id: str, why: str) -> None:
+        with self._lock:
+            self._ops[operation_id].skipped.setdefault(check_id, why)
+
+    def operation_result(self, op: spec.Operation, levels: tuple[str, ...], documented: dict[str, int]) -> dict:
+        with self._lock:
+            record = self._ops[op.operation_id]
+            checks = []
+            for check_id, info in CHECKS.items():
+                if info.level not in levels:
+                    continue
+                tally = record.tallies.get(check_id)
+                if tally and tally.failed:
+                    verdict, detail = "fail", f"{tally.cases} judged, {tally.failed} failed"
+                elif tally and tally.cases:
+                    verdict, detail = "pass", f"{tally.cases} judged; last seen: {tally.last_ok}"
+                else:
+                    verdict = "skipped"
+                    detail = record.skipped.get(check_id) or (
+                        f"not judged: {record.errors[0]}" if record.errors else "not applicable to this operation")
+                checks.append({"name": check_id, "level": info.level, "verdict": verdict, "detail": detail,
+                               "cases": tally.cases if tally else 0,
+                               "failures": list(tally.failures) if tally else []})
+            observed = record.provoked | record.injected
+            documented_codes = list(op.status_codes)
+            coverage = {
+                "enum_values": {"exercised": len(record.enum_values), "documented": documented["enum_values"]},
+                "required_members": {"exercised": len(record.required_members),
+                                     "documented": documented["required_members"]},
+                "status_codes": {
+                    "documented": documented_codes,
+                    "observed": sorted(c for c in observed if c in documented_codes),
+                    "provoked": sorted(c for c in record.provoked if c in documented_codes),
+                    "injected": sorted(c for c in record.injected - record.provoked if c in documented_codes),
+                    "undocumented_seen": sorted(c for c in observed if c not in documented_codes),
+                    "exercised": len([c for c in documented_codes if c in observed]),
+                },
+            }
+            error = ["error"] if record.errors else []
+            level_verdicts = {level: _combine([c["verdict"] for c in checks if c["level"] == level] + error)
+                              for level in levels}
+            verdict = _combine([c["verdict"] for c in checks] + error)
+            return {
+                "operationId": op.operation_id, "method": op.method, "path": op.path,
+                "verdict": verdict, "levels": level_verdicts, "checks": checks, "coverage": coverage,
+                "requests": record.requests, "retries": record.retries, "errors": list(record.errors),
+            }
+
+
+def _combine(verdicts) -> str:
+    seen = set(verdicts)
+    for verdict in ("fail", "error", "pass"):
+        if verdict in seen:
+            return verdict
+    return "skipped"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished (or cut short) run: plain data, the one source for every report."""
+
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+    @property
+    def operations(self) -> list[dict[str, Any]]:
+        return self.data["operations"]
+
+    def operation(self, operation_id: str) -> dict[str, Any]:
+        return next(o for o in self.operations if o["operationId"] == operation_id)
+
+    def check(self, operation_id: str, check_id: str) -> dict[str, Any]:
+        return next(c for c in self.operation(operation_id)["checks"] if c["name"] == check_id)
+
+    def failing(self) -> set[tuple[str, str]]:
+        """(operationId, check) pairs that failed."""
+        return {(o["operationId"], c["name"]) for o in self.operations for c in o["checks"] if c["verdict"] == "fail"}
+
+    @property
+    def ok(self) -> bool:
+        return self.data["complete"] and all(o["verdict"] in ("pass", "skipped") for o in self.operations)

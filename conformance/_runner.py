@@ -1,0 +1,691 @@
+"""One run: every operation of the spec exercised against one target, level by level.
+
+Each operation gets a unit of work with a World of its own (a fresh app and environment), so
+units run in parallel and a fault in one operation never spills into another's verdict. A
+unit sends the deterministic matrix from amplify_strategies, the not-found probes (R7), the
+state workflows (R8), the status-code plan (embedded emulator only) and schemathesis's
+fuzzing; every answer is judged by the exchange checks of the operation it was sent to.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import amplify_openapi as spec
+import amplify_strategies as strategies
+
+from . import _checks as C
+from ._results import Ledger, RunResult
+from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
+from ._world import (
+    World,
+    needs_existing_resource,
+    operation_at,
+    operation_for,
+    removes_what_it_names,
+    resource_role,
+)
+
+__version__ = "0.1.0"
+MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    base_url: str | None = None  # None: start the embedded emulator
+    levels: tuple[str, ...] = C.LEVELS
+    operations: tuple[str, ...] | None = None
+    max_examples: int = 5  # schemathesis examples per operation and generation mode
+    fuzz: bool = False  # long fuzzing: more examples, hostile identifiers
+    stateful: bool = True
+    workers: int | None = None  # None: auto
+    seed: int | None = None
+    timeout: float = 10.0
+    retries: int = 3
+    time_budget: float = 900.0
+    app_id: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    sigv4: bool = False
+    region: str = "us-east-1"
+    emulator_faults: frozenset[str] = frozenset()
+    emulator_stage: str = "/prod"
+
+
+class _Stop(Exception):
+    """The run was interrupted or ran out of time: stop sending, keep what was gathered."""
+
+
+class _Unusable(Exception):
+    """The target failed at the transport level too often to judge this operation."""
+
+
+def _documented_counts() -> dict[str, dict[str, int]]:
+    counts = strategies.spec_counts()["operations"]
+    return {op: {"enum_values": c["enum_values"], "required_members": c["required_members"]}
+            for op, c in counts.items()}
+
+
+class Run:
+    def __init__(self, options: RunOptions, target: Target, progress: Callable[[dict], None] | None) -> None:
+        self.options = options
+        self.target = target
+        self.progress = progress
+        self.seed = options.seed if options.seed is not None else random.randrange(2**32)
+        self.run_id = uuid.uuid4().hex[:6]
+        self.ledger = Ledger()
+        self.stop = threading.Event()
+        self.stop_reason: str | None = None
+        self.deadline = time.monotonic() + options.time_budget
+        self.created_apps: set[str] = set()
+        self.created_envs: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._counter = 0
+        self.documented = _documented_counts()
+        self.selected = [spec.operation(o) for o in options.operations] if options.operations else list(spec.operations())
+
+    # ---- sending ----------------------------------------------------------------------------
+
+    def send(self, op: spec.Operation, params: dict[str, str], body: Any = NO_BODY, *,
+             inject: str | None = None, case: str | None = None, errors: list | None = None) -> Exchange:
+        """Send to one operation and judge the answer with every exchange check."""
+        if self.stop.is_set():
+            raise _Stop(self.stop_reason or "stopped")
+        if time.monotonic() > self.deadline:
+            self.halt(f"time budget of {self.options.time_budget:g} s exhausted")
+            raise _Stop(self.stop_reason)
+        exchange = self.target.send(op.method, op.path, params, body, inject=inject)
+        self.ledger.observed(op.operation_id, exchange)
+        if exchange.error:
+            if errors is not None:
+                errors.append(exchange.error)
+                if len(errors) >= MAX_TRANSPORT_ERRORS:
+                    raise _Unusable(exchange.error)
+            return exchange
+        for seen in C.judge_exchange(op, exchange):
+            self.ledger.record(op.operation_id, seen, exchange, case=case)
+        return exchange
+
+    def halt(self, reason: str) -> None:
+        with self._lock:
+            if self.stop_reason is None:
+                self.stop_reason = reason
+        self.stop.set()
+
+    def new_names(self) -> tuple[str, str]:
+        with self._lock:
+            self._counter += 1
+            n = self._counter
+        app = self.options.app_id or f"ac{self.run_id}{n:03d}"
+        return app, f"dev{self.run_id[:3]}{n:03d}"
+
+    # ---- the run ----------------------------------------------------------------------------
+
+    def execute(self) -> RunResult:
+        started = datetime.now(timezone.utc)
+        workers = self.options.workers or min(16, (os.cpu_count() or 2) * 4)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conformance")
+        try:
+            futures = {pool.submit(self.unit, op): op for op in self.selected}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
+                    op = futures[future]
+                    if self.progress:
+                        self.progress(self.ledger.operation_result(op, self.options.levels,
+                                                                   self.documented[op.operation_id]))
+            if self.options.stateful and not self.stop.is_set():
+                from ._fuzz import stateful_phase
+
+                stateful_phase(self)
+        except KeyboardInterrupt:
+            self.halt("interrupted")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        cleanup = self.cleanup() if self.stop_reason != "interrupted" else {
+            "attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
+        return self.result(started, cleanup)
+
+    def unit(self, op: spec.Operation) -> None:
+        errors: list[str] = []
+        try:
+            OperationUnit(self, op, errors).run()
+        except _Stop as stop:
+            self.ledger.error(op.operation_id, f"not finished: {stop}")
+        except _Unusable as exc:
+            self.ledger.error(op.operation_id, f"target unusable for this operation: {exc}")
+        except Exception as exc:  # a bug or a wildly wrong answer must not sink the other operations
+            self.ledger.error(op.operation_id, _explain(exc))
+
+    def cleanup(self) -> dict[str, Any]:
+        """Best effort: remove what this run created."""
+        attempted = failed = 0
+        remove_all = operation_at("/backend/{appId}/remove")
+        delete_env = operation_at("/backend/{appId}/environments/{backendEnvironmentName}/remove")
+        if self.options.app_id:
+            jobs = [(delete_env, {"appId": a, "backendEnvironmentName": e}) for a, e in self.created_envs]
+        else:
+            jobs = [(remove_all, {"appId": a}) for a in self.created_apps]
+        for op, params in jobs:
+            attempted += 1
+            exchange = self.target.send(op.method, op.path, params, {})
+            if exchange.error or exchange.reply.status not in (200, 404):
+                failed += 1
+        return {"attempted": attempted, "failed": failed,
+                "detail": f"{attempted - failed} of {attempted} {'environments' if self.options.app_id else 'apps'} removed"}
+
+    def result(self, started: datetime, cleanup: dict[str, Any]) -> RunResult:
+        operations = [self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
+                      for op in self.selected]
+        summary: dict[str, Any] = {"operations": len(operations)}
+        for verdict in ("pass", "fail", "error", "skipped"):
+            summary[verdict] = sum(1 for o in operations if o["verdict"] == verdict)
+        summary["requests"] = sum(o["requests"] for o in operations)
+        summary["retries"] = sum(o["retries"] for o in operations)
+        summary["levels"] = {
+            level: {v: sum(1 for o in operations if o["levels"].get(level) == v) for v in ("pass", "fail", "error", "skipped")}
+            for level in self.options.levels
+        }
+        summary["coverage"] = {
+            key: {"exercised": sum(o["coverage"][key]["exercised"] for o in operations),
+                  "documented": sum(o["coverage"][key]["documented"] if key != "status_codes"
+                                    else len(o["coverage"][key]["documented"]) for o in operations)}
+            for key in ("enum_values", "required_members", "status_codes")
+        }
+        return RunResult({
+            "tool": {"name": "amplify-conformance", "version": __version__},
+            "target": {"base_url": self.target.base_url, "kind": self.target.kind,
+                       "app_id": self.options.app_id},
+            "levels": list(self.options.levels),
+            "seed": self.seed,
+            "started_at": started.isoformat(),
+            "finished_at": datetime.now(timezone.utc).isoformat(),
+            "complete": self.stop_reason is None,
+            "incomplete_reason": self.stop_reason,
+            "summary": summary,
+            "cleanup": cleanup,
+            "operations": operations,
+        })
+
+
+class OperationUnit:
+    """Everything one operation is judged on, in its own World."""
+
+    def __init__(self, run: Run, op: spec.Operation, errors: list[str]) -> None:
+        self.run_ = run
+        self.op = op
+        self.id = op.operation_id
+        self.errors = errors
+        self.ledger = run.ledger
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    def send(self, op: spec.Operation, params: dict[str, str], body: Any = NO_BODY, **kw: Any) -> Exchange:
+        return self.run_.send(op, params, body, errors=self.errors, **kw)
+
+    def status(self, exchange: Exchange) -> int | None:
+        return exchange.reply.status if exchange.reply else None
+
+    def judge(self, check_id: str, ok: bool, saw: str, exchange: Exchange | None = None) -> None:
+        self.ledger.record(self.id, C.Seen(check_id, ok, saw), exchange)
+
+    def new_world(self) -> World:
+        app, env = self.run_.new_names()
+        world = World(app, env)
+        create = operation_at("/backend")
+        body = {**(strategies.valid_body(create.operation_id) or {}), "appId": app,
+                "backendEnvironmentName": env}
+        exchange = self.send(create, {}, body)
+        if self.status(exchange) != 200:
+            raise RuntimeError(f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
+                               f"{' (' + exchange.error + ')' if exchange.error else ''}")
+        with self.run_._lock:
+            self.run_.created_apps.add(app)
+            self.run_.created_envs.add((app, env))
+        world.job_id = C.body_of(exchange.reply).get("jobId")
+        return world
+
+    def identity(self, body: Any, world: World, case_path: str = "") -> Any:
+        """The body with the world's identity members in place (unless the case is about them)."""
+        if not isinstance(body, dict):
+            return body
+        body = copy.deepcopy(body)
+        for member, value in (("appId", world.app_id), ("backendEnvironmentName", world.env)):
+            if member in body and case_path.split(".")[0].rstrip("[]") != member:
+                body[member] = value
+        return body
+
+    def create_resource(self, world: World, category: str) -> tuple[Exchange, dict]:
+        create = operation_for(category, "create")
+        body = self.identity(strategies.valid_body(create.operation_id), world)
+        body["backendEnvironmentName"] = world.env
+        exchange = self.send(create, world.path_parameters(create), body)
+        if self.status(exchange) == 200:
+            world.resources.add(category)
+        return exchange, body
+
+    def prepare(self, world: World) -> None:
+        """Give the world what this operation names, so only the labelled rule is broken."""
+        role = resource_role(self.id)
+        if role and needs_existing_resource(self.id):
+            exchange, _ = self.create_resource(world, role.category)
+            if self.status(exchange) != 200:
+                raise RuntimeError(f"setup: creating the {role.category} resource answered {self.status(exchange)}")
+        if "sessionId" in self.op.path_parameters:
+            create_token = operation_at("/backend/{appId}/challenge")
+            exchange = self.send(create_token, {"appId": world.app_id})
+            world.session_id = C.body_of(exchange.reply).get("sessionId")
+            if not world.session_id:
+                raise RuntimeError(f"setup: CreateToken answered {self.status(exchange)} without a sessionId")
+        if "jobId" in self.op.path_parameters and not world.job_id:
+            raise RuntimeError("setup: CreateBackend's answer carried no jobId to use")
+
+    # ---- the unit ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.cors()
+        world = self.new_world()
+        self.not_found(world)
+        self.prepare(world)
+        world = self.matrix(world)
+        self.workflows(world)
+        self.status_plan(world)
+        if self.run_.options.max_examples > 0:
+            from ._fuzz import fuzz_operation
+
+            fuzz_operation(self, world)
+
+    def cors(self) -> None:
+        exchange = self.run_.target.send("OPTIONS", self.op.path, self._placeholder_params())
+        if exchange.error:
+            self.errors.append(exchange.error)
+            return
+        self.ledger.record(self.id, C.cors(self.op.path, exchange.reply), exchange)
+
+    def _placeholder_params(self) -> dict[str, str]:
+        return {name: f"cors{name}" for name in self.op.path_parameters}
+
+    def matrix(self, world: World) -> World:
+        skip_accepted = self.run_.options.app_id and self.op.path == "/backend/{appId}/remove"
+        cases = list(strategies.matrix(self.id))
+        valid = next(c for c in cases if c.kind == "valid")
+        if isinstance(valid.body, dict):
+            extra = dict(valid.body, xAmplifyConformanceExtra={"ignored": True})
+            cases.append(type(valid)(self.id, "R6", "extra-member", "xAmplifyConformanceExtra", extra, "accept",
+                                     "an unknown extra member (ignored)"))
+        for case in cases:
+            if case.expect == "accept" and skip_accepted:
+                self.ledger.skip(self.id, C.EXPECTATION_CHECK[case.kind], "--app-id given: would remove that app")
+                continue
+            body = self.identity(case.body, world, case.json_path)
+            exchange = self.send(self.op, world.path_parameters(self.op),
+                                 NO_BODY if case.body is None else body, case=case.id)
+            if exchange.reply is None:
+                continue
+            seen = C.expectation(C.EXPECTATION_CHECK[case.kind], case.expect, case.detail, exchange.reply)
+            if seen is None:
+                continue
+            self.ledger.record(self.id, seen, exchange, case=case.id)
+            if case.kind == "enum-value":
+                self.ledger.exercised(self.id, enum_value=case.id)
+            elif case.kind == "required-missing":
+                self.ledger.exercised(self.id, required=case.json_path)
+            if exchange.reply.status == 200:
+                self.echo(world, body, exchange)
+                if removes_what_it_names(self.id):
+                    world = self.new_world()
+                    self.prepare(world)
+        return world
+
+    # ---- R7 ---------------------------------------------------------------------------------
+
+    def not_found(self, world: World) -> None:
+        """Naming what does not exist is 404 (probed before the world holds anything)."""
+        body = self.identity(strategies.valid_body(self.id), world)
+        body = NO_BODY if body is None else body
+        params = world.path_parameters(self.op)
+        probes = []
+        if "appId" in self.op.path_parameters:
+            ghost = f"ghost{uuid.uuid4().hex[:10]}"
+            probes.append(("an app never created", {**params, "appId": ghost},
+                           self.identity(body, World(ghost, world.env)) if body is not NO_BODY else body))
+        if needs_existing_resource(self.id):
+            probes.append((f"no {resource_role(self.id).category} resource in the environment", params, body))
+        if "jobId" in self.op.path_parameters:
+            probes.append(("an unknown jobId", {**params, "jobId": f"job{uuid.uuid4().hex[:12]}"}, body))
+        if "sessionId" in self.op.path_parameters:
+            probes.append(("an unknown sessionId", {**params, "sessionId": f"s{uuid.uuid4().hex[:12]}"}, body))
+        if self.op.path.startswith("/backend/{appId}/environments/"):
+            probes.append(("an unknown environment", {**params, "backendEnvironmentName": f"nv{uuid.uuid4().hex[:8]}"},
+                           body))
+        if not probes:
+            self.ledger.skip(self.id, C.NOT_FOUND, "the operation names nothing that could be missing")
+        for what, probe_params, probe_body in probes:
+            exchange = self.send(self.op, probe_params, probe_body)
+            status = self.status(exchange)
+            if status is None or status in (429, 504):
+                continue
+            self.judge(C.NOT_FOUND, status == 404, f"{what}: expected 404, got {status}", exchange)
+
+    # ---- R8 ---------------------------------------------------------------------------------
+
+    def echo(self, world: World, body: Any, exchange: Exchange) -> None:
+        """200 answers echo the request's appId and backendEnvironmentName (where they carry them)."""
+        answer = C.body_of(exchange.reply)
+        sent = body if isinstance(body, dict) else {}
+        request_env = world.env if "backendEnvironmentName" in self.op.path_parameters else sent.get("backendEnvironmentName")
+        request_app = world.app_id if "appId" in self.op.path_parameters else sent.get("appId")
+        for member, expected in (("appId", request_app), ("backendEnvironmentName", request_env)):
+            if expected is None or member not in answer:
+                continue
+            self.judge(C.ECHO, answer[member] == expected,
+                       f"{member} {answer[member]!r}, request named {expected!r}", exchange)
+
+    def workflows(self, world: World) -> None:
+        role = resource_role(self.id)
+        params = world.path_parameters(self.op)
+        body = self.identity(strategies.valid_body(self.id), world)
+        body = NO_BODY if body is None else body
+        if self.op.path == "/backend":
+            self.backend_env_workflow(world)
+        if role:
+            self.resource_workflow(world, role)
+        if self.op.path.startswith("/backend/{appId}/challenge"):
+            self.token_workflow(world)
+        if self.op.path.startswith("/backend/{appId}/job/"):
+            self.jobs_workflow(world)
+        if self.op.path == "/backend/{appId}/remove" and not self.run_.options.app_id:
+            self.remove_all_workflow()
+        if self.op.path != "/backend/{appId}/remove" and "jobId" in self._response_members():
+            exchange = self.send(self.op, params, body)
+            if self.status(exchange) == 200:
+                self.job_is_traceable(world, exchange)
+                if removes_what_it_names(self.id):
+                    world = self.new_world()
+                    self.prepare(world)
+
+    def _response_members(self) -> set[str]:
+        model = self.op.response_schema(200)
+        return set(spec.schema(model).get("properties", {})) if model else set()
+
+    def backend_env_workflow(self, world: World) -> None:
+        get_backend = operation_at("/backend/{appId}/details")
+        exchange = self.send(get_backend, {"appId": world.app_id}, {})
+        listed = C.body_of(exchange.reply).get("backendEnvironmentList") or []
+        if self.status(exchange) in (429, 504, None):
+            return
+        self.judge(C.BACKEND_ENV, world.env in listed,
+                   f"GetBackend after CreateBackend lists {listed!r}; expected {world.env!r} in it", exchange)
+
+    def resource_workflow(self, world: World, role) -> None:
+        get = operation_for(role.category, "get")
+        get_body = self.identity(strategies.valid_body(get.operation_id), world)
+        params = {"appId": world.app_id, "backendEnvironmentName": world.env}
+        if role.role == "create":
+            fresh = self.new_world()
+            exchange, _ = self.create_resource(fresh, role.category)
+            if self.status(exchange) != 200:
+                return
+            answer = self.send(get, {"appId": fresh.app_id, "backendEnvironmentName": fresh.env},
+                               self.identity(get_body, fresh))
+            if self.status(answer) in (429, 504, None):
+                return
+            self.judge(C.LIFECYCLE, self.status(answer) == 200,
+                       f"{get.operation_id} after {self.id}: expected 200, got {self.status(answer)}", answer)
+        elif role.role == "get":
+            if role.category not in world.resources:
+                exchange, submitted = self.create_resource(world, role.category)
+            else:
+                submitted = self.identity(strategies.valid_body(operation_for(role.category, "create").operation_id), world)
+            answer = self.send(get, params, get_body)
+            if self.status(answer) != 200:
+                return  # judged by the matrix's valid case
+            got = C.body_of(answer.reply).get("resourceConfig")
+            wanted = submitted.get("resourceConfig")
+            self.judge(C.LIFECYCLE, _contains(got, wanted),
+                       f"resourceConfig {_short(got)}; submitted {_short(wanted)}", answer)
+        elif role.role == "delete":
+            if role.category not in world.resources:
+                self.create_resource(world, role.category)
+            exchange = self.send(self.op, params, self.identity(strategies.valid_body(self.id), world))
+            if self.status(exchange) != 200:
+                return
+            world.resources.discard(role.category)
+            answer = self.send(get, params, get_body)
+            if self.status(answer) in (429, 504, None):
+                return
+            self.judge(C.LIFECYCLE, self.status(answer) == 404,
+                       f"{get.operation_id} after {self.id}: expected 404, got {self.status(answer)}", answer)
+
+    def token_workflow(self, world: World) -> None:
+        create = operation_at("/backend/{appId}/challenge")
+        get = operation_at("/backend/{appId}/challenge/{sessionId}", "GET")
+        made = self.send(create, {"appId": world.app_id})
+        token = C.body_of(made.reply)
+        if self.status(made) != 200 or not token.get("sessionId"):
+            return
+        params = {"appId": world.app_id, "sessionId": token["sessionId"]}
+        if self.op is create:
+            answer = self.send(get, params)
+            if self.status(answer) not in (429, 504, None):
+                self.judge(C.TOKEN, self.status(answer) == 200,
+                           f"GetToken of the new session: expected 200, got {self.status(answer)}", answer)
+        elif self.op is get:
+            answer = self.send(get, params)
+            if self.status(answer) != 200 or "challengeCode" not in token:
+                return
+            got = C.body_of(answer.reply)
+            same = (got.get("sessionId"), got.get("challengeCode")) == (token["sessionId"], token["challengeCode"])
+            self.judge(C.TOKEN, same, f"GetToken gave sessionId {got.get('sessionId')!r}, challengeCode "
+                       f"{got.get('challengeCode')!r}; CreateToken gave {token['sessionId']!r}, "
+                       f"{token['challengeCode']!r}", answer)
+        else:
+            removed = self.send(self.op, params)
+            if self.status(removed) != 200:
+                return
+            answer = self.send(get, params)
+            if self.status(answer) not in (429, 504, None):
+                self.judge(C.TOKEN, self.status(answer) == 404,
+                           f"GetToken after DeleteToken: expected 404, got {self.status(answer)}", answer)
+
+    def remove_all_workflow(self) -> None:
+        world = self.new_world()
+        removed = self.send(self.op, {"appId": world.app_id}, {})
+        if self.status(removed) != 200:
+            return
+        get_backend = operation_at("/backend/{appId}/details")
+        answer = self.send(get_backend, {"appId": world.app_id}, {})
+        if self.status(answer) not in (429, 504, None):
+            self.judge(C.REMOVE_ALL, self.status(answer) == 404,
+                       f"GetBackend after RemoveAllBackends: expected 404, got {self.status(answer)}", answer)
+
+    # ---- jobs -------------------------------------------------------------------------------
+
+    def list_jobs(self, world: World, **filters: Any) -> tuple[list[dict], Exchange | None, str | None]:
+        """Every job ListBackendJobs gives, following nextToken (bounded)."""
+        list_op = operation_at("/backend/{appId}/job/{backendEnvironmentName}")
+        jobs, token, exchange = [], None, None
+        for _ in range(50):
+            body = {**filters, **({"nextToken": token} if token else {})}
+            exchange = self.send(list_op, {"appId": world.app_id, "backendEnvironmentName": world.env}, body)
+            if self.status(exchange) != 200:
+                return jobs, exchange, f"ListBackendJobs answered {self.status(exchange)}"
+            answer = C.body_of(exchange.reply)
+            jobs += [j for j in answer.get("jobs") or [] if isinstance(j, dict)]
+            token = answer.get("nextToken")
+            if not token:
+                return jobs, exchange, None
+        return jobs, exchange, "nextToken paging did not end after 50 pages"
+
+    def job_is_traceable(self, world: World, exchange: Exchange) -> None:
+        """A 200 answer's jobId resolves with GetBackendJob and is listed by ListBackendJobs."""
+        answer = C.body_of(exchange.reply)
+        job_id = answer.get("jobId")
+        if not job_id:
+            self.judge(C.JOBS, False, "200 answer without a jobId although its model documents one", exchange)
+            return
+        env = answer.get("backendEnvironmentName") or world.env
+        job_world = World(world.app_id, env)
+        get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
+        got = self.send(get_job, {"appId": world.app_id, "backendEnvironmentName": env, "jobId": job_id})
+        if self.status(got) in (429, 504, None):
+            return
+        resolved = self.status(got) == 200 and C.body_of(got.reply).get("jobId") == job_id
+        self.judge(C.JOBS, resolved, f"GetBackendJob({env}, {job_id}) answered {self.status(got)}", got)
+        jobs, listed, problem = self.list_jobs(job_world)
+        ids = [j.get("jobId") for j in jobs]
+        self.judge(C.JOBS, job_id in ids and problem is None,
+                   problem or f"ListBackendJobs({env}) lists {len(ids)} jobs; {job_id} {'in' if job_id in ids else 'not in'} them",
+                   listed)
+
+    def jobs_workflow(self, world: World) -> None:
+        get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
+        update_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "POST")
+        params = {"appId": world.app_id, "backendEnvironmentName": world.env}
+        if self.op is update_job:
+            values = {"operation": "ConformanceCheck", "status": "conformance-updated"}
+            updated = self.send(update_job, {**params, "jobId": world.job_id}, values)
+            if self.status(updated) != 200:
+                return
+            got = self.send(get_job, {**params, "jobId": world.job_id})
+            if self.status(got) != 200:
+                return
+            job = C.body_of(got.reply)
+            ok = all(job.get(k) == v for k, v in values.items())
+            self.judge(C.JOBS, ok, f"after UpdateBackendJob{values}: GetBackendJob gave operation "
+                       f"{job.get('operation')!r}, status {job.get('status')!r}", got)
+        elif self.op is get_job:
+            return  # resolution of jobs is judged on the operations that produce them
+        else:
+            self.list_filters_workflow(world, update_job)
+
+    def list_filters_workflow(self, world: World, update_job: spec.Operation) -> None:
+        """Filters by status, operation and jobId, and maxResults paging, on at least two jobs."""
+        self.create_resource(world, "api")  # a second job in this environment
+        jobs, _, problem = self.list_jobs(world)
+        if problem or len(jobs) < 2:
+            self.judge(C.JOBS, False, problem or f"expected at least 2 jobs in {world.env}, listed {len(jobs)}")
+            return
+        first = jobs[0]
+        marked = {"status": f"conformance-{uuid.uuid4().hex[:6]}", "operation": f"Conformance{uuid.uuid4().hex[:6]}"}
+        updated = self.send(update_job, {"appId": world.app_id, "backendEnvironmentName": world.env,
+                                         "jobId": first.get("jobId", "")}, marked)
+        if self.status(updated) != 200:
+            return
+        all_ids = {j.get("jobId") for j in self.list_jobs(world)[0]}
+        for key, value in marked.items():
+            got, exchange, problem = self.list_jobs(world, **{key: value})
+            ids = [j.get("jobId") for j in got]
+            self.judge(C.JOBS, problem is None and ids == [first.get("jobId")],
+                       problem or f"{key} filter {value!r} listed {ids}; expected only {first.get('jobId')}", exchange)
+        got, exchange, problem = self.list_jobs(world, jobId=first.get("jobId"))
+        ids = [j.get("jobId") for j in got]
+        self.judge(C.JOBS, problem is None and ids == [first.get("jobId")],
+                   problem or f"jobId filter listed {ids}", exchange)
+        got, exchange, problem = self.list_jobs(world, maxResults=1)
+        ids = [j.get("jobId") for j in got]
+        self.judge(C.JOBS, problem is None and len(ids) == len(set(ids)) and set(ids) == all_ids,
+                   problem or f"paging with maxResults 1 gave {len(ids)} jobs ({len(set(ids))} distinct) "
+                   f"of {len(all_ids)}", exchange)
+
+    # ---- every documented status code -------------------------------------------------------
+
+    def status_plan(self, world: World) -> None:
+        """On a target that honours injection, inject each documented code not yet provoked."""
+        if not self.run_.target.can_inject:
+            return
+        record = self.ledger.operation_result(self.op, self.run_.options.levels, self.run_.documented[self.id])
+        observed = set(record["coverage"]["status_codes"]["observed"])
+        body = self.identity(strategies.valid_body(self.id), world)
+        for code in self.op.status_codes:
+            if code in observed or code == "200":
+                continue
+            self.send(self.op, world.path_parameters(self.op), NO_BODY if body is None else body,
+                      inject=code, case=f"{self.id}:inject:{code}")
+
+
+def _explain(exc: BaseException) -> str:
+    """One line naming what went wrong, looking inside exception groups (hypothesis wraps)."""
+    inner = getattr(exc, "exceptions", None)
+    text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if inner:
+        text += f" <- {_explain(inner[0])}"
+    return text[:400]
+
+
+def _contains(got: Any, wanted: Any) -> bool:
+    """Whether an answer holds everything submitted (extra members are the target's choice)."""
+    if isinstance(wanted, dict):
+        return isinstance(got, dict) and all(k in got and _contains(got[k], v) for k, v in wanted.items())
+    if isinstance(wanted, list):
+        return isinstance(got, list) and len(got) == len(wanted) and all(map(_contains, got, wanted))
+    return got == wanted
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def run(options: RunOptions | None = None, progress: Callable[[dict], None] | None = None) -> RunResult:
+    """Exercise every selected operation of the spec against a target and judge it level by level.
+
+    With no base_url the embedded emulator is started on a free loopback port (with injection on,
+    so every documented status code is observed) and stopped afterwards.
+    Raises TargetUnreachable when the target does not answer at all.
+    """
+    options = options or RunOptions()
+    unknown = set(options.operations or ()) - {op.operation_id for op in spec.operations()}
+    if unknown:
+        raise ValueError(f"unknown operation(s): {', '.join(sorted(unknown))}")
+    bad_levels = set(options.levels) - set(C.LEVELS)
+    if bad_levels:
+        raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")
+    with ExitStack() as stack:
+        target = stack.enter_context(_target_for(options))
+        _preflight(target)
+        return Run(options, target, progress).execute()
+
+
+class _target_for:
+    """The target a run talks to; for the embedded emulator, also its lifetime."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.emulator = None
+
+    def __enter__(self) -> Target:
+        o = self.options
+        common = {"headers": dict(o.headers), "timeout": o.timeout, "max_retries": o.retries}
+        if o.base_url is None:
+            from amplify_emulator import Emulator, EmulatorConfig
+
+            config = EmulatorConfig(stage=o.emulator_stage, faults=frozenset(o.emulator_faults),
+                                    allow_injection=True, seed=o.seed or 0)
+            self.emulator = Emulator(config, host="127.0.0.1", port=0)
+            emu = self.emulator.__enter__()
+            return Target(emu.base_url + o.emulator_stage, kind="emulator", can_inject=True, **common)
+        if o.sigv4:
+            return SigV4Target(o.base_url, o.region, **common)
+        return Target(o.base_url, **common)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.emulator is not None:
+            self.emulator.__exit__(*exc)
+
+
+def _preflight(target: Target) -> None:
+    exchange = target.send("OPTIONS", "/backend", retry=False)
+    if exchange.error:
+        raise TargetUnreachable(f"cannot reach {target.base_url}: {exchange.error}")
