@@ -8,6 +8,7 @@ optional member, undocumented extra members, which the contract says are ignored
 
 from __future__ import annotations
 
+import copy
 import json
 import string
 from functools import cache
@@ -71,7 +72,19 @@ def _realistic(node: dict[str, Any], name: str) -> st.SearchStrategy[Any]:
     raise NotImplementedError(f"no realistic strategy for {name!r}: {schema!r}")
 
 
-def _hostile(node: dict[str, Any]) -> st.SearchStrategy[Any]:
+#: Undocumented members a nested object may carry (the body's top level gets any text);
+#: one draw each, so deep models stay fast.
+NESTED_EXTRAS = (
+    {},
+    {"__proto__": {}},
+    {"constructor": None},
+    {"": 0},
+    {"x-amz-extra": "x"},
+    {"ünïcödé 中文": [True]},
+)
+
+
+def _hostile(node: dict[str, Any], top: bool = True) -> st.SearchStrategy[Any]:
     """Any schema-valid value, undocumented extra members included.
 
     Objects are composed here and everything else comes from hypothesis-jsonschema:
@@ -82,15 +95,20 @@ def _hostile(node: dict[str, Any]) -> st.SearchStrategy[Any]:
         props = schema.get("properties", {})
         required = set(schema.get("required", ()))
         documented = st.fixed_dictionaries(
-            {member: _hostile(props[member]) for member in props if member in required},
-            optional={member: _hostile(child) for member, child in props.items() if member not in required},
+            {member: _hostile(props[member], False) for member in props if member in required},
+            optional={
+                member: _hostile(child, False) for member, child in props.items() if member not in required
+            },
         )
-        extra = st.dictionaries(
-            st.text(max_size=12).filter(lambda k: k not in props), _JSON_LEAVES, max_size=2
+        if top:
+            extra = st.dictionaries(st.text(max_size=12), _JSON_LEAVES, max_size=2)
+        else:
+            extra = st.sampled_from(NESTED_EXTRAS).map(copy.deepcopy)
+        return st.tuples(extra, documented).map(
+            lambda pair: {**{k: v for k, v in pair[0].items() if k not in props}, **pair[1]}
         )
-        return st.tuples(extra, documented).map(lambda pair: {**pair[0], **pair[1]})
     if schema.get("type") == "array":
-        return st.lists(_hostile(schema["items"]), max_size=4)
+        return st.lists(_hostile(schema["items"], False), max_size=4)
     # Imported here: importing hypothesis-jsonschema reads Hypothesis's unicode tables,
     # which pytest plugins that import this package must not do at start-up.
     from hypothesis_jsonschema import from_schema
