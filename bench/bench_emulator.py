@@ -12,19 +12,22 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import logging
 import multiprocessing as mp
 import os
 import statistics
 import time
-
-import logging
 
 from amplify_emulator import Emulator, EmulatorConfig
 
 AUTH_CONFIG = {
     "authResources": "USER_POOL_ONLY",
     "service": "COGNITO",
-    "userPoolConfigs": {"userPoolName": "pool", "requiredSignUpAttributes": ["EMAIL"], "signInMethod": "EMAIL"},
+    "userPoolConfigs": {
+        "userPoolName": "pool",
+        "requiredSignUpAttributes": ["EMAIL"],
+        "signInMethod": "EMAIL",
+    },
 }
 STORAGE_CONFIG = {"serviceName": "S3", "permissions": {"authenticated": ["READ"]}}
 
@@ -34,9 +37,17 @@ def _mix(app_id: str, env: str) -> list[tuple[str, str, dict | None]]:
     base = f"/prod/backend/{app_id}"
     return [
         ("POST", f"{base}/details", {}),
-        ("POST", f"{base}/auth", {"backendEnvironmentName": env, "resourceName": "auth", "resourceConfig": AUTH_CONFIG}),
+        (
+            "POST",
+            f"{base}/auth",
+            {"backendEnvironmentName": env, "resourceName": "auth", "resourceConfig": AUTH_CONFIG},
+        ),
         ("POST", f"{base}/auth/{env}/details", {"resourceName": "auth"}),
-        ("POST", f"{base}/storage", {"backendEnvironmentName": env, "resourceName": "s3", "resourceConfig": STORAGE_CONFIG}),
+        (
+            "POST",
+            f"{base}/storage",
+            {"backendEnvironmentName": env, "resourceName": "s3", "resourceConfig": STORAGE_CONFIG},
+        ),
         ("POST", f"{base}/storage/{env}/details", {"resourceName": "s3"}),
         ("POST", f"{base}/challenge", None),
         ("POST", f"{base}/job/{env}", {"maxResults": 5}),
@@ -99,7 +110,8 @@ def main() -> None:
         port = int(emu.base_url.rsplit(":", 1)[1])
         out: mp.Queue = mp.Queue()
         procs = [
-            mp.Process(target=_client, args=(port, w, args.connections, args.seconds, out)) for w in range(args.clients)
+            mp.Process(target=_client, args=(port, w, args.connections, args.seconds, out))
+            for w in range(args.clients)
         ]
         started = time.perf_counter()
         for p in procs:
@@ -114,10 +126,13 @@ def main() -> None:
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(count * 0.99) - 1] * 1000
     print(
-        f"cores={os.cpu_count()} server=waitress threads={args.threads} clients={args.clients}x{args.connections}"
+        f"cores={os.cpu_count()} server=waitress threads={args.threads}"
+        f" clients={args.clients}x{args.connections}"
         f" seconds={args.seconds:g}"
     )
-    print(f"requests={count} 5xx={errors} rate={count / elapsed:,.0f} req/s p50={p50:.2f} ms p99={p99:.2f} ms")
+    print(
+        f"requests={count} 5xx={errors} rate={count / elapsed:,.0f} req/s p50={p50:.2f} ms p99={p99:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,14 @@ JSON = "application/json"
 INJECT_HEADER = "HTTP_X_EMULATOR_INJECT"
 ALLOW_HEADERS = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent"
 _REASONS = {
-    200: "OK", 202: "Accepted", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-    429: "Too Many Requests", 500: "Internal Server Error", 504: "Gateway Timeout",
+    200: "OK",
+    202: "Accepted",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    504: "Gateway Timeout",
 }
 
 
@@ -59,7 +65,7 @@ class Route:
         if len(parts) != len(self.segments):
             return None
         params = {}
-        for want, got in zip(self.segments, parts):
+        for want, got in zip(self.segments, parts, strict=True):
             if want.startswith("{"):
                 if not got:
                     return None
@@ -76,7 +82,9 @@ class Route:
 @cache
 def routes() -> tuple[Route, ...]:
     """Every documented resource, most literal segments first (so literals beat parameters)."""
-    by_path: dict[str, dict[str, amplify_openapi.Operation]] = {path: {} for path in amplify_openapi.resources()}
+    by_path: dict[str, dict[str, amplify_openapi.Operation]] = {
+        path: {} for path in amplify_openapi.resources()
+    }
     for op in amplify_openapi.operations():
         by_path[op.path][op.method] = op
     found = [Route(path, tuple(path.strip("/").split("/")), ops) for path, ops in by_path.items()]
@@ -134,7 +142,9 @@ class EmulatorApp:
             operation, answer = self._answer(environ)
         except Exception:  # a bug here must still answer; tests assert it never happens
             traceback.print_exc()
-            answer = Answer(500, {"message": "internal emulator error"}, {"x-amzn-ErrorType": "InternalFailure"})
+            answer = Answer(
+                500, {"message": "internal emulator error"}, {"x-amzn-ErrorType": "InternalFailure"}
+            )
         return self._send(answer, operation, request_id, start_response)
 
     def _send(self, answer: Answer, operation, request_id: str, start_response) -> list[bytes]:
@@ -202,7 +212,9 @@ class EmulatorApp:
             "Access-Control-Allow-Methods": route.allow,
             "Access-Control-Allow-Headers": ALLOW_HEADERS,
         }
-        if "r3_cors" in self._faults and "GetBackend" in {op.operation_id for op in route.operations.values()}:
+        if "r3_cors" in self._faults and "GetBackend" in {
+            op.operation_id for op in route.operations.values()
+        }:
             del headers["Access-Control-Allow-Methods"]
         return Answer(200, {}, headers)
 
@@ -244,12 +256,16 @@ class EmulatorApp:
         if forced is not None:
             return forced
         if op_id == "DeleteToken" and "r1_route" in faults:
-            return Answer(404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"})
+            return Answer(
+                404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"}
+            )
         try:
             body = parse_body(self._read(environ))
         except MalformedBody as exc:
             if op_id == "CreateBackendConfig" and "r6_malformed" in faults and exc.not_json:
-                return Answer(500, {"message": "Internal server error"}, {"x-amzn-ErrorType": "InternalFailure"})
+                return Answer(
+                    500, {"message": "Internal server error"}, {"x-amzn-ErrorType": "InternalFailure"}
+                )
             return error_answer(400, str(exc))
         found = violations(operation.request_schema, body) if operation.request_schema else []
         kept = [v for v in found if not self._let_through(op_id, v)]
@@ -258,9 +274,12 @@ class EmulatorApp:
         if (
             op_id == "CreateBackendAuth"
             and "r5_enum_accepted" in faults
-            and ((body.get("resourceConfig") or {}).get("userPoolConfigs") or {}).get("signInMethod") == "PHONE_NUMBER"
+            and ((body.get("resourceConfig") or {}).get("userPoolConfigs") or {}).get("signInMethod")
+            == "PHONE_NUMBER"
         ):
-            return error_answer(400, "resourceConfig.userPoolConfigs.signInMethod: 'PHONE_NUMBER' is not supported")
+            return error_answer(
+                400, "resourceConfig.userPoolConfigs.signInMethod: 'PHONE_NUMBER' is not supported"
+            )
         call = Call(op_id, dict(params), body, faults, accepted_by_fault=bool(found))
         try:
             with self.store.lock:
@@ -277,14 +296,30 @@ class EmulatorApp:
         faults = self._faults
         where = violation.where
         return (
-            (op_id == "CreateBackendStorage" and "r4_required" in faults and where == "resourceConfig.permissions"
-             and violation.keyword == "required")
-            or (op_id == "UpdateBackendAuth" and "r5_enum_rejected" in faults
-                and where == "resourceConfig.userPoolConfigs.mfa.MFAMode" and violation.keyword == "enum")
-            or (op_id == "UpdateBackendJob" and "r6_wrong_type" in faults and where == "status"
-                and violation.keyword == "type")
-            or (op_id == "ListBackendJobs" and "r6_bounds" in faults and where == "maxResults"
-                and violation.keyword == "maximum")
+            (
+                op_id == "CreateBackendStorage"
+                and "r4_required" in faults
+                and where == "resourceConfig.permissions"
+                and violation.keyword == "required"
+            )
+            or (
+                op_id == "UpdateBackendAuth"
+                and "r5_enum_rejected" in faults
+                and where == "resourceConfig.userPoolConfigs.mfa.MFAMode"
+                and violation.keyword == "enum"
+            )
+            or (
+                op_id == "UpdateBackendJob"
+                and "r6_wrong_type" in faults
+                and where == "status"
+                and violation.keyword == "type"
+            )
+            or (
+                op_id == "ListBackendJobs"
+                and "r6_bounds" in faults
+                and where == "maxResults"
+                and violation.keyword == "maximum"
+            )
         )
 
     def _success(self, operation, payload: dict[str, Any]) -> Answer:
@@ -313,6 +348,9 @@ class EmulatorApp:
             except ValueError:
                 size = -1
             return stream.read(size) if size >= 0 else stream.read()
-        if environ.get("wsgi.input_terminated") or environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+        if (
+            environ.get("wsgi.input_terminated")
+            or environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
+        ):
             return stream.read()
         return b""

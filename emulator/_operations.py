@@ -221,7 +221,12 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
 def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
     _app(store, call)
     store.remove_app(call.app_id)
-    return {"appId": call.app_id, "jobId": new_id(), "operation": call.operation_id, "status": store.JOB_STATUS}
+    return {
+        "appId": call.app_id,
+        "jobId": new_id(),
+        "operation": call.operation_id,
+        "status": store.JOB_STATUS,
+    }
 
 
 # --- API -------------------------------------------------------------------------------
@@ -229,7 +234,9 @@ def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("CreateBackendAPI")
 def create_backend_api(store: Store, call: Call) -> dict[str, Any]:
-    _put_resource(store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    _put_resource(
+        store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"]))
+    )
     return _job_answer(store, call)
 
 
@@ -285,7 +292,9 @@ def get_backend_api_models(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("CreateBackendAuth")
 def create_backend_auth(store: Store, call: Call) -> dict[str, Any]:
-    _put_resource(store, call, AUTH, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    _put_resource(
+        store, call, AUTH, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"]))
+    )
     return _job_answer(store, call)
 
 
@@ -298,7 +307,11 @@ def import_backend_auth(store: Store, call: Call) -> dict[str, Any]:
 @handles("GetBackendAuth")
 def get_backend_auth(store: Store, call: Call) -> dict[str, Any]:
     if "r7_not_found" in call.faults and call.app_id not in store.apps:
-        return {"appId": call.app_id, "backendEnvironmentName": call.env, "resourceName": call.body["resourceName"]}
+        return {
+            "appId": call.app_id,
+            "backendEnvironmentName": call.env,
+            "resourceName": call.body["resourceName"],
+        }
     resource = _resource(store, call, AUTH)
     answer = {
         "appId": call.app_id,
@@ -437,7 +450,9 @@ def update_backend_config(store: Store, call: Call) -> dict[str, Any]:
     app = _app(store, call)
     config = app.config or {"backendManagerAppId": call.app_id}
     if "loginAuthConfig" in call.body:
-        config["loginAuthConfig"] = _deep_merge(config.get("loginAuthConfig", {}), call.body["loginAuthConfig"])
+        config["loginAuthConfig"] = _deep_merge(
+            config.get("loginAuthConfig", {}), call.body["loginAuthConfig"]
+        )
     app.config = config
     return dict(copy.deepcopy(config), appId=call.app_id)
 

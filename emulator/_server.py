@@ -58,7 +58,12 @@ class Emulator:
         self._stopping.clear()
         self._map = {}
         self._server = create_server(
-            self.app, map=self._map, host=self._host, port=self._port, threads=self._threads, **_SERVER_SETTINGS
+            self.app,
+            map=self._map,
+            host=self._host,
+            port=self._port,
+            threads=self._threads,
+            **_SERVER_SETTINGS,
         )
         self._thread = threading.Thread(target=self._loop, name="amplify-emulator", daemon=True)
         self._thread.start()

@@ -65,7 +65,7 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     except MalformedBody:
         raise
     except (ValueError, RecursionError) as exc:
-        raise MalformedBody(f"body is not JSON: {str(exc)[:_SHOWN * 2]}") from None
+        raise MalformedBody(f"body is not JSON: {str(exc)[: _SHOWN * 2]}") from None
     if not isinstance(value, dict):
         raise MalformedBody(f"body must be a JSON object, not {_json_type(value)}", not_json=False)
     return value

@@ -9,13 +9,16 @@ from typing import Any
 
 import pytest
 import requests
-
 from amplify_emulator import Emulator, EmulatorConfig
 
 AUTH_CONFIG = {
     "authResources": "USER_POOL_ONLY",
     "service": "COGNITO",
-    "userPoolConfigs": {"userPoolName": "pool", "requiredSignUpAttributes": ["EMAIL"], "signInMethod": "EMAIL"},
+    "userPoolConfigs": {
+        "userPoolName": "pool",
+        "requiredSignUpAttributes": ["EMAIL"],
+        "signInMethod": "EMAIL",
+    },
 }
 AUTH_UPDATE = {
     "authResources": "USER_POOL_ONLY",
@@ -49,7 +52,9 @@ class Client:
 
     def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None, **headers) -> Reply:
         data = raw if raw is not None else (None if body is None else json.dumps(body))
-        response = self.session.request(method, self.root + path, data=data, headers=headers or None, timeout=10)
+        response = self.session.request(
+            method, self.root + path, data=data, headers=headers or None, timeout=10
+        )
         return Reply(response.status_code, response.headers, response.text)
 
     def post(self, path: str, body: Any = None, **kw) -> Reply:
@@ -94,3 +99,31 @@ def faulty():
     yield start
     for emu in started:
         emu.stop()
+
+
+def wsgi_call(app, method: str, path: str, body: bytes = b"", **headers: str) -> Reply:
+    """One request to the WSGI app in-process (no server), as a WSGI server would pass it."""
+    import io
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path.split("?", 1)[0],
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    seen = {}
+
+    def start_response(status, header_list):
+        seen["status"] = int(status.split()[0])
+        seen["headers"] = requests.structures.CaseInsensitiveDict(header_list)
+
+    payload = b"".join(app(environ, start_response))
+    return Reply(seen["status"], seen["headers"], payload.decode("utf-8", "replace"))

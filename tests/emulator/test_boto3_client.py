@@ -3,11 +3,10 @@ operation, parsed answers, and botocore's modelled exceptions on errors."""
 
 from __future__ import annotations
 
+import amplify_openapi
 import boto3
 import botocore.config
 import pytest
-
-import amplify_openapi
 
 SPEC_OPERATIONS = {op.operation_id for op in amplify_openapi.operations()}
 
@@ -28,7 +27,11 @@ API_CONFIG = {
     "DefaultAuthType": {"Mode": "API_KEY", "Settings": {"ExpirationTime": 7.0, "Description": "key"}},
     "ConflictResolution": {"ResolutionStrategy": "AUTOMERGE"},
 }
-STORAGE_CONFIG = {"BucketName": "bucket", "Permissions": {"Authenticated": ["READ", "DELETE"]}, "ServiceName": "S3"}
+STORAGE_CONFIG = {
+    "BucketName": "bucket",
+    "Permissions": {"Authenticated": ["READ", "DELETE"]},
+    "ServiceName": "S3",
+}
 
 
 @pytest.fixture
@@ -52,44 +55,72 @@ def test_boto3_calls_every_operation_and_parses_every_answer(amplify):
     job_ids = []
 
     created = amplify.create_backend(AppId=app, AppName="Boto", BackendEnvironmentName=env)
-    assert (created["AppId"], created["BackendEnvironmentName"], created["Operation"]) == (app, env, "CreateBackend")
+    assert (created["AppId"], created["BackendEnvironmentName"], created["Operation"]) == (
+        app,
+        env,
+        "CreateBackend",
+    )
     job_ids.append(created["JobId"])
     backend = amplify.get_backend(AppId=app, BackendEnvironmentName=env)
     assert backend["BackendEnvironmentList"] == [env] and backend["AppName"] == "Boto"
 
     # API
-    job_ids.append(amplify.create_backend_api(
-        AppId=app, BackendEnvironmentName=env, ResourceName="todo", ResourceConfig=API_CONFIG
-    )["JobId"])
+    job_ids.append(
+        amplify.create_backend_api(
+            AppId=app, BackendEnvironmentName=env, ResourceName="todo", ResourceConfig=API_CONFIG
+        )["JobId"]
+    )
     got = amplify.get_backend_api(AppId=app, BackendEnvironmentName=env, ResourceName="todo")
     assert got["ResourceConfig"] == API_CONFIG and got["ResourceName"] == "todo"
     amplify.update_backend_api(
         AppId=app, BackendEnvironmentName=env, ResourceName="todo", ResourceConfig={"ApiName": "renamed"}
     )
-    assert amplify.get_backend_api(AppId=app, BackendEnvironmentName=env, ResourceName="todo")[
-        "ResourceConfig"]["ApiName"] == "renamed"
-    assert amplify.get_backend_api_models(AppId=app, BackendEnvironmentName=env, ResourceName="todo")["Status"] == "STALE"
-    generated = amplify.generate_backend_api_models(AppId=app, BackendEnvironmentName=env, ResourceName="todo")
+    assert (
+        amplify.get_backend_api(AppId=app, BackendEnvironmentName=env, ResourceName="todo")["ResourceConfig"][
+            "ApiName"
+        ]
+        == "renamed"
+    )
+    assert (
+        amplify.get_backend_api_models(AppId=app, BackendEnvironmentName=env, ResourceName="todo")["Status"]
+        == "STALE"
+    )
+    generated = amplify.generate_backend_api_models(
+        AppId=app, BackendEnvironmentName=env, ResourceName="todo"
+    )
     job_ids.append(generated["JobId"])
     models = amplify.get_backend_api_models(AppId=app, BackendEnvironmentName=env, ResourceName="todo")
     assert models["Status"] == "LATEST" and isinstance(models["Models"], str)
     assert isinstance(models["ModelIntrospectionSchema"], str)
 
     # Auth
-    amplify.create_backend_auth(AppId=app, BackendEnvironmentName=env, ResourceName="auth", ResourceConfig=AUTH_CONFIG)
-    assert amplify.get_backend_auth(AppId=app, BackendEnvironmentName=env, ResourceName="auth")[
-        "ResourceConfig"] == AUTH_CONFIG
+    amplify.create_backend_auth(
+        AppId=app, BackendEnvironmentName=env, ResourceName="auth", ResourceConfig=AUTH_CONFIG
+    )
+    assert (
+        amplify.get_backend_auth(AppId=app, BackendEnvironmentName=env, ResourceName="auth")["ResourceConfig"]
+        == AUTH_CONFIG
+    )
     amplify.update_backend_auth(
-        AppId=app, BackendEnvironmentName=env, ResourceName="auth",
-        ResourceConfig={"AuthResources": "USER_POOL_ONLY", "Service": "COGNITO",
-                        "UserPoolConfigs": {"Mfa": {"MFAMode": "ON"}}},
+        AppId=app,
+        BackendEnvironmentName=env,
+        ResourceName="auth",
+        ResourceConfig={
+            "AuthResources": "USER_POOL_ONLY",
+            "Service": "COGNITO",
+            "UserPoolConfigs": {"Mfa": {"MFAMode": "ON"}},
+        },
     )
     auth = amplify.get_backend_auth(AppId=app, BackendEnvironmentName=env, ResourceName="auth")
     assert auth["ResourceConfig"]["UserPoolConfigs"]["Mfa"]["MFAMode"] == "ON"
     assert auth["ResourceConfig"]["UserPoolConfigs"]["UserPoolName"] == "pool"
     amplify.delete_backend_auth(AppId=app, BackendEnvironmentName=env, ResourceName="auth")
     imported = amplify.import_backend_auth(
-        AppId=app, BackendEnvironmentName=env, NativeClientId="native", UserPoolId="pool-id", WebClientId="web"
+        AppId=app,
+        BackendEnvironmentName=env,
+        NativeClientId="native",
+        UserPoolId="pool-id",
+        WebClientId="web",
     )
     assert imported["Operation"] == "ImportBackendAuth"
 
@@ -100,15 +131,26 @@ def test_boto3_calls_every_operation_and_parses_every_answer(amplify):
     storage = amplify.get_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="files")
     assert storage["ResourceConfig"] == dict(STORAGE_CONFIG, Imported=False)
     amplify.update_backend_storage(
-        AppId=app, BackendEnvironmentName=env, ResourceName="files",
-        ResourceConfig={"Permissions": {"Authenticated": ["READ"], "UnAuthenticated": ["READ"]}, "ServiceName": "S3"},
+        AppId=app,
+        BackendEnvironmentName=env,
+        ResourceName="files",
+        ResourceConfig={
+            "Permissions": {"Authenticated": ["READ"], "UnAuthenticated": ["READ"]},
+            "ServiceName": "S3",
+        },
     )
     assert amplify.get_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="files")[
-        "ResourceConfig"]["Permissions"]["UnAuthenticated"] == ["READ"]
-    amplify.delete_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="files", ServiceName="S3")
-    amplify.import_backend_storage(AppId=app, BackendEnvironmentName=env, BucketName="existing", ServiceName="S3")
+        "ResourceConfig"
+    ]["Permissions"]["UnAuthenticated"] == ["READ"]
+    amplify.delete_backend_storage(
+        AppId=app, BackendEnvironmentName=env, ResourceName="files", ServiceName="S3"
+    )
+    amplify.import_backend_storage(
+        AppId=app, BackendEnvironmentName=env, BucketName="existing", ServiceName="S3"
+    )
     assert amplify.get_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="x")[
-        "ResourceConfig"] == {"BucketName": "existing", "ServiceName": "S3", "Imported": True}
+        "ResourceConfig"
+    ] == {"BucketName": "existing", "ServiceName": "S3", "Imported": True}
     assert amplify.list_s3_buckets()["Buckets"]
 
     # Tokens
@@ -137,7 +179,9 @@ def test_boto3_calls_every_operation_and_parses_every_answer(amplify):
     assert [j["JobId"] for j in listed["Jobs"]] == [job_ids[0]]
     paged = amplify.list_backend_jobs(AppId=app, BackendEnvironmentName=env, MaxResults=1)
     assert len(paged["Jobs"]) == 1 and paged["NextToken"]
-    rest = amplify.list_backend_jobs(AppId=app, BackendEnvironmentName=env, MaxResults=25, NextToken=paged["NextToken"])
+    rest = amplify.list_backend_jobs(
+        AppId=app, BackendEnvironmentName=env, MaxResults=25, NextToken=paged["NextToken"]
+    )
     assert paged["Jobs"][0]["JobId"] not in {j["JobId"] for j in rest["Jobs"]}
 
     # Environments and teardown
@@ -165,7 +209,9 @@ def test_boto3_raises_modelled_bad_request(amplify):
     assert "maxResults" in caught.value.response["Error"]["Message"]
     with pytest.raises(amplify.exceptions.BadRequestException):
         amplify.create_backend_storage(
-            AppId="boto-bad", BackendEnvironmentName="dev", ResourceName="s",
+            AppId="boto-bad",
+            BackendEnvironmentName="dev",
+            ResourceName="s",
             ResourceConfig={"ServiceName": "S3", "Permissions": {"Authenticated": ["EVERYTHING"]}},
         )
 
