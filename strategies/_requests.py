@@ -108,7 +108,7 @@ def _hostile(node: dict[str, Any], top: bool = True) -> st.SearchStrategy[Any]:
             lambda pair: {**{k: v for k, v in pair[0].items() if k not in props}, **pair[1]}
         )
     if schema.get("type") == "array":
-        return st.lists(_hostile(schema["items"], False), max_size=4)
+        return st.lists(_hostile(schema["items"], False), max_size=3)
     # Imported here: importing hypothesis-jsonschema reads Hypothesis's unicode tables,
     # which pytest plugins that import this package must not do at start-up.
     from hypothesis_jsonschema import from_schema
