@@ -216,6 +216,10 @@ def _wrong_values(site: Site) -> st.SearchStrategy[Any]:
     return st.one_of([by_type[t] for t in by_type if t not in site.valid_types])
 
 
+def _outside_enum(site: Site) -> st.SearchStrategy[str]:
+    return st.text(max_size=12).filter(lambda value: value not in site.enum)
+
+
 def _outside_bounds(site: Site) -> st.SearchStrategy[Any]:
     bounds = site.bounds
     integral = site.json_type == "integer"
@@ -302,51 +306,51 @@ def negative_requests(operation_id: str) -> st.SearchStrategy[Case]:
     bases = st.one_of(st.just(valid_body(operation_id)), _body_strategy(operation_id, "realistic"))
 
     def case(kind: str, rule: str, site: Site, body: Any, detail: str, value: Any = None) -> Case:
-        return Case(operation_id, rule, kind, site.json_path, body, "reject", detail, site.enum_name, value)
+        enum = site.enum_name if kind in ("wrong-type", "enum-outside") else None
+        return Case(operation_id, rule, kind, site.json_path, body, "reject", detail, enum, value)
 
     def missing(base: Any, site: Site) -> Case:
         body = edit(operation_id, base, site.path, remove)
         return case("required-missing", "R4", site, body, f"{site.json_path} removed")
 
-    def placed_case(kind: str, rule: str, note: str):
-        def build(base: Any, site: Site, value: Any) -> Case:
-            body = edit(operation_id, base, site.path, put(value))
-            return case(kind, rule, site, body, f"{site.json_path} = {placed(site, value)!r} ({note})", value)
+    def changed(kind: str, rule: str, site: Site, note) -> st.SearchStrategy[Case]:
+        """Cases placing a drawn value at one site; ``note(value)`` says what is wrong with it."""
 
-        return build
-
-    def wrong_type(site: Site):
         def build(base: Any, value: Any) -> Case:
             body = edit(operation_id, base, site.path, put(value))
-            note = f"{json_type(value)}, not {site.json_type}"
             return case(
-                "wrong-type", "R6", site, body, f"{site.json_path} = {placed(site, value)!r} ({note})", value
+                kind, rule, site, body, f"{site.json_path} = {placed(site, value)!r} ({note(value)})", value
             )
 
-        return build
-
-    def drawn_values(sites_: list[Site], values, kind: str, rule: str, note: str):
-        return st.one_of(
-            [st.builds(placed_case(kind, rule, note), bases, st.just(site), values(site)) for site in sites_]
-        )
+        values = {
+            "wrong-type": _wrong_values,
+            "enum-outside": _outside_enum,
+            "bound-outside": _outside_bounds,
+        }[kind](site)
+        return st.builds(build, bases, values)
 
     kinds = []
     if required:
         kinds.append(st.builds(missing, bases, st.sampled_from(required)))
     if every:
-        kinds.append(st.one_of([st.builds(wrong_type(site), bases, _wrong_values(site)) for site in every]))
+        kinds.append(
+            st.one_of(
+                [
+                    changed("wrong-type", "R6", s, lambda v, s=s: f"{json_type(v)}, not {s.json_type}")
+                    for s in every
+                ]
+            )
+        )
     if enum_sites:
         kinds.append(
-            drawn_values(
-                enum_sites,
-                lambda site: st.text(max_size=12).filter(lambda v, e=site.enum: v not in e),
-                "enum-outside",
-                "R5",
-                "outside the enum",
+            st.one_of(
+                [changed("enum-outside", "R5", s, lambda v, s=s: f"not in {s.enum_name}") for s in enum_sites]
             )
         )
     if bounded:
-        kinds.append(drawn_values(bounded, _outside_bounds, "bound-outside", "R6", "out of bounds"))
+        kinds.append(
+            st.one_of([changed("bound-outside", "R6", s, lambda v: "out of bounds") for s in bounded])
+        )
     kinds.append(
         _MALFORMED.map(
             lambda pair: Case(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
 
 import amplify_openapi
 import pytest
-from amplify_strategies import negative_requests, valid_body, valid_requests
+from amplify_strategies import matrix, negative_requests, valid_body, valid_requests
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,11 @@ WITH_BODY = [op.operation_id for op in amplify_openapi.operations() if op.reques
 FAST = settings(max_examples=20, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SHRINK = settings(database=None, max_examples=2000)
 URL_UNRESERVED = set(string.ascii_letters + string.digits + "-._~")
+
+
+@functools.cache
+def matrix_labels(operation_id: str) -> dict:
+    return {(c.kind, c.json_path): (c.rule, c.enum) for c in matrix(operation_id)}
 
 
 def assert_valid_request(operation_id: str, request) -> None:
@@ -85,6 +91,9 @@ def test_negative_requests_break_exactly_their_labelled_rule(operation_id):
             "malformed-body",
         )
         assert_labelled_correctly(case)
+        # labelled like the matrix: the same (kind, path) pairs, rule and enum conventions
+        assert (case.rule, case.enum) == matrix_labels(operation_id)[case.kind, case.json_path]
+        assert case.detail.startswith(case.json_path) or case.kind == "malformed-body"
 
     check()
 
