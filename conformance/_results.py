@@ -88,6 +88,11 @@ class Ledger:
         with self._lock:
             self._ops[operation_id].skipped.setdefault(check_id, why)
 
+    def totals(self) -> tuple[int, int]:
+        """Requests sent and retries made, over every operation (setup calls included)."""
+        with self._lock:
+            return sum(r.requests for r in self._ops.values()), sum(r.retries for r in self._ops.values())
+
     def operation_result(self, op: spec.Operation, levels: tuple[str, ...], documented: dict[str, int]) -> dict:
         with self._lock:
             record = self._ops[op.operation_id]

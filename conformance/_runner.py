@@ -191,8 +191,7 @@ class Run:
         summary: dict[str, Any] = {"operations": len(operations)}
         for verdict in ("pass", "fail", "error", "skipped"):
             summary[verdict] = sum(1 for o in operations if o["verdict"] == verdict)
-        summary["requests"] = sum(o["requests"] for o in operations)
-        summary["retries"] = sum(o["retries"] for o in operations)
+        summary["requests"], summary["retries"] = self.ledger.totals()
         summary["levels"] = {
             level: {v: sum(1 for o in operations if o["levels"].get(level) == v) for v in ("pass", "fail", "error", "skipped")}
             for level in self.options.levels
@@ -686,6 +685,8 @@ class _target_for:
 
 
 def _preflight(target: Target) -> None:
+    """Down at the start (refused, unresolvable, no connection) is one clear error; a target
+    that answers badly is reachable, and the run judges it."""
     exchange = target.send("OPTIONS", "/backend", retry=False)
-    if exchange.error:
+    if exchange.error and exchange.error.startswith(("connection failed", "connection timed out")):
         raise TargetUnreachable(f"cannot reach {target.base_url}: {exchange.error}")

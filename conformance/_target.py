@@ -205,10 +205,12 @@ def _backoff(reply: Reply, attempt: int) -> float:
 
 
 def _describe(exc: Exception) -> str:
+    if "Read timed out" in str(exc):  # urllib3 reports a read timeout mid-body as a connection error
+        return f"timed out waiting for the answer (too slow): {exc}"[:300]
     kind = {
         requests.ConnectTimeout: "connection timed out",
         requests.ReadTimeout: "timed out waiting for the answer",
-        requests.Timeout: "too slow",
+        requests.Timeout: "timed out (too slow)",
         requests.exceptions.ChunkedEncodingError: "connection closed mid-answer",
         requests.ConnectionError: "connection failed",
     }

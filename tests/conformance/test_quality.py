@@ -1,0 +1,50 @@
+"""The suite against the emulator: every deliberate fault is caught where it lives, and only
+there; the clean emulator passes at every level, run after run and in parallel."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from amplify_conformance import RunOptions, run
+from amplify_emulator import FAULTS, Emulator, EmulatorConfig
+
+pytestmark = pytest.mark.quality
+QUICK = {"max_examples": 2, "stateful": False, "seed": 20261127}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS), ids=str)
+def test_each_fault_fails_its_operation_and_check_and_no_other_operation_on_that_check(fault):
+    expected = FAULTS[fault]
+    result = run(RunOptions(emulator_faults=frozenset({fault}), **QUICK))
+    failing = result.failing()
+    assert (expected.operation_id, expected.check) in failing, failing
+    assert {op for op, check in failing if check == expected.check} == {expected.operation_id}
+    assert {op for op, _ in failing} == {expected.operation_id}, "the fault spilled into other operations"
+    check = result.check(expected.operation_id, expected.check)
+    assert check["failures"][0]["curl"].startswith("curl ")
+    assert result.operation(expected.operation_id)["verdict"] == "fail"
+
+
+def test_clean_emulator_passes_every_level_with_full_coverage():
+    result = run(RunOptions(max_examples=3, stateful=True))
+    data = result.to_dict()
+    assert result.failing() == set()
+    assert data["summary"]["pass"] == 31 and data["complete"]
+    coverage = data["summary"]["coverage"]
+    assert coverage["status_codes"] == {"exercised": 155, "documented": 155}
+    assert coverage["enum_values"]["exercised"] == coverage["enum_values"]["documented"] > 100
+    assert coverage["required_members"]["exercised"] == coverage["required_members"]["documented"] > 50
+    assert data["cleanup"]["failed"] == 0 and data["cleanup"]["attempted"] > 31
+
+
+def test_parallel_and_repeated_runs_against_one_target_never_collide():
+    with Emulator(EmulatorConfig(stage="/prod")) as emulator:
+        options = RunOptions(base_url=emulator.base_url + "/prod", max_examples=1, stateful=False)
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(lambda _: run(options), range(3)))
+        results.append(run(options))
+    assert all(r.failing() == set() and r.ok for r in results)
+    apps = [{o["operationId"] for o in r.operations} for r in results]
+    assert all(a == apps[0] for a in apps)
