@@ -3,6 +3,7 @@ in the foreground for the CLI."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -12,7 +13,7 @@ from waitress.server import create_server
 from ._app import EmulatorApp
 from ._config import EmulatorConfig
 
-DEFAULT_THREADS = 8
+DEFAULT_THREADS = 4
 _SERVER_SETTINGS: dict[str, Any] = {
     "max_request_body_size": 64 * 1024 * 1024,
     "connection_limit": 1000,
@@ -20,6 +21,14 @@ _SERVER_SETTINGS: dict[str, Any] = {
     "ident": "amplify-emulator",
     "clear_untrusted_proxy_headers": True,
 }
+
+
+def _quiet_queue_notes() -> None:
+    """waitress logs "Task queue depth is N" whenever all its threads are busy: routine under
+    a concurrent test run. Quieted unless the caller configured that logger."""
+    queue_logger = logging.getLogger("waitress.queue")
+    if queue_logger.level == logging.NOTSET:
+        queue_logger.setLevel(logging.ERROR)
 
 
 class Emulator:
@@ -55,6 +64,7 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
+        _quiet_queue_notes()
         self._stopping.clear()
         self._map = {}
         self._server = create_server(

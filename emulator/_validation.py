@@ -3,6 +3,7 @@ the member's path so a 400 answer says exactly what was wrong."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +17,8 @@ except ImportError:  # pragma: no cover - the pure-Python validator alone is cor
     jsonschema_rs = None
 
 _SHOWN = 60  # characters of an offending value quoted in a message
+MAX_DEPTH = 100  # deepest nesting of arrays and objects accepted in a body
+MAX_VIOLATIONS = 50  # a body breaking its schema in more ways is judged on the first ones
 
 
 class MalformedBody(ValueError):
@@ -68,7 +71,24 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise MalformedBody(f"body is not JSON: {str(exc)[: _SHOWN * 2]}") from None
     if not isinstance(value, dict):
         raise MalformedBody(f"body must be a JSON object, not {_json_type(value)}", not_json=False)
+    if _deeper_than(value, MAX_DEPTH):
+        raise MalformedBody(f"body nests arrays and objects deeper than {MAX_DEPTH} levels", not_json=False)
     return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` levels (an iterative walk: no recursion)."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _json_type(value: Any) -> str:
@@ -115,7 +135,7 @@ def violations(schema_name: str, body: dict[str, Any]) -> list[Violation]:
     if fast is not None and fast(body):
         return []
     found = []
-    for error in _validator(schema_name).iter_errors(body):
+    for error in itertools.islice(_validator(schema_name).iter_errors(body), MAX_VIOLATIONS):
         found.extend(_describe(error))
     found.sort(key=lambda v: (v.where, v.keyword))
     return found

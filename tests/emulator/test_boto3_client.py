@@ -224,3 +224,35 @@ def test_boto3_raises_modelled_not_found(amplify):
         amplify.get_backend_job(AppId="boto-nf", BackendEnvironmentName="dev", JobId="no-such-job")
     with pytest.raises(amplify.exceptions.NotFoundException):
         amplify.clone_backend(AppId="boto-nf", BackendEnvironmentName="nope", TargetEnvironmentName="x")
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [("429", "LimitExceededException"), ("504", "InternalServiceException")]
+)
+def test_boto3_sees_the_spec_error_names_for_429_and_504_as_unmodelled_errors(faulty, status, code):
+    # botocore models 429 as TooManyRequestsException and 504 as GatewayTimeoutException; the
+    # reference (and so the emulator) names them LimitExceededException and
+    # InternalServiceException, so boto3 raises a plain ClientError carrying the spec's name.
+    import botocore.exceptions
+
+    client = faulty(allow_injection=True)
+    amplify = boto3.client(
+        "amplifybackend",
+        endpoint_url=client.base_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+    amplify.meta.events.register(
+        "before-call.amplifybackend.ListS3Buckets",
+        lambda params, **_: params["headers"].__setitem__("x-emulator-inject", status),
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        amplify.list_s3_buckets()
+    assert caught.value.response["Error"]["Code"] == code
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == int(status)
+    assert not isinstance(
+        caught.value,
+        (amplify.exceptions.TooManyRequestsException, amplify.exceptions.GatewayTimeoutException),
+    )

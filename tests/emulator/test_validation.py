@@ -149,3 +149,19 @@ def test_a_violation_changes_no_state(client, app):
     body = _auth_body(signInMethod="X")
     client.post(f"/backend/{app}/auth", body)
     assert client.post(f"/backend/{app}/auth/dev/details", {"resourceName": "auth"}).status == 404
+
+
+def test_deep_nesting_is_a_bad_request_even_where_any_object_is_allowed(client, app):
+    settings: dict = {}
+    for _ in range(900):
+        settings = {"x": settings}
+    body = _auth_body(mfa={"MFAMode": "ON", "settings": settings})
+    assert "deeper than" in _bad_request(client.post(f"/backend/{app}/auth", body))
+    shallow = _auth_body(mfa={"MFAMode": "ON", "settings": {"a": [[{"b": [1]}]]}})
+    assert client.post(f"/backend/{app}/auth", shallow).status == 200
+
+
+def test_a_body_breaking_its_schema_everywhere_is_answered_quickly(client, app):
+    body = _auth_body(requiredSignUpAttributes=[None] * 100_000)
+    message = _bad_request(client.post(f"/backend/{app}/auth", body))
+    assert message.count(";") == 4  # five violations named
