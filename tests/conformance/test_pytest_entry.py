@@ -1,0 +1,33 @@
+"""`pytest --pyargs amplify_conformance --base-url URL -n 2` runs the suite's items in parallel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from amplify_emulator import Emulator, EmulatorConfig
+
+pytestmark = pytest.mark.quality
+
+
+def _pytest(base_url: str, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "amplify_conformance", "--base-url", base_url,
+         "-n", "2", "-q", "-p", "no:cacheprovider", *extra],
+        capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_pytest_entry_passes_a_conformant_target_and_fails_a_broken_operation_only():
+    with Emulator(EmulatorConfig(stage="/prod")) as clean:
+        ok = _pytest(clean.base_url + "/prod")
+    assert ok.returncode == 0, ok.stdout[-3000:]
+    assert "31 passed" in ok.stdout
+    with Emulator(EmulatorConfig(stage="/prod", faults=frozenset({"r5_enum_accepted"}))) as broken:
+        bad = _pytest(broken.base_url + "/prod")
+    assert bad.returncode == 1
+    assert "1 failed, 30 passed" in bad.stdout
+    assert "test_operation_conforms[CreateBackendAuth]" in bad.stdout
+    assert "R5.enum-accepted" in bad.stdout and "curl " in bad.stdout
