@@ -2,20 +2,34 @@
 
 The library is the product: `run(RunOptions(...))` returns a RunResult whose `to_dict()` is
 report.json. The CLI and the pytest entry are thin shells over it.
+
+Names load on first use: the pytest plugin lives in this package and pytest imports it at
+start-up for every run, so importing the package must not pull in the runner or hypothesis.
 """
 
-from ._checks import CHECKS, LEVELS
-from ._results import RunResult
-from ._runner import RunOptions, run
-from ._target import SigV4Target, Target, TargetUnreachable
+from importlib import import_module
 
-__all__ = [
-    "CHECKS",
-    "LEVELS",
-    "RunOptions",
-    "RunResult",
-    "SigV4Target",
-    "Target",
-    "TargetUnreachable",
-    "run",
-]
+_WHERE = {
+    "CHECKS": "._checks",
+    "LEVELS": "._checks",
+    "RunOptions": "._runner",
+    "RunResult": "._results",
+    "SigV4Target": "._target",
+    "Target": "._target",
+    "TargetUnreachable": "._target",
+    "run": "._runner",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

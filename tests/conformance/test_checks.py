@@ -95,3 +95,21 @@ def test_every_check_has_a_level_and_a_question():
     assert set(C.LEVELS) == {info.level for info in C.CHECKS.values()}
     assert all(info.question.endswith("?") for info in C.CHECKS.values())
     assert all(kind_check in C.CHECKS for kind_check in C.EXPECTATION_CHECK.values())
+
+
+def test_public_names_are_pinned():
+    import amplify_conformance
+
+    assert amplify_conformance.__all__ == [
+        "CHECKS", "LEVELS", "RunOptions", "RunResult", "SigV4Target", "Target", "TargetUnreachable", "run",
+    ]
+    assert all(getattr(amplify_conformance, name) is not None for name in amplify_conformance.__all__)
+
+
+def test_importing_the_package_stays_cheap_for_the_pytest_plugin():
+    import subprocess
+    import sys
+
+    code = "import sys, amplify_conformance.pytest_plugin; print('hypothesis' in sys.modules, 'amplify_strategies' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
