@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--error-rate", type=float, default=0.0, metavar="P", help="fraction of seeded 504s"
     )
     emulator.add_argument("--seed", type=int, default=0, help="seed of the 504 plan")
+    emulator.add_argument(
+        "--allow-injection", action="store_true", help="honour the x-emulator-inject request header"
+    )
     emulator.set_defaults(handler=_cmd_emulator)
 
     report = commands.add_parser("report", help="work with report.json files")
@@ -347,15 +350,13 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
             throttle_rps=args.throttle_rps,
             error_rate=args.error_rate,
             seed=args.seed,
+            allow_injection=args.allow_injection,
         )
     except (TypeError, ValueError) as exc:
         return _fail(f"bad emulator settings: {exc}")
-    print(
-        f"emulator: listening on http://{args.host}:{args.port} (stage {args.stage}); Ctrl-C stops",
-        flush=True,
-    )
     try:
-        serve(config, args.host, args.port)
+        with _sigterm_as_interrupt():  # a service manager's stop is a clean stop too
+            serve(config, args.host, args.port)
     except KeyboardInterrupt:
         return EXIT_CONFORMS
     except OSError as exc:

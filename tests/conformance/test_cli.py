@@ -291,4 +291,16 @@ def test_emulator_serves_with_the_given_settings_until_ctrl_c(monkeypatch, capsy
     assert code == 0
     assert (served["host"], served["port"], served["config"].stage) == ("127.0.0.1", 4599, "/dev")
     assert served["config"].faults == frozenset({"R4.required", "R7.not-found"})
-    assert "listening on http://127.0.0.1:4599" in capsys.readouterr().out
+    assert served["config"].allow_injection is False
+
+
+def test_emulator_names_an_unknown_fault_in_one_line(monkeypatch, capsys):
+    fake = types.ModuleType("amplify_emulator")
+
+    def config(**kw):
+        raise ValueError(f"unknown fault(s) {', '.join(kw['faults'])}")
+
+    fake.EmulatorConfig, fake.serve = config, None
+    monkeypatch.setitem(sys.modules, "amplify_emulator", fake)
+    assert cli.main(["emulator", "--fault", "R99.nope"]) == 2
+    assert "unknown fault(s) R99.nope" in one_clear_line(capsys.readouterr().err)
