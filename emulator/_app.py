@@ -8,7 +8,6 @@ import random
 import threading
 import time
 import traceback
-import uuid
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,7 +17,7 @@ import amplify_openapi
 
 from ._config import EmulatorConfig
 from ._operations import HANDLERS, ApiError, Call
-from ._state import Store
+from ._state import Store, new_request_id
 from ._validation import MalformedBody, Violation, parse_body, violations
 
 JSON = "application/json"
@@ -91,12 +90,29 @@ def routes() -> tuple[Route, ...]:
     return tuple(sorted(found, key=lambda r: -r.literal_count))
 
 
+def _shape(segments) -> tuple:
+    """What a route lookup is keyed by: the count of segments and the first and third
+    (``backend``/``s3Buckets`` and the category, literal in every documented path)."""
+    return (len(segments), segments[0] if segments else None, segments[2] if len(segments) > 2 else None)
+
+
 @cache
-def _routes_by_length() -> dict[int, tuple[Route, ...]]:
-    grouped: dict[int, list[Route]] = {}
+def _routes_by_shape() -> dict[tuple, tuple[Route, ...]]:
+    grouped: dict[tuple, list[Route]] = {}
     for route in routes():
-        grouped.setdefault(len(route.segments), []).append(route)
-    return {length: tuple(group) for length, group in grouped.items()}
+        key = tuple(None if isinstance(s, str) and s.startswith("{") else s for s in _shape(route.segments))
+        grouped.setdefault(key, []).append(route)
+    return {key: tuple(group) for key, group in grouped.items()}
+
+
+def _candidates(parts: list[str]) -> tuple[Route, ...]:
+    """The routes that could match, literal-keyed ones first."""
+    length, first, third = _shape(parts)
+    table = _routes_by_shape()
+    found: tuple[Route, ...] = ()
+    for key in ((length, first, third), (length, first, None), (length, None, third), (length, None, None)):
+        found += table.get(key, ())
+    return found
 
 
 class Answer:
@@ -136,7 +152,7 @@ class EmulatorApp:
     # --- WSGI ---------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response) -> list[bytes]:
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         operation = None
         try:
             operation, answer = self._answer(environ)
@@ -185,7 +201,10 @@ class EmulatorApp:
         raw = environ.get("REQUEST_URI")
         if raw:
             path = urlsplit(raw).path if "://" in raw[:10] else raw.split("?", 1)[0].split("#", 1)[0]
-            parts = [unquote_to_bytes(p).decode("utf-8", "replace") for p in path.split("/")]
+            if "%" in path:
+                parts = [unquote_to_bytes(p).decode("utf-8", "replace") for p in path.split("/")]
+            else:
+                parts = path.split("/")
         else:
             path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
             parts = [p.encode("latin-1", "replace").decode("utf-8", "replace") for p in path.split("/")]
@@ -200,7 +219,7 @@ class EmulatorApp:
 
     @staticmethod
     def _route(parts: list[str]) -> tuple[Route | None, dict[str, str]]:
-        for route in _routes_by_length().get(len(parts), ()):
+        for route in _candidates(parts):
             params = route.match(parts)
             if params is not None:
                 return route, params

@@ -4,6 +4,7 @@ challenge tokens, jobs and config, guarded by one lock."""
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -15,8 +16,19 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_ID_COUNTER = itertools.count(1)
+
+
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """A unique 32-hex-digit id: a random per-process prefix and a counter (cheaper than uuid4)."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
+
+
+def new_request_id() -> str:
+    """A unique request id in the UUID layout AWS uses for x-amzn-RequestId."""
+    h = new_id()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass
