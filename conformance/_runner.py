@@ -60,6 +60,9 @@ class RunOptions:
     region: str = "us-east-1"
     emulator_faults: frozenset[str] = frozenset()
     emulator_stage: str = "/prod"
+    # the embedded emulator's own 429s and 504s, so a default run exercises the retries (R9)
+    emulator_throttle_rps: float | None = 1000.0
+    emulator_error_rate: float = 0.01
 
 
 class _Stop(Exception):
@@ -671,7 +674,8 @@ class _target_for:
             from amplify_emulator import Emulator, EmulatorConfig
 
             config = EmulatorConfig(stage=o.emulator_stage, faults=frozenset(o.emulator_faults),
-                                    allow_injection=True, seed=o.seed or 0)
+                                    allow_injection=True, seed=o.seed or 0, throttle_rps=o.emulator_throttle_rps,
+                                    throttle_burst=200, error_rate=o.emulator_error_rate)
             self.emulator = Emulator(config, host="127.0.0.1", port=0)
             emu = self.emulator.__enter__()
             return Target(emu.base_url + o.emulator_stage, kind="emulator", can_inject=True, **common)
