@@ -15,7 +15,8 @@ class EmulatorConfig:
     ``throttle_rps`` switches on a token bucket answering 429 (``throttle_burst`` tokens,
     default ``ceil(throttle_rps)``); ``error_rate`` answers that share of requests 504,
     drawn from ``random.Random(seed)`` in request order; ``allow_injection`` honours the
-    ``x-emulator-inject: 400|404|429|504`` request header.
+    ``x-emulator-inject: 400|404|429|504`` request header. ``faults`` takes names from
+    ``FAULTS`` (a comma-separated string is split).
     """
 
     stage: str = "/prod"
@@ -27,7 +28,8 @@ class EmulatorConfig:
     allow_injection: bool = False
 
     def __post_init__(self) -> None:
-        faults = frozenset(self.faults)
+        names = self.faults.split(",") if isinstance(self.faults, str) else self.faults
+        faults = frozenset(name.strip() for name in names if name.strip())
         object.__setattr__(self, "faults", faults)
         unknown = sorted(faults - FAULTS.keys())
         if unknown:

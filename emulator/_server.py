@@ -23,6 +23,14 @@ _SERVER_SETTINGS: dict[str, Any] = {
 }
 
 
+def _url(server) -> str:
+    """Where a waitress server listens (its first socket, when a host name gave it several)."""
+    listen = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+    host, port = listen[0][0], listen[0][1]
+    host = f"[{host}]" if ":" in str(host) else host
+    return f"http://{host}:{port}"
+
+
 def _quiet_queue_notes() -> None:
     """waitress logs "Task queue depth is N" whenever all its threads are busy: routine under
     a concurrent test run. Quieted unless the caller configured that logger."""
@@ -52,14 +60,13 @@ class Emulator:
         self._server = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._wake = lambda: None
 
     @property
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the emulator is not running")
-        host = self._server.effective_host
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self._server.effective_port}"
+        return _url(self._server)
 
     def start(self) -> Emulator:
         if self._server is not None:
@@ -75,6 +82,8 @@ class Emulator:
             threads=self._threads,
             **_SERVER_SETTINGS,
         )
+        # Taken before the loop runs: the map changes under it once connections come and go.
+        self._wake = next(d for d in self._map.values() if hasattr(d, "pull_trigger")).pull_trigger
         self._thread = threading.Thread(target=self._loop, name="amplify-emulator", daemon=True)
         self._thread.start()
         return self
@@ -93,7 +102,7 @@ class Emulator:
             return
         self._stopping.set()
         try:
-            self._server.pull_trigger()
+            self._wake()  # out of its poll, to see the stop
         except OSError:
             pass
         if self._thread is not None:
@@ -117,8 +126,7 @@ def serve(
     """Serve the emulator in the foreground until Ctrl-C."""
     config = config or EmulatorConfig()
     server = create_server(EmulatorApp(config), host=host, port=port, threads=threads, **_SERVER_SETTINGS)
-    shown = f"[{server.effective_host}]" if ":" in str(server.effective_host) else server.effective_host
-    print(f"listening on http://{shown}:{server.effective_port} (stage {config.stage or '/'})", flush=True)
+    print(f"listening on {_url(server)} (stage {config.stage or '/'})", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:

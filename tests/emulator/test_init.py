@@ -86,3 +86,7 @@ def test_every_fault_names_a_spec_operation_a_rule_and_a_check():
         assert fault.operation_id in operations
         assert fault.check.split(".")[0] == fault.rule
         assert fault.description
+
+
+def test_faults_may_be_given_as_a_comma_separated_string():
+    assert EmulatorConfig(faults="r8_echo, r6_bounds").faults == frozenset({"r8_echo", "r6_bounds"})

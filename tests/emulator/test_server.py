@@ -310,3 +310,9 @@ def test_random_json_bodies_never_5xx_and_200s_match_the_model():
         )
 
     check()
+
+
+def test_a_host_name_with_several_addresses_is_served_and_stopped():
+    with Emulator(host="localhost", port=0) as emu:
+        assert emu.base_url.startswith("http://")
+        assert Client(emu.base_url).post("/s3Buckets").status == 200
