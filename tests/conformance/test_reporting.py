@@ -197,6 +197,15 @@ def test_write_reports_writes_all_four_files(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths.values())
 
 
+def test_reports_are_ordinary_files_not_private_temporaries(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        paths = write_reports(passing_result(), tmp_path)
+    finally:
+        os.umask(previous)
+    assert {oct(p.stat().st_mode & 0o777) for p in paths.values()} == {oct(0o644)}
+
+
 def test_no_report_contains_credentials(tmp_path):
     paths = write_reports(mixed_result(), tmp_path)
     for path in paths.values():
