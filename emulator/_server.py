@@ -15,9 +15,6 @@ from ._config import EmulatorConfig
 
 DEFAULT_THREADS = 4
 _SERVER_SETTINGS: dict[str, Any] = {
-    # The worker thread writes each answer itself instead of waking the main loop to do it:
-    # about a quarter less server CPU per request (bench/bench_emulator.py).
-    "send_bytes": 1,
     "max_request_body_size": 64 * 1024 * 1024,
     "connection_limit": 1000,
     "channel_timeout": 60,
