@@ -144,6 +144,7 @@ class EmulatorApp:
         self.config = config or EmulatorConfig()
         self.store = Store()
         self._faults = self.config.faults
+        self._stage = [segment for segment in self.config.stage.split("/") if segment]
         self._rng = random.Random(self.config.seed)
         self._gate = threading.Lock()  # throttle bucket and the 504 draw, in request order
         self._tokens = float(self.config.burst)
@@ -212,9 +213,9 @@ class EmulatorApp:
             parts.pop(0)
         if parts and parts[-1] == "":
             parts.pop()
-        stage = self.config.stage.strip("/")
-        if stage and parts and parts[0] == stage:
-            parts.pop(0)
+        stage = self._stage
+        if stage and parts[: len(stage)] == stage:
+            del parts[: len(stage)]
         return parts
 
     @staticmethod

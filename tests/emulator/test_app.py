@@ -64,9 +64,11 @@ def test_answers_at_root_and_under_the_stage(emulator):
     assert staged.post(f"/backend/{app}/details").json["appId"] == app
 
 
-def test_another_stage_is_honoured(faulty):
-    client = faulty(stage="/v2")
-    assert Client(client.base_url, stage="/v2").post("/s3Buckets").status == 200
+@pytest.mark.parametrize("stage", ["/v2", "/api/v2", ""])
+def test_another_stage_is_honoured(faulty, stage):
+    client = faulty(stage=stage)
+    assert Client(client.base_url, stage=stage).post("/s3Buckets").status == 200
+    assert Client(client.base_url, stage="").post("/s3Buckets").status == 200
     assert Client(client.base_url, stage="/prod").post("/s3Buckets").status == 404
 
 
