@@ -1,0 +1,76 @@
+"""The real command, end to end: the embedded emulator, a broken target, a real Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from amplify_conformance._reporting import load_report
+from amplify_conformance.cli import main
+from amplify_emulator import Emulator, EmulatorConfig
+
+pytestmark = pytest.mark.quality
+
+
+def test_default_run_conforms_and_writes_four_reports_a_real_run_validates(tmp_path, capsys):
+    code = main(["run", "--report-dir", str(tmp_path), "--quiet", "--max-examples", "1", "--seed", "5"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "31 pass" in out and "155/155" in out
+    report = load_report(tmp_path / "report.json")  # validates against reports/report.schema.json
+    assert report["complete"] and report["seed"] == 5
+    assert report["summary"]["coverage"]["status_codes"] == {"exercised": 155, "documented": 155}
+    suites = ET.parse(tmp_path / "junit.xml").getroot().iter("testsuite")
+    assert len(list(suites)) >= 31
+    assert "CreateBackendAuth" in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "report.html").read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_a_broken_target_exits_1_and_the_diff_names_the_regression(tmp_path, capsys):
+    ops = "CreateBackendStorage,GetBackend"
+    with Emulator(EmulatorConfig(stage="/prod")) as clean:
+        assert main(["run", "--base-url", clean.base_url + "/prod", "--operations", ops, "--quiet",
+                     "--report-dir", str(tmp_path / "clean")]) == 0
+    with Emulator(EmulatorConfig(stage="/prod", faults=frozenset({"r4_required"}))) as broken:
+        assert main(["run", "--base-url", broken.base_url + "/prod", "--operations", ops, "--quiet",
+                     "--report-dir", str(tmp_path / "broken")]) == 1
+    report = json.loads((tmp_path / "broken" / "report.json").read_text())
+    storage = next(o for o in report["operations"] if o["operationId"] == "CreateBackendStorage")
+    check = next(c for c in storage["checks"] if c["name"] == "R4.required")
+    assert check["verdict"] == "fail" and "resourceConfig.permissions" in check["failures"][0]["message"]
+    assert check["failures"][0]["curl"].startswith("curl ")
+    capsys.readouterr()
+    assert main(["report", "diff", str(tmp_path / "clean" / "report.json"),
+                 str(tmp_path / "broken" / "report.json")]) == 1
+    assert "CreateBackendStorage" in capsys.readouterr().out
+
+
+def test_ctrl_c_writes_what_was_gathered_marked_incomplete(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "amplify_conformance.cli", "run", "--report-dir", str(tmp_path), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, (out, err)
+    assert "Traceback" not in err
+    report = load_report(tmp_path / "report.json")
+    assert report["complete"] is False and "interrupt" in report["incomplete_reason"]
+    assert report["summary"]["requests"] > 0
+
+
+def test_an_unreachable_target_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "amplify_conformance.cli", "run", "--base-url", "http://127.0.0.1:9/prod",
+         "--report-dir", str(tmp_path)], capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "cannot reach http://127.0.0.1:9/prod" in done.stderr
