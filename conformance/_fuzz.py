@@ -137,6 +137,7 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
             body = case.body if isinstance(case.body, (dict, list, str, int, float, bool)) else NO_BODY
             if isinstance(body, str):
                 body = body.encode("utf-8", "surrogatepass")
+            body = unit.identity(body, world)
             exchange = unit.send(unit.op, dict(case.path_parameters or params), body,
                                  case=f"{unit.id}:schemathesis:{mode.value}")
             _judge_builtins(run, unit.op, case, exchange, run.seed)
@@ -154,8 +155,11 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
         @hypothesis.given(request=strategies.valid_requests(unit.id, mode="hostile"))
         def hostile(request) -> None:
             path_parameters, body = request
-            unit.send(unit.op, path_parameters, NO_BODY if body is None else body,
-                      case=f"{unit.id}:hostile-identifiers")
+            exchange = unit.send(unit.op, path_parameters, NO_BODY if body is None else body,
+                                 case=f"{unit.id}:hostile-identifiers")
+            if unit.op.path == "/backend" and exchange.reply and exchange.reply.status == 200:
+                with run._lock:  # an app with a hostile name: this run's to remove
+                    run.created_apps.add(body["appId"])
 
         with _HYPOTHESIS:
             hostile()

@@ -186,7 +186,8 @@ class Run:
             if exchange.error or exchange.reply.status not in (200, 404):
                 failed += 1
         return {"attempted": attempted, "failed": failed,
-                "detail": f"{attempted - failed} of {attempted} {'environments' if self.options.app_id else 'apps'} removed"}
+                "detail": f"{attempted - failed} of {attempted} {'environments' if self.options.app_id else 'apps'} "
+                          "removed or already gone"}
 
     def result(self, started: datetime, cleanup: dict[str, Any]) -> RunResult:
         operations = [self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
@@ -254,17 +255,20 @@ class OperationUnit:
                                f"{' (' + exchange.error + ')' if exchange.error else ''}")
         with self.run_._lock:
             self.run_.created_apps.add(app)
-            self.run_.created_envs.add((app, env))
+            self.run_.created_envs.update({(app, env), (app, world.clone_env)})
         world.job_id = C.body_of(exchange.reply).get("jobId")
         return world
 
     def identity(self, body: Any, world: World, case_path: str = "") -> Any:
-        """The body with the world's identity members in place (unless the case is about them)."""
+        """The body with the world's names in place of generated ones, so every app and
+        environment a request names or creates is this run's (unless the case is about it,
+        or the value is not a string: then it is what a negative case negates)."""
         if not isinstance(body, dict):
             return body
         body = copy.deepcopy(body)
-        for member, value in (("appId", world.app_id), ("backendEnvironmentName", world.env)):
-            if member in body and case_path.split(".")[0].rstrip("[]") != member:
+        names = {"appId": world.app_id, "backendEnvironmentName": world.env, "targetEnvironmentName": world.clone_env}
+        for member, value in names.items():
+            if isinstance(body.get(member), str) and case_path.split(".")[0].rstrip("[]") != member:
                 body[member] = value
         return body
 
@@ -303,7 +307,7 @@ class OperationUnit:
         world = self.matrix(world)
         self.workflows(world)
         self.status_plan(world)
-        if self.run_.options.max_examples > 0:
+        if self.run_.options.max_examples > 0 and not self.would_remove_given_app:
             from ._fuzz import fuzz_operation
 
             fuzz_operation(self, world)
@@ -318,8 +322,13 @@ class OperationUnit:
     def _placeholder_params(self) -> dict[str, str]:
         return {name: f"cors{name}" for name in self.op.path_parameters}
 
+    @property
+    def would_remove_given_app(self) -> bool:
+        """RemoveAllBackends on an app the user named (--app-id) is never sent for real."""
+        return bool(self.run_.options.app_id) and self.op.path == "/backend/{appId}/remove"
+
     def matrix(self, world: World) -> World:
-        skip_accepted = self.run_.options.app_id and self.op.path == "/backend/{appId}/remove"
+        skip_accepted = self.would_remove_given_app
         cases = list(strategies.matrix(self.id))
         valid = next(c for c in cases if c.kind == "valid")
         if isinstance(valid.body, dict):
@@ -407,7 +416,7 @@ class OperationUnit:
             self.token_workflow(world)
         if self.op.path.startswith("/backend/{appId}/job/"):
             self.jobs_workflow(world)
-        if self.op.path == "/backend/{appId}/remove" and not self.run_.options.app_id:
+        if self.op.path == "/backend/{appId}/remove" and not self.would_remove_given_app:
             self.remove_all_workflow()
         if self.op.path != "/backend/{appId}/remove" and "jobId" in self._response_members():
             exchange = self.send(self.op, params, body)

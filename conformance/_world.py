@@ -64,6 +64,11 @@ class World:
     job_id: str | None = None
     resources: set[str] = field(default_factory=set)  # categories created
 
+    @property
+    def clone_env(self) -> str:
+        """Where CloneBackend copies this world's environment to."""
+        return self.env + "cl"
+
     def path_parameters(self, op: spec.Operation) -> dict[str, str]:
         values = {"appId": self.app_id, "backendEnvironmentName": self.env,
                   # before the world holds a token or job, a name that exists nowhere

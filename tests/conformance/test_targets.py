@@ -1,0 +1,64 @@
+"""Targets: SigV4 signing from the credential chain, extra headers, an existing app via --app-id."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from amplify_conformance import RunOptions, SigV4Target, Target, run
+from amplify_conformance._reporting import render_json
+from amplify_emulator import Emulator, EmulatorConfig
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.fixture
+def emulator():
+    with Emulator(EmulatorConfig(stage="/prod")) as emu:
+        yield emu
+
+
+def test_sigv4_target_signs_every_request_and_the_curl_reproducer_hides_it(emulator, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token-value")
+    target = SigV4Target(emulator.base_url + "/prod", "us-east-1")
+    exchange = target.send("POST", "/s3Buckets", body={})
+    headers = exchange.request.headers
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/")
+    assert "/us-east-1/amplifybackend/aws4_request" in headers["Authorization"]
+    assert headers["X-Amz-Security-Token"] == "session-token-value"
+    assert exchange.reply.status == 200
+    shown = exchange.request.curl() + json.dumps(exchange.request.to_dict())
+    assert "AKIAIOSFODNN7EXAMPLE" not in shown and "session-token-value" not in shown and "AWS4-HMAC" not in shown
+
+
+def test_a_signed_run_writes_no_credentials_into_its_report(emulator, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    result = run(RunOptions(base_url=emulator.base_url + "/prod", sigv4=True, operations=("GetBackend",),
+                            max_examples=1, stateful=False, headers={"x-api-key": "k-123"}))
+    text = render_json(result.to_dict())
+    assert result.ok
+    assert "AKIAIOSFODNN7EXAMPLE" not in text and SECRET not in text and "k-123" not in text
+
+
+def test_extra_headers_reach_the_target(emulator):
+    target = Target(emulator.base_url + "/prod", headers={"x-trace": "abc"})
+    exchange = target.send("POST", "/s3Buckets", body={})
+    assert exchange.request.headers["x-trace"] == "abc"
+
+
+def test_an_existing_app_is_used_and_never_removed(emulator):
+    base = emulator.base_url + "/prod"
+    created = requests.post(base + "/backend", json={"appId": "mine", "appName": "mine", "backendEnvironmentName": "prod"})
+    assert created.status_code == 200
+    result = run(RunOptions(base_url=base, app_id="mine", max_examples=1, stateful=False))
+    assert result.failing() == set(), result.failing()
+    remove_all = result.check("RemoveAllBackends", "R6.valid-accepted")
+    assert remove_all["verdict"] == "skipped" and "--app-id" in remove_all["detail"]
+    after = requests.post(base + "/backend/mine/details", json={}).json()
+    assert after["backendEnvironmentList"] == ["prod"]  # every environment the run added was deleted
+    assert result.to_dict()["cleanup"]["failed"] == 0
