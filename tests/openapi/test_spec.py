@@ -70,7 +70,9 @@ def test_installed_copy_loads_the_spec_from_another_folder(tmp_path):
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(ROOT)], check=True)
     # dependencies come from this environment; the package itself only from the new one
     deps = os.pathsep.join(p for p in sys.path if p.endswith("site-packages"))
-    code = "import amplify_openapi as s; print(len(s.operations()), s.__file__)"
+    # the new environment's own site-packages first, so its copy wins over any other install
+    code = ("import site, sys; sys.path[:0] = site.getsitepackages(); "
+            "import amplify_openapi as s; print(len(s.operations()), s.__file__)")
     out = subprocess.run(
         [python, "-c", code],
         cwd=tmp_path,
