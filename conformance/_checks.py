@@ -47,7 +47,9 @@ def _declare(check_id: str, level: str, question: str) -> str:
 STATUS_CODE = _declare("R1.status-code", "schema", "Is every answer's status one the operation documents?")
 ROUTE = _declare("R1.route", "schema", "Does the resource answer its documented method (no 405/501, no foreign 404)?")
 CONTENT_TYPE = _declare("R2.content-type", "schema", "Is every non-OPTIONS answer application/json?")
-BODY_SCHEMA = _declare("R2.body-schema", "schema", "Does the body validate against the model documented for its status?")
+BODY_SCHEMA = _declare(
+    "R2.body-schema", "schema", "Does the body validate against the model documented for its status?"
+)
 CORS = _declare("R3.cors", "schema", "Does OPTIONS answer 200 with the three CORS headers, listing the methods?")
 REQUIRED = _declare("R4.required", "behaviour", "Is a body missing a required member answered 400?")
 ENUM_ACCEPTED = _declare("R5.enum-accepted", "behaviour", "Is each documented enum value accepted?")
@@ -57,6 +59,9 @@ BOUNDS = _declare("R6.bounds", "behaviour", "Are documented bounds enforced: ins
 MALFORMED = _declare("R6.malformed-body", "behaviour", "Is a non-JSON or non-object body 400, an empty one {}?")
 VALID = _declare("R6.valid-accepted", "behaviour", "Is a valid request, extra members included, answered 200?")
 NO_5XX = _declare("R6.no-5xx", "behaviour", "Is no input answered with a 5xx other than 504?")
+FUZZ_REJECTED = _declare(
+    "R6.fuzz-rejected", "behaviour", "Is a request schemathesis made invalid answered with a client error?"
+)
 NOT_FOUND = _declare("R7.not-found", "behaviour", "Is naming something that does not exist answered 404?")
 BACKEND_ENV = _declare("R8.backend-env", "behaviour", "Does CreateBackend make GetBackend list the environment?")
 LIFECYCLE = _declare("R8.resource-lifecycle", "behaviour", "Do Create/Get/Delete of API, Auth, Storage keep state?")
@@ -90,7 +95,9 @@ def level_of(check_id: str) -> str:
 
 def status_code(op: spec.Operation, reply: Reply) -> Seen:
     ok = str(reply.status) in op.status_codes
-    return Seen(STATUS_CODE, ok, f"status {reply.status}" + ("" if ok else f", documented: {', '.join(op.status_codes)}"))
+    return Seen(
+        STATUS_CODE, ok, f"status {reply.status}" + ("" if ok else f", documented: {', '.join(op.status_codes)}")
+    )
 
 
 def route(op: spec.Operation, reply: Reply) -> Seen:
@@ -100,8 +107,12 @@ def route(op: spec.Operation, reply: Reply) -> Seen:
         body = reply.json()
         own = reply.media_type == "application/json" and isinstance(body, dict)
         if not own:
-            return Seen(ROUTE, False, f"404 with a {reply.media_type or 'untyped'} body that is not the API's "
-                        "NotFoundException: route not served")
+            return Seen(
+                ROUTE,
+                False,
+                f"404 with a {reply.media_type or 'untyped'} body that is not the API's "
+                "NotFoundException: route not served",
+            )
     return Seen(ROUTE, True, f"{op.method} {op.path} served ({reply.status})")
 
 
@@ -183,15 +194,22 @@ def expectation(check_id: str, expect: str, detail: str, reply: Reply) -> Seen |
 
 def cors(path: str, reply: Reply) -> Seen:
     methods = spec.resources()[path]
-    missing = [h for h in ("access-control-allow-origin", "access-control-allow-methods",
-                           "access-control-allow-headers") if not reply.header(h)]
+    missing = [
+        h
+        for h in ("access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers")
+        if not reply.header(h)
+    ]
     if reply.status != 200 or missing:
         return Seen(CORS, False, f"OPTIONS {path}: status {reply.status}, missing {', '.join(missing) or 'nothing'}")
     allowed = {m.strip().upper() for m in (reply.header("access-control-allow-methods") or "").split(",")}
     absent = [m for m in methods if m not in allowed and "*" not in allowed]
     ok = not absent
-    return Seen(CORS, ok, f"OPTIONS {path}: Allow-Methods {reply.header('access-control-allow-methods')!r}"
-                + ("" if ok else f" lacks {', '.join(absent)}"))
+    return Seen(
+        CORS,
+        ok,
+        f"OPTIONS {path}: Allow-Methods {reply.header('access-control-allow-methods')!r}"
+        + ("" if ok else f" lacks {', '.join(absent)}"),
+    )
 
 
 # ---- workflow helpers ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import amplify_openapi as spec
 import hypothesis
 import hypothesis.errors
 import requests
@@ -27,8 +28,6 @@ from hypothesis import HealthCheck, Phase, Verbosity
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi import checks as builtin
-
-import amplify_openapi as spec
 
 from . import _checks as C
 from ._target import NO_BODY, Exchange, Reply, SentRequest
@@ -39,13 +38,11 @@ if TYPE_CHECKING:
     from ._world import World
 
 _HYPOTHESIS = threading.Lock()  # hypothesis runs one test at a time: seeds stay reproducible
-FUZZ_REJECTED = C._declare("R6.fuzz-rejected", "behaviour",
-                           "Is a request schemathesis made invalid answered with a client error?")
 BUILTIN_CHECKS = {
     builtin.status_code_conformance: C.STATUS_CODE,
     builtin.content_type_conformance: C.CONTENT_TYPE,
     builtin.response_schema_conformance: C.BODY_SCHEMA,
-    builtin.negative_data_rejection: FUZZ_REJECTED,
+    builtin.negative_data_rejection: C.FUZZ_REJECTED,
 }
 
 
@@ -87,10 +84,12 @@ def _exchange(response: schemathesis.Response) -> Exchange:
 
 def _st_response(exchange: Exchange) -> schemathesis.Response:
     reply = exchange.reply
-    prepared = requests.Request(exchange.request.method, exchange.request.url,
-                                headers=exchange.request.headers, data=exchange.request.body).prepare()
-    return schemathesis.Response(reply.status, {k: [v] for k, v in reply.headers.items()}, reply.body,
-                                 prepared, reply.elapsed, True)
+    prepared = requests.Request(
+        exchange.request.method, exchange.request.url, headers=exchange.request.headers, data=exchange.request.body
+    ).prepare()
+    return schemathesis.Response(
+        reply.status, {k: [v] for k, v in reply.headers.items()}, reply.body, prepared, reply.elapsed, True
+    )
 
 
 def _judge_builtins(run: Run, op: spec.Operation, case: schemathesis.Case, exchange: Exchange, seed: int) -> None:
@@ -104,21 +103,52 @@ def _judge_builtins(run: Run, op: spec.Operation, case: schemathesis.Case, excha
             case.validate_response(response, checks=[check])
         except (Failure, AssertionError) as failure:
             text = getattr(failure, "title", None) or str(failure).splitlines()[0]
-            run.ledger.record(op.operation_id, C.Seen(check_id, False, f"schemathesis {check.__name__}: {text}"),
-                              exchange, case=f"{op.operation_id}:schemathesis", seed=seed)
+            run.ledger.record(
+                op.operation_id,
+                C.Seen(check_id, False, f"schemathesis {check.__name__}: {text}"),
+                exchange,
+                case=f"{op.operation_id}:schemathesis",
+                seed=seed,
+            )
         except Exception as failure:  # schemathesis groups several failures
             for inner in getattr(failure, "exceptions", [failure]):
                 text = getattr(inner, "title", None) or str(inner).splitlines()[0]
-                run.ledger.record(op.operation_id, C.Seen(check_id, False, f"schemathesis {check.__name__}: {text}"),
-                                  exchange, case=f"{op.operation_id}:schemathesis", seed=seed)
+                run.ledger.record(
+                    op.operation_id,
+                    C.Seen(check_id, False, f"schemathesis {check.__name__}: {text}"),
+                    exchange,
+                    case=f"{op.operation_id}:schemathesis",
+                    seed=seed,
+                )
         else:
             run.ledger.record(op.operation_id, C.Seen(check_id, True, f"schemathesis {check.__name__}"))
 
 
 def _settings(run: Run, examples: int) -> hypothesis.settings:
-    return hypothesis.settings(max_examples=examples, database=None, deadline=None,
-                               phases=[Phase.explicit, Phase.generate], verbosity=Verbosity.quiet,
-                               suppress_health_check=list(HealthCheck), derandomize=False)
+    return hypothesis.settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        verbosity=Verbosity.quiet,
+        suppress_health_check=list(HealthCheck),
+        derandomize=False,
+    )
+
+
+def _examples(unit: OperationUnit, world: World, strategy, examples: int, label: str) -> None:
+    run = unit.run_
+
+    @hypothesis.seed(run.seed)
+    @_settings(run, examples)
+    @hypothesis.given(case=strategy)
+    def probe(case: schemathesis.Case) -> None:
+        # scalars are sent as JSON (a JSON string is a body too); no body when none was generated
+        body = case.body if isinstance(case.body, (dict, list, str, int, float, bool)) else NO_BODY
+        exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label)
+        _judge_builtins(run, unit.op, case, exchange, run.seed)
+
+    probe()
 
 
 def fuzz_operation(unit: OperationUnit, world: World) -> None:
@@ -128,23 +158,15 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
     st_operation = _schema().find_operation_by_id(unit.id)
     params = world.path_parameters(unit.op)
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        strategy = st_operation.as_strategy(generation_mode=mode, path_parameters=params)
-
-        @hypothesis.seed(run.seed)
-        @_settings(run, examples)
-        @hypothesis.given(case=strategy)
-        def probe(case: schemathesis.Case) -> None:
-            body = case.body if isinstance(case.body, (dict, list, str, int, float, bool)) else NO_BODY
-            if isinstance(body, str):
-                body = body.encode("utf-8", "surrogatepass")
-            body = unit.identity(body, world)
-            exchange = unit.send(unit.op, dict(case.path_parameters or params), body,
-                                 case=f"{unit.id}:schemathesis:{mode.value}")
-            _judge_builtins(run, unit.op, case, exchange, run.seed)
-
         try:
             with _HYPOTHESIS:
-                probe()
+                _examples(
+                    unit,
+                    world,
+                    st_operation.as_strategy(generation_mode=mode, path_parameters=params),
+                    examples,
+                    f"{unit.id}:schemathesis:{mode.value}",
+                )
         except hypothesis.errors.Unsatisfiable:
             pass  # nothing to negate: the operation takes no body and its path is fixed
     if run.options.fuzz:
@@ -155,8 +177,9 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
         @hypothesis.given(request=strategies.valid_requests(unit.id, mode="hostile"))
         def hostile(request) -> None:
             path_parameters, body = request
-            exchange = unit.send(unit.op, path_parameters, NO_BODY if body is None else body,
-                                 case=f"{unit.id}:hostile-identifiers")
+            exchange = unit.send(
+                unit.op, path_parameters, NO_BODY if body is None else body, case=f"{unit.id}:hostile-identifiers"
+            )
             if unit.op.path == "/backend" and exchange.reply and exchange.reply.status == 200:
                 with run._lock:  # an app with a hostile name: this run's to remove
                     run.created_apps.add(body["appId"])
@@ -182,8 +205,12 @@ def stateful_phase(run: Run) -> None:
                 created.append(app)
 
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"base_url": target.base_url, "session": target.session, "headers": dict(target.headers),
-                    "timeout": target.timeout}
+            return {
+                "base_url": target.base_url,
+                "session": target.session,
+                "headers": dict(target.headers),
+                "timeout": target.timeout,
+            }
 
         def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
             op = _operation_of(case)

@@ -66,16 +66,11 @@ def redact(value: Any) -> Any:
 def _redact(value: Any, key: str | None) -> Any:
     if isinstance(value, Mapping):
         if key == "headers":
-            return {
-                k: (REDACTED if _SECRET_HEADER_NAME.search(str(k)) else _redact(v, None))
-                for k, v in value.items()
-            }
+            return {k: (REDACTED if _SECRET_HEADER_NAME.search(str(k)) else _redact(v, None)) for k, v in value.items()}
         return {k: _redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         if key == "headers" and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
-            return [
-                [n, REDACTED if _SECRET_HEADER_NAME.search(str(n)) else _redact(v, None)] for n, v in value
-            ]
+            return [[n, REDACTED if _SECRET_HEADER_NAME.search(str(n)) else _redact(v, None)] for n, v in value]
         return [_redact(v, None) for v in value]
     if isinstance(value, str):
         text = _ACCESS_KEY_ID.sub(REDACTED, value)
@@ -94,9 +89,7 @@ def _redact_header_line(match: re.Match[str]) -> str:
 
 def _visible(text: str) -> str:
     """Control characters and lone surrogates as visible escapes (XML cannot carry them at all)."""
-    return _INVISIBLE.sub(
-        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
-    )
+    return _INVISIBLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def _displayable(value: Any) -> Any:

@@ -47,8 +47,14 @@ class Ledger:
         self._lock = threading.Lock()
         self._ops: dict[str, _OperationRecord] = defaultdict(_OperationRecord)
 
-    def record(self, operation_id: str, seen: Seen, exchange: Exchange | None = None,
-               case: str | None = None, seed: int | None = None) -> None:
+    def record(
+        self,
+        operation_id: str,
+        seen: Seen,
+        exchange: Exchange | None = None,
+        case: str | None = None,
+        seed: int | None = None,
+    ) -> None:
         with self._lock:
             tally = self._ops[operation_id].tallies[seen.check]
             tally.cases += 1
@@ -108,16 +114,26 @@ class Ledger:
                 else:
                     verdict = "skipped"
                     detail = record.skipped.get(check_id) or (
-                        f"not judged: {record.errors[0]}" if record.errors else "not applicable to this operation")
-                checks.append({"name": check_id, "level": info.level, "verdict": verdict, "detail": detail,
-                               "cases": tally.cases if tally else 0,
-                               "failures": list(tally.failures) if tally else []})
+                        f"not judged: {record.errors[0]}" if record.errors else "not applicable to this operation"
+                    )
+                checks.append(
+                    {
+                        "name": check_id,
+                        "level": info.level,
+                        "verdict": verdict,
+                        "detail": detail,
+                        "cases": tally.cases if tally else 0,
+                        "failures": list(tally.failures) if tally else [],
+                    }
+                )
             observed = record.provoked | record.injected
             documented_codes = list(op.status_codes)
             coverage = {
                 "enum_values": {"exercised": len(record.enum_values), "documented": documented["enum_values"]},
-                "required_members": {"exercised": len(record.required_members),
-                                     "documented": documented["required_members"]},
+                "required_members": {
+                    "exercised": len(record.required_members),
+                    "documented": documented["required_members"],
+                },
                 "status_codes": {
                     "documented": documented_codes,
                     "observed": sorted(c for c in observed if c in documented_codes),
@@ -128,13 +144,21 @@ class Ledger:
                 },
             }
             error = ["error"] if record.errors else []
-            level_verdicts = {level: _combine([c["verdict"] for c in checks if c["level"] == level] + error)
-                              for level in levels}
+            level_verdicts = {
+                level: _combine([c["verdict"] for c in checks if c["level"] == level] + error) for level in levels
+            }
             verdict = _combine([c["verdict"] for c in checks] + error)
             return {
-                "operationId": op.operation_id, "method": op.method, "path": op.path,
-                "verdict": verdict, "levels": level_verdicts, "checks": checks, "coverage": coverage,
-                "requests": record.requests, "retries": record.retries, "errors": list(record.errors),
+                "operationId": op.operation_id,
+                "method": op.method,
+                "path": op.path,
+                "verdict": verdict,
+                "levels": level_verdicts,
+                "checks": checks,
+                "coverage": coverage,
+                "requests": record.requests,
+                "retries": record.retries,
+                "errors": list(record.errors),
             }
 
 

@@ -75,8 +75,9 @@ class _Unusable(Exception):
 
 def _documented_counts() -> dict[str, dict[str, int]]:
     counts = strategies.spec_counts()["operations"]
-    return {op: {"enum_values": c["enum_values"], "required_members": c["required_members"]}
-            for op, c in counts.items()}
+    return {
+        op: {"enum_values": c["enum_values"], "required_members": c["required_members"]} for op, c in counts.items()
+    }
 
 
 class Run:
@@ -95,12 +96,22 @@ class Run:
         self._lock = threading.Lock()
         self._counter = 0
         self.documented = _documented_counts()
-        self.selected = [spec.operation(o) for o in options.operations] if options.operations else list(spec.operations())
+        self.selected = (
+            [spec.operation(o) for o in options.operations] if options.operations else list(spec.operations())
+        )
 
     # ---- sending ----------------------------------------------------------------------------
 
-    def send(self, op: spec.Operation, params: dict[str, str], body: Any = NO_BODY, *,
-             inject: str | None = None, case: str | None = None, errors: list | None = None) -> Exchange:
+    def send(
+        self,
+        op: spec.Operation,
+        params: dict[str, str],
+        body: Any = NO_BODY,
+        *,
+        inject: str | None = None,
+        case: str | None = None,
+        errors: list | None = None,
+    ) -> Exchange:
         """Send to one operation and judge the answer with every exchange check."""
         if self.stop.is_set():
             raise _Stop(self.stop_reason or "stopped")
@@ -146,8 +157,9 @@ class Run:
                 for future in done:
                     op = futures[future]
                     if self.progress:
-                        self.progress(self.ledger.operation_result(op, self.options.levels,
-                                                                   self.documented[op.operation_id]))
+                        self.progress(
+                            self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
+                        )
             if self.options.stateful and not self.stop.is_set():
                 from ._fuzz import stateful_phase
 
@@ -156,8 +168,11 @@ class Run:
             self.halt("interrupted")
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        cleanup = self.cleanup() if self.stop_reason != "interrupted" else {
-            "attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
+        cleanup = (
+            self.cleanup()
+            if self.stop_reason != "interrupted"
+            else {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
+        )
         return self.result(started, cleanup)
 
     def unit(self, op: spec.Operation) -> None:
@@ -185,41 +200,54 @@ class Run:
             exchange = self.target.send(op.method, op.path, params, {})
             if exchange.error or exchange.reply.status not in (200, 404):
                 failed += 1
-        return {"attempted": attempted, "failed": failed,
-                "detail": f"{attempted - failed} of {attempted} {'environments' if self.options.app_id else 'apps'} "
-                          "removed or already gone"}
+        return {
+            "attempted": attempted,
+            "failed": failed,
+            "detail": f"{attempted - failed} of {attempted} {'environments' if self.options.app_id else 'apps'} "
+            "removed or already gone",
+        }
 
     def result(self, started: datetime, cleanup: dict[str, Any]) -> RunResult:
-        operations = [self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
-                      for op in self.selected]
+        operations = [
+            self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
+            for op in self.selected
+        ]
         summary: dict[str, Any] = {"operations": len(operations)}
         for verdict in ("pass", "fail", "error", "skipped"):
             summary[verdict] = sum(1 for o in operations if o["verdict"] == verdict)
         summary["requests"], summary["retries"] = self.ledger.totals()
         summary["levels"] = {
-            level: {v: sum(1 for o in operations if o["levels"].get(level) == v) for v in ("pass", "fail", "error", "skipped")}
+            level: {
+                v: sum(1 for o in operations if o["levels"].get(level) == v)
+                for v in ("pass", "fail", "error", "skipped")
+            }
             for level in self.options.levels
         }
         summary["coverage"] = {
-            key: {"exercised": sum(o["coverage"][key]["exercised"] for o in operations),
-                  "documented": sum(o["coverage"][key]["documented"] if key != "status_codes"
-                                    else len(o["coverage"][key]["documented"]) for o in operations)}
+            key: {
+                "exercised": sum(o["coverage"][key]["exercised"] for o in operations),
+                "documented": sum(
+                    o["coverage"][key]["documented"] if key != "status_codes" else len(o["coverage"][key]["documented"])
+                    for o in operations
+                ),
+            }
             for key in ("enum_values", "required_members", "status_codes")
         }
-        return RunResult({
-            "tool": {"name": "amplify-conformance", "version": __version__},
-            "target": {"base_url": self.target.base_url, "kind": self.target.kind,
-                       "app_id": self.options.app_id},
-            "levels": list(self.options.levels),
-            "seed": self.seed,
-            "started_at": started.isoformat(),
-            "finished_at": datetime.now(timezone.utc).isoformat(),
-            "complete": self.stop_reason is None,
-            "incomplete_reason": self.stop_reason,
-            "summary": summary,
-            "cleanup": cleanup,
-            "operations": operations,
-        })
+        return RunResult(
+            {
+                "tool": {"name": "amplify-conformance", "version": __version__},
+                "target": {"base_url": self.target.base_url, "kind": self.target.kind, "app_id": self.options.app_id},
+                "levels": list(self.options.levels),
+                "seed": self.seed,
+                "started_at": started.isoformat(),
+                "finished_at": datetime.now(timezone.utc).isoformat(),
+                "complete": self.stop_reason is None,
+                "incomplete_reason": self.stop_reason,
+                "summary": summary,
+                "cleanup": cleanup,
+                "operations": operations,
+            }
+        )
 
 
 class OperationUnit:
@@ -247,12 +275,13 @@ class OperationUnit:
         app, env = self.run_.new_names()
         world = World(app, env)
         create = operation_at("/backend")
-        body = {**(strategies.valid_body(create.operation_id) or {}), "appId": app,
-                "backendEnvironmentName": env}
+        body = {**(strategies.valid_body(create.operation_id) or {}), "appId": app, "backendEnvironmentName": env}
         exchange = self.send(create, {}, body)
         if self.status(exchange) != 200:
-            raise RuntimeError(f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
-                               f"{' (' + exchange.error + ')' if exchange.error else ''}")
+            raise RuntimeError(
+                f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
+                f"{' (' + exchange.error + ')' if exchange.error else ''}"
+            )
         with self.run_._lock:
             self.run_.created_apps.add(app)
             self.run_.created_envs.update({(app, env), (app, world.clone_env)})
@@ -333,15 +362,25 @@ class OperationUnit:
         valid = next(c for c in cases if c.kind == "valid")
         if isinstance(valid.body, dict):
             extra = dict(valid.body, xAmplifyConformanceExtra={"ignored": True})
-            cases.append(type(valid)(self.id, "R6", "extra-member", "xAmplifyConformanceExtra", extra, "accept",
-                                     "an unknown extra member (ignored)"))
+            cases.append(
+                type(valid)(
+                    self.id,
+                    "R6",
+                    "extra-member",
+                    "xAmplifyConformanceExtra",
+                    extra,
+                    "accept",
+                    "an unknown extra member (ignored)",
+                )
+            )
         for case in cases:
             if case.expect == "accept" and skip_accepted:
                 self.ledger.skip(self.id, C.EXPECTATION_CHECK[case.kind], "--app-id given: would remove that app")
                 continue
             body = self.identity(case.body, world, case.json_path)
-            exchange = self.send(self.op, world.path_parameters(self.op),
-                                 NO_BODY if case.body is None else body, case=case.id)
+            exchange = self.send(
+                self.op, world.path_parameters(self.op), NO_BODY if case.body is None else body, case=case.id
+            )
             if exchange.reply is None:
                 continue
             seen = C.expectation(C.EXPECTATION_CHECK[case.kind], case.expect, case.detail, exchange.reply)
@@ -369,8 +408,13 @@ class OperationUnit:
         probes = []
         if "appId" in self.op.path_parameters:
             ghost = f"ghost{uuid.uuid4().hex[:10]}"
-            probes.append(("an app never created", {**params, "appId": ghost},
-                           self.identity(body, World(ghost, world.env)) if body is not NO_BODY else body))
+            probes.append(
+                (
+                    "an app never created",
+                    {**params, "appId": ghost},
+                    self.identity(body, World(ghost, world.env)) if body is not NO_BODY else body,
+                )
+            )
         if needs_existing_resource(self.id):
             probes.append((f"no {resource_role(self.id).category} resource in the environment", params, body))
         if "jobId" in self.op.path_parameters:
@@ -378,8 +422,9 @@ class OperationUnit:
         if "sessionId" in self.op.path_parameters:
             probes.append(("an unknown sessionId", {**params, "sessionId": f"s{uuid.uuid4().hex[:12]}"}, body))
         if self.op.path.startswith("/backend/{appId}/environments/"):
-            probes.append(("an unknown environment", {**params, "backendEnvironmentName": f"nv{uuid.uuid4().hex[:8]}"},
-                           body))
+            probes.append(
+                ("an unknown environment", {**params, "backendEnvironmentName": f"nv{uuid.uuid4().hex[:8]}"}, body)
+            )
         if not probes:
             self.ledger.skip(self.id, C.NOT_FOUND, "the operation names nothing that could be missing")
         for what, probe_params, probe_body in probes:
@@ -395,13 +440,16 @@ class OperationUnit:
         """200 answers echo the request's appId and backendEnvironmentName (where they carry them)."""
         answer = C.body_of(exchange.reply)
         sent = body if isinstance(body, dict) else {}
-        request_env = world.env if "backendEnvironmentName" in self.op.path_parameters else sent.get("backendEnvironmentName")
+        request_env = (
+            world.env if "backendEnvironmentName" in self.op.path_parameters else sent.get("backendEnvironmentName")
+        )
         request_app = world.app_id if "appId" in self.op.path_parameters else sent.get("appId")
         for member, expected in (("appId", request_app), ("backendEnvironmentName", request_env)):
             if expected is None or member not in answer:
                 continue
-            self.judge(C.ECHO, answer[member] == expected,
-                       f"{member} {answer[member]!r}, request named {expected!r}", exchange)
+            self.judge(
+                C.ECHO, answer[member] == expected, f"{member} {answer[member]!r}, request named {expected!r}", exchange
+            )
 
     def workflows(self, world: World) -> None:
         role = resource_role(self.id)
@@ -436,8 +484,12 @@ class OperationUnit:
         listed = C.body_of(exchange.reply).get("backendEnvironmentList") or []
         if self.status(exchange) in (429, 504, None):
             return
-        self.judge(C.BACKEND_ENV, world.env in listed,
-                   f"GetBackend after CreateBackend lists {listed!r}; expected {world.env!r} in it", exchange)
+        self.judge(
+            C.BACKEND_ENV,
+            world.env in listed,
+            f"GetBackend after CreateBackend lists {listed!r}; expected {world.env!r} in it",
+            exchange,
+        )
 
     def resource_workflow(self, world: World, role) -> None:
         get = operation_for(role.category, "get")
@@ -448,24 +500,32 @@ class OperationUnit:
             exchange, _ = self.create_resource(fresh, role.category)
             if self.status(exchange) != 200:
                 return
-            answer = self.send(get, {"appId": fresh.app_id, "backendEnvironmentName": fresh.env},
-                               self.identity(get_body, fresh))
+            answer = self.send(
+                get, {"appId": fresh.app_id, "backendEnvironmentName": fresh.env}, self.identity(get_body, fresh)
+            )
             if self.status(answer) in (429, 504, None):
                 return
-            self.judge(C.LIFECYCLE, self.status(answer) == 200,
-                       f"{get.operation_id} after {self.id}: expected 200, got {self.status(answer)}", answer)
+            self.judge(
+                C.LIFECYCLE,
+                self.status(answer) == 200,
+                f"{get.operation_id} after {self.id}: expected 200, got {self.status(answer)}",
+                answer,
+            )
         elif role.role == "get":
             if role.category not in world.resources:
                 exchange, submitted = self.create_resource(world, role.category)
             else:
-                submitted = self.identity(strategies.valid_body(operation_for(role.category, "create").operation_id), world)
+                submitted = self.identity(
+                    strategies.valid_body(operation_for(role.category, "create").operation_id), world
+                )
             answer = self.send(get, params, get_body)
             if self.status(answer) != 200:
                 return  # judged by the matrix's valid case
             got = C.body_of(answer.reply).get("resourceConfig")
             wanted = submitted.get("resourceConfig")
-            self.judge(C.LIFECYCLE, _contains(got, wanted),
-                       f"resourceConfig {_short(got)}; submitted {_short(wanted)}", answer)
+            self.judge(
+                C.LIFECYCLE, _contains(got, wanted), f"resourceConfig {_short(got)}; submitted {_short(wanted)}", answer
+            )
         elif role.role == "delete":
             if role.category not in world.resources:
                 self.create_resource(world, role.category)
@@ -476,8 +536,12 @@ class OperationUnit:
             answer = self.send(get, params, get_body)
             if self.status(answer) in (429, 504, None):
                 return
-            self.judge(C.LIFECYCLE, self.status(answer) == 404,
-                       f"{get.operation_id} after {self.id}: expected 404, got {self.status(answer)}", answer)
+            self.judge(
+                C.LIFECYCLE,
+                self.status(answer) == 404,
+                f"{get.operation_id} after {self.id}: expected 404, got {self.status(answer)}",
+                answer,
+            )
 
     def token_workflow(self, world: World) -> None:
         create = operation_at("/backend/{appId}/challenge")
@@ -490,25 +554,38 @@ class OperationUnit:
         if self.op is create:
             answer = self.send(get, params)
             if self.status(answer) not in (429, 504, None):
-                self.judge(C.TOKEN, self.status(answer) == 200,
-                           f"GetToken of the new session: expected 200, got {self.status(answer)}", answer)
+                self.judge(
+                    C.TOKEN,
+                    self.status(answer) == 200,
+                    f"GetToken of the new session: expected 200, got {self.status(answer)}",
+                    answer,
+                )
         elif self.op is get:
             answer = self.send(get, params)
             if self.status(answer) != 200 or "challengeCode" not in token:
                 return
             got = C.body_of(answer.reply)
             same = (got.get("sessionId"), got.get("challengeCode")) == (token["sessionId"], token["challengeCode"])
-            self.judge(C.TOKEN, same, f"GetToken gave sessionId {got.get('sessionId')!r}, challengeCode "
-                       f"{got.get('challengeCode')!r}; CreateToken gave {token['sessionId']!r}, "
-                       f"{token['challengeCode']!r}", answer)
+            self.judge(
+                C.TOKEN,
+                same,
+                f"GetToken gave sessionId {got.get('sessionId')!r}, challengeCode "
+                f"{got.get('challengeCode')!r}; CreateToken gave {token['sessionId']!r}, "
+                f"{token['challengeCode']!r}",
+                answer,
+            )
         else:
             removed = self.send(self.op, params)
             if self.status(removed) != 200:
                 return
             answer = self.send(get, params)
             if self.status(answer) not in (429, 504, None):
-                self.judge(C.TOKEN, self.status(answer) == 404,
-                           f"GetToken after DeleteToken: expected 404, got {self.status(answer)}", answer)
+                self.judge(
+                    C.TOKEN,
+                    self.status(answer) == 404,
+                    f"GetToken after DeleteToken: expected 404, got {self.status(answer)}",
+                    answer,
+                )
 
     def remove_all_workflow(self) -> None:
         world = self.new_world()
@@ -518,8 +595,12 @@ class OperationUnit:
         get_backend = operation_at("/backend/{appId}/details")
         answer = self.send(get_backend, {"appId": world.app_id}, {})
         if self.status(answer) not in (429, 504, None):
-            self.judge(C.REMOVE_ALL, self.status(answer) == 404,
-                       f"GetBackend after RemoveAllBackends: expected 404, got {self.status(answer)}", answer)
+            self.judge(
+                C.REMOVE_ALL,
+                self.status(answer) == 404,
+                f"GetBackend after RemoveAllBackends: expected 404, got {self.status(answer)}",
+                answer,
+            )
 
     # ---- jobs -------------------------------------------------------------------------------
 
@@ -556,9 +637,13 @@ class OperationUnit:
         self.judge(C.JOBS, resolved, f"GetBackendJob({env}, {job_id}) answered {self.status(got)}", got)
         jobs, listed, problem = self.list_jobs(job_world)
         ids = [j.get("jobId") for j in jobs]
-        self.judge(C.JOBS, job_id in ids and problem is None,
-                   problem or f"ListBackendJobs({env}) lists {len(ids)} jobs; {job_id} {'in' if job_id in ids else 'not in'} them",
-                   listed)
+        self.judge(
+            C.JOBS,
+            job_id in ids and problem is None,
+            problem
+            or f"ListBackendJobs({env}) lists {len(ids)} jobs; {job_id} {'in' if job_id in ids else 'not in'} them",
+            listed,
+        )
 
     def jobs_workflow(self, world: World) -> None:
         get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
@@ -574,8 +659,13 @@ class OperationUnit:
                 return
             job = C.body_of(got.reply)
             ok = all(job.get(k) == v for k, v in values.items())
-            self.judge(C.JOBS, ok, f"after UpdateBackendJob{values}: GetBackendJob gave operation "
-                       f"{job.get('operation')!r}, status {job.get('status')!r}", got)
+            self.judge(
+                C.JOBS,
+                ok,
+                f"after UpdateBackendJob{values}: GetBackendJob gave operation "
+                f"{job.get('operation')!r}, status {job.get('status')!r}",
+                got,
+            )
         elif self.op is get_job:
             return  # resolution of jobs is judged on the operations that produce them
         else:
@@ -590,25 +680,36 @@ class OperationUnit:
             return
         first = jobs[0]
         marked = {"status": f"conformance-{uuid.uuid4().hex[:6]}", "operation": f"Conformance{uuid.uuid4().hex[:6]}"}
-        updated = self.send(update_job, {"appId": world.app_id, "backendEnvironmentName": world.env,
-                                         "jobId": first.get("jobId", "")}, marked)
+        updated = self.send(
+            update_job,
+            {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": first.get("jobId", "")},
+            marked,
+        )
         if self.status(updated) != 200:
             return
         all_ids = {j.get("jobId") for j in self.list_jobs(world)[0]}
         for key, value in marked.items():
             got, exchange, problem = self.list_jobs(world, **{key: value})
             ids = [j.get("jobId") for j in got]
-            self.judge(C.JOBS, problem is None and ids == [first.get("jobId")],
-                       problem or f"{key} filter {value!r} listed {ids}; expected only {first.get('jobId')}", exchange)
+            self.judge(
+                C.JOBS,
+                problem is None and ids == [first.get("jobId")],
+                problem or f"{key} filter {value!r} listed {ids}; expected only {first.get('jobId')}",
+                exchange,
+            )
         got, exchange, problem = self.list_jobs(world, jobId=first.get("jobId"))
         ids = [j.get("jobId") for j in got]
-        self.judge(C.JOBS, problem is None and ids == [first.get("jobId")],
-                   problem or f"jobId filter listed {ids}", exchange)
+        self.judge(
+            C.JOBS, problem is None and ids == [first.get("jobId")], problem or f"jobId filter listed {ids}", exchange
+        )
         got, exchange, problem = self.list_jobs(world, maxResults=1)
         ids = [j.get("jobId") for j in got]
-        self.judge(C.JOBS, problem is None and len(ids) == len(set(ids)) and set(ids) == all_ids,
-                   problem or f"paging with maxResults 1 gave {len(ids)} jobs ({len(set(ids))} distinct) "
-                   f"of {len(all_ids)}", exchange)
+        self.judge(
+            C.JOBS,
+            problem is None and len(ids) == len(set(ids)) and set(ids) == all_ids,
+            problem or f"paging with maxResults 1 gave {len(ids)} jobs ({len(set(ids))} distinct) of {len(all_ids)}",
+            exchange,
+        )
 
     # ---- every documented status code -------------------------------------------------------
 
@@ -622,8 +723,13 @@ class OperationUnit:
         for code in self.op.status_codes:
             if code in observed or code == "200":
                 continue
-            self.send(self.op, world.path_parameters(self.op), NO_BODY if body is None else body,
-                      inject=code, case=f"{self.id}:inject:{code}")
+            self.send(
+                self.op,
+                world.path_parameters(self.op),
+                NO_BODY if body is None else body,
+                inject=code,
+                case=f"{self.id}:inject:{code}",
+            )
 
 
 def _explain(exc: BaseException) -> str:
@@ -682,9 +788,15 @@ class _target_for:
         if o.base_url is None:
             from amplify_emulator import Emulator, EmulatorConfig
 
-            config = EmulatorConfig(stage=o.emulator_stage, faults=frozenset(o.emulator_faults),
-                                    allow_injection=True, seed=o.seed or 0, throttle_rps=o.emulator_throttle_rps,
-                                    throttle_burst=200, error_rate=o.emulator_error_rate)
+            config = EmulatorConfig(
+                stage=o.emulator_stage,
+                faults=frozenset(o.emulator_faults),
+                allow_injection=True,
+                seed=o.seed or 0,
+                throttle_rps=o.emulator_throttle_rps,
+                throttle_burst=200,
+                error_rate=o.emulator_error_rate,
+            )
             self.emulator = Emulator(config, host="127.0.0.1", port=0)
             emu = self.emulator.__enter__()
             return Target(emu.base_url + o.emulator_stage, kind="emulator", can_inject=True, **common)

@@ -32,7 +32,9 @@ class TargetUnreachable(Exception):
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: ("<redacted>" if _SECRET_HEADER.search(k) else _ACCESS_KEY.sub("<redacted>", v)) for k, v in headers.items()}
+    return {
+        k: ("<redacted>" if _SECRET_HEADER.search(k) else _ACCESS_KEY.sub("<redacted>", v)) for k, v in headers.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,9 @@ class Target:
         finally:
             response.close()
         headers = {k.lower(): v for k, v in response.headers.items()}
-        return Reply(response.status_code, headers, b"".join(chunks)[: MAX_BODY + 1], truncated,
-                     time.monotonic() - started)
+        return Reply(
+            response.status_code, headers, b"".join(chunks)[: MAX_BODY + 1], truncated, time.monotonic() - started
+        )
 
 
 def _backoff(reply: Reply, attempt: int) -> float:
@@ -235,8 +238,9 @@ class _SigV4(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         from botocore.awsrequest import AWSRequest
 
-        signed = AWSRequest(method=request.method, url=request.url, headers=dict(request.headers),
-                            data=request.body or b"")
+        signed = AWSRequest(
+            method=request.method, url=request.url, headers=dict(request.headers), data=request.body or b""
+        )
         self._signer.add_auth(signed)
         request.headers.update(dict(signed.headers.items()))
         return request

@@ -15,8 +15,15 @@ from functools import cache
 import amplify_openapi as spec
 
 _RESOURCE_PATH = re.compile(r"^/backend/\{appId\}/(api|auth|storage)(/\{backendEnvironmentName\}(/\w+)?)?$")
-ROLE_BY_SUFFIX = {None: "create", "": "update", "/details": "get", "/remove": "delete", "/import": "import",
-                  "/generateModels": "generate", "/getModels": "models"}
+ROLE_BY_SUFFIX = {
+    None: "create",
+    "": "update",
+    "/details": "get",
+    "/remove": "delete",
+    "/import": "import",
+    "/generateModels": "generate",
+    "/getModels": "models",
+}
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,11 @@ class World:
         return self.env + "cl"
 
     def path_parameters(self, op: spec.Operation) -> dict[str, str]:
-        values = {"appId": self.app_id, "backendEnvironmentName": self.env,
-                  # before the world holds a token or job, a name that exists nowhere
-                  "sessionId": self.session_id or "nosession", "jobId": self.job_id or "nojob"}
+        values = {
+            "appId": self.app_id,
+            "backendEnvironmentName": self.env,
+            # before the world holds a token or job, a name that exists nowhere
+            "sessionId": self.session_id or "nosession",
+            "jobId": self.job_id or "nojob",
+        }
         return {name: values[name] for name in op.path_parameters}

@@ -117,9 +117,7 @@ def _positive(kind: type) -> Any:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, in one place for --help and the tests."""
-    parser = _Parser(
-        prog=PROG, description="Contract tests for the AWS Amplify Admin UI API (AmplifyBackend)."
-    )
+    parser = _Parser(prog=PROG, description="Contract tests for the AWS Amplify Admin UI API (AmplifyBackend).")
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="{run,emulator,report}", parser_class=_Parser
     )
@@ -129,9 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the conformance suite and write reports",
         description="Run the suite against --base-url (default: the embedded emulator).",
     )
-    run.add_argument(
-        "--base-url", help="implementation to test, stage prefix included (default: embedded emulator)"
-    )
+    run.add_argument("--base-url", help="implementation to test, stage prefix included (default: embedded emulator)")
     run.add_argument(
         "--level",
         action="append",
@@ -156,12 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="per-request timeout")
     run.add_argument("--app-id", help="use this existing app instead of creating one")
-    run.add_argument(
-        "--header", action="append", metavar="'NAME: VALUE'", help="extra request header; repeatable"
-    )
-    run.add_argument(
-        "--sigv4", action="store_true", help="sign requests with AWS SigV4 (standard credential chain)"
-    )
+    run.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="extra request header; repeatable")
+    run.add_argument("--sigv4", action="store_true", help="sign requests with AWS SigV4 (standard credential chain)")
     run.add_argument("--region", help="AWS region for --sigv4")
     run.add_argument("--fuzz", action="store_true", help="longer fuzzing with hostile inputs")
     run.add_argument("--quiet", action="store_true", help="print only the final summary line")
@@ -175,22 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=4566)
     emulator.add_argument("--stage", default="/prod", help="stage prefix also answered (default /prod)")
-    emulator.add_argument(
-        "--fault", action="append", metavar="NAME", help="switch on a deliberate fault; repeatable"
-    )
+    emulator.add_argument("--fault", action="append", metavar="NAME", help="switch on a deliberate fault; repeatable")
     emulator.add_argument(
         "--throttle-rps",
         type=_positive(float),
         metavar="RPS",
         help="answer 429 above this many requests per second",
     )
-    emulator.add_argument(
-        "--error-rate", type=float, default=0.0, metavar="P", help="fraction of seeded 504s"
-    )
+    emulator.add_argument("--error-rate", type=float, default=0.0, metavar="P", help="fraction of seeded 504s")
     emulator.add_argument("--seed", type=int, default=0, help="seed of the 504 plan")
-    emulator.add_argument(
-        "--allow-injection", action="store_true", help="honour the x-emulator-inject request header"
-    )
+    emulator.add_argument("--allow-injection", action="store_true", help="honour the x-emulator-inject request header")
     emulator.set_defaults(handler=_cmd_emulator)
 
     report = commands.add_parser("report", help="work with report.json files")
@@ -297,13 +283,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             if partial is not None:
                 _write(_as_dict(partial), args.report_dir)
             message = str(exc) or type(exc).__name__
-            return _fail(
-                message if message.startswith("target unreachable") else f"target unreachable: {message}"
-            )
+            return _fail(message if message.startswith("target unreachable") else f"target unreachable: {message}")
         except KeyboardInterrupt:
-            print(
-                f"{PROG}: interrupted before the run produced a result; no reports written", file=sys.stderr
-            )
+            print(f"{PROG}: interrupted before the run produced a result; no reports written", file=sys.stderr)
             return EXIT_NONCONFORMING
     result = _as_dict(outcome)
     try:

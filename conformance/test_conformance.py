@@ -10,9 +10,8 @@ so pytest-xdist can spread them.
 
 from __future__ import annotations
 
-import pytest
-
 import amplify_openapi as spec
+import pytest
 from amplify_conformance import LEVELS, RunOptions, run
 
 

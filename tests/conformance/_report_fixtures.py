@@ -105,9 +105,7 @@ def mixed_result() -> dict[str, Any]:
             {"schema": "pass", "behaviour": "fail", "aws": "pass"},
             [
                 _check("R1.status-code", "schema"),
-                _check(
-                    "R4.required", "behaviour", "fail", "12 cases judged, 1 failed", failures=[_failure()]
-                ),
+                _check("R4.required", "behaviour", "fail", "12 cases judged, 1 failed", failures=[_failure()]),
                 _check("aws.request-id", "aws"),
             ],
         ),

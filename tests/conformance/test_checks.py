@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import amplify_openapi as spec
+import pytest
 from amplify_conformance import _checks as C
 from amplify_conformance._target import Reply
 
@@ -28,8 +27,16 @@ GOOD_TOKEN = {"appId": "a", "sessionId": "s", "ttl": "60", "challengeCode": "c"}
     ("check", "conformant", "broken"),
     [
         (C.status_code, reply(200, GOOD_TOKEN), reply(500, {"message": "boom"})),
-        (C.content_type, reply(200, GOOD_TOKEN, "application/json; charset=utf-8"), reply(200, GOOD_TOKEN, "text/plain")),
-        (C.body_schema, reply(200, GOOD_TOKEN), reply(200, {k: v for k, v in GOOD_TOKEN.items() if k != "challengeCode"})),
+        (
+            C.content_type,
+            reply(200, GOOD_TOKEN, "application/json; charset=utf-8"),
+            reply(200, GOOD_TOKEN, "text/plain"),
+        ),
+        (
+            C.body_schema,
+            reply(200, GOOD_TOKEN),
+            reply(200, {k: v for k, v in GOOD_TOKEN.items() if k != "challengeCode"}),
+        ),
         (C.no_5xx, reply(504, {"message": "try later"}), reply(502, {"message": "bad gateway"})),
         (C.request_id, reply(200, GOOD_TOKEN), reply(200, GOOD_TOKEN, x_amzn_requestid=None)),
         (C.route, reply(404, {"message": "no app"}), reply(404, b"<html>Not Found</html>", "text/html")),
@@ -66,19 +73,28 @@ def test_error_type_wants_the_error_name_and_allows_the_botocore_suffix():
 
 
 def test_header_case_and_media_type_parameters_are_left_open():
-    answer = Reply(200, {"content-type": "Application/JSON;charset=UTF-8", "x-amzn-requestid": "1"},
-                   json.dumps(GOOD_TOKEN).encode())
+    answer = Reply(
+        200,
+        {"content-type": "Application/JSON;charset=UTF-8", "x-amzn-requestid": "1"},
+        json.dumps(GOOD_TOKEN).encode(),
+    )
     assert C.content_type(CREATE_TOKEN, answer).ok
 
 
 def test_cors_wants_the_three_headers_and_the_documented_methods():
-    good = reply(200, None, access_control_allow_origin="*", access_control_allow_methods="POST, OPTIONS",
-                 access_control_allow_headers="Content-Type")
+    good = reply(
+        200,
+        None,
+        access_control_allow_origin="*",
+        access_control_allow_methods="POST, OPTIONS",
+        access_control_allow_headers="Content-Type",
+    )
     assert C.cors("/backend/{appId}/details", good).ok
     lacking = reply(200, None, access_control_allow_origin="*", access_control_allow_headers="x")
     assert not C.cors("/backend/{appId}/details", lacking).ok
-    wrong = reply(200, None, access_control_allow_origin="*", access_control_allow_methods="GET",
-                  access_control_allow_headers="x")
+    wrong = reply(
+        200, None, access_control_allow_origin="*", access_control_allow_methods="GET", access_control_allow_headers="x"
+    )
     seen = C.cors("/backend/{appId}/details", wrong)
     assert not seen.ok and "POST" in seen.saw
 
@@ -101,7 +117,14 @@ def test_public_names_are_pinned():
     import amplify_conformance
 
     assert amplify_conformance.__all__ == [
-        "CHECKS", "LEVELS", "RunOptions", "RunResult", "SigV4Target", "Target", "TargetUnreachable", "run",
+        "CHECKS",
+        "LEVELS",
+        "RunOptions",
+        "RunResult",
+        "SigV4Target",
+        "Target",
+        "TargetUnreachable",
+        "run",
     ]
     assert all(getattr(amplify_conformance, name) is not None for name in amplify_conformance.__all__)
 
@@ -110,6 +133,9 @@ def test_importing_the_package_stays_cheap_for_the_pytest_plugin():
     import subprocess
     import sys
 
-    code = "import sys, amplify_conformance.pytest_plugin; print('hypothesis' in sys.modules, 'amplify_strategies' in sys.modules)"
+    code = (
+        "import sys, amplify_conformance.pytest_plugin; "
+        "print('hypothesis' in sys.modules, 'amplify_strategies' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]

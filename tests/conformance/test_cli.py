@@ -98,9 +98,7 @@ def test_quiet_prints_only_the_summary_line(tmp_path, fake_run, capsys):
     fake_run(result=mixed_result())
     run_cli(tmp_path, "--quiet")
     out = capsys.readouterr().out.strip().splitlines()
-    assert out == [
-        "4 operations: 1 pass, 1 fail, 1 error, 1 skipped; 420 requests; 3 retries; status codes 15/20"
-    ]
+    assert out == ["4 operations: 1 pass, 1 fail, 1 error, 1 skipped; 420 requests; 3 retries; status codes 15/20"]
 
 
 def test_options_reach_the_runner(tmp_path, fake_run):
@@ -246,9 +244,7 @@ def test_report_diff_exits_0_without_regressions(tmp_path, capsys):
 def test_report_diff_exits_2_on_an_invalid_report(tmp_path, capsys):
     broken = mixed_result()
     broken["operations"][0]["verdict"] = "passed"
-    code = cli.main(
-        ["report", "diff", _saved(tmp_path, "a.json", mixed_result()), _saved(tmp_path, "b.json", broken)]
-    )
+    code = cli.main(["report", "diff", _saved(tmp_path, "a.json", mixed_result()), _saved(tmp_path, "b.json", broken)])
     assert code == 2
     line = one_clear_line(capsys.readouterr().err)
     assert "b.json" in line and "operations/0/verdict" in line

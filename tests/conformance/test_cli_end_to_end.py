@@ -11,7 +11,6 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from amplify_conformance._reporting import load_report
 from amplify_conformance.cli import main
 from amplify_emulator import Emulator, EmulatorConfig
@@ -36,26 +35,56 @@ def test_default_run_conforms_and_writes_four_reports_a_real_run_validates(tmp_p
 def test_a_broken_target_exits_1_and_the_diff_names_the_regression(tmp_path, capsys):
     ops = "CreateBackendStorage,GetBackend"
     with Emulator(EmulatorConfig(stage="/prod")) as clean:
-        assert main(["run", "--base-url", clean.base_url + "/prod", "--operations", ops, "--quiet",
-                     "--report-dir", str(tmp_path / "clean")]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--base-url",
+                    clean.base_url + "/prod",
+                    "--operations",
+                    ops,
+                    "--quiet",
+                    "--report-dir",
+                    str(tmp_path / "clean"),
+                ]
+            )
+            == 0
+        )
     with Emulator(EmulatorConfig(stage="/prod", faults=frozenset({"r4_required"}))) as broken:
-        assert main(["run", "--base-url", broken.base_url + "/prod", "--operations", ops, "--quiet",
-                     "--report-dir", str(tmp_path / "broken")]) == 1
+        assert (
+            main(
+                [
+                    "run",
+                    "--base-url",
+                    broken.base_url + "/prod",
+                    "--operations",
+                    ops,
+                    "--quiet",
+                    "--report-dir",
+                    str(tmp_path / "broken"),
+                ]
+            )
+            == 1
+        )
     report = json.loads((tmp_path / "broken" / "report.json").read_text())
     storage = next(o for o in report["operations"] if o["operationId"] == "CreateBackendStorage")
     check = next(c for c in storage["checks"] if c["name"] == "R4.required")
     assert check["verdict"] == "fail" and "resourceConfig.permissions" in check["failures"][0]["message"]
     assert check["failures"][0]["curl"].startswith("curl ")
     capsys.readouterr()
-    assert main(["report", "diff", str(tmp_path / "clean" / "report.json"),
-                 str(tmp_path / "broken" / "report.json")]) == 1
+    assert (
+        main(["report", "diff", str(tmp_path / "clean" / "report.json"), str(tmp_path / "broken" / "report.json")]) == 1
+    )
     assert "CreateBackendStorage" in capsys.readouterr().out
 
 
 def test_ctrl_c_writes_what_was_gathered_marked_incomplete(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "amplify_conformance.cli", "run", "--report-dir", str(tmp_path), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     time.sleep(4)
     process.send_signal(signal.SIGINT)
@@ -69,8 +98,19 @@ def test_ctrl_c_writes_what_was_gathered_marked_incomplete(tmp_path):
 
 def test_an_unreachable_target_is_one_line_and_exit_2(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "amplify_conformance.cli", "run", "--base-url", "http://127.0.0.1:9/prod",
-         "--report-dir", str(tmp_path)], capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "amplify_conformance.cli",
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/prod",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cannot reach http://127.0.0.1:9/prod" in done.stderr

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from amplify_emulator import Emulator, EmulatorConfig
 
 pytestmark = pytest.mark.quality
@@ -14,9 +13,24 @@ pytestmark = pytest.mark.quality
 
 def _pytest(base_url: str, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "amplify_conformance", "--base-url", base_url,
-         "-n", "2", "-q", "-p", "no:cacheprovider", *extra],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "amplify_conformance",
+            "--base-url",
+            base_url,
+            "-n",
+            "2",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from amplify_conformance import RunOptions, run
 from amplify_emulator import FAULTS, Emulator, EmulatorConfig
 

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from amplify_conformance import RunOptions, TargetUnreachable, run
 
 FEW = ("GetBackend", "CreateToken", "ListS3Buckets")
@@ -55,8 +54,9 @@ def _answer(handler, status, body: bytes, content_type="application/json", lengt
 
 
 def _options(url, **kw):
-    return RunOptions(base_url=url, operations=FEW, max_examples=1, stateful=False, timeout=1.0,
-                      retries=1, time_budget=30, **kw)
+    return RunOptions(
+        base_url=url, operations=FEW, max_examples=1, stateful=False, timeout=1.0, retries=1, time_budget=30, **kw
+    )
 
 
 def test_a_target_that_refuses_connections_is_one_clear_error():
@@ -128,8 +128,11 @@ def test_a_hanging_or_dribbling_target_is_cut_by_the_timeout_and_the_budget():
 
     started = time.monotonic()
     with broken_target(hang) as url:
-        result = run(RunOptions(base_url=url, operations=FEW, max_examples=1, stateful=False, timeout=1.0,
-                                retries=0, time_budget=8))
+        result = run(
+            RunOptions(
+                base_url=url, operations=FEW, max_examples=1, stateful=False, timeout=1.0, retries=0, time_budget=8
+            )
+        )
     assert time.monotonic() - started < 30
     _judged_as_error_or_fail(result)
     errors = " ".join(e for o in result.operations for e in o["errors"])
@@ -146,8 +149,11 @@ def test_throttled_answers_are_retried_a_bounded_number_of_times_and_reported():
         _answer(h, 429, b'{"message": "slow down", "limitType": "requests"}')
 
     with broken_target(throttle) as url:
-        result = run(RunOptions(base_url=url, operations=("CreateBackend",), max_examples=1, stateful=False,
-                                retries=2, time_budget=30))
+        result = run(
+            RunOptions(
+                base_url=url, operations=("CreateBackend",), max_examples=1, stateful=False, retries=2, time_budget=30
+            )
+        )
     data = result.to_dict()
     assert data["summary"]["retries"] > 0
     assert calls["n"] == data["summary"]["requests"] == 3 * (data["summary"]["requests"] - data["summary"]["retries"])

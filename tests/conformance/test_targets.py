@@ -6,7 +6,6 @@ import json
 
 import pytest
 import requests
-
 from amplify_conformance import RunOptions, SigV4Target, Target, run
 from amplify_conformance._reporting import render_json
 from amplify_emulator import Emulator, EmulatorConfig
@@ -38,8 +37,16 @@ def test_sigv4_target_signs_every_request_and_the_curl_reproducer_hides_it(emula
 def test_a_signed_run_writes_no_credentials_into_its_report(emulator, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-    result = run(RunOptions(base_url=emulator.base_url + "/prod", sigv4=True, operations=("GetBackend",),
-                            max_examples=1, stateful=False, headers={"x-api-key": "k-123"}))
+    result = run(
+        RunOptions(
+            base_url=emulator.base_url + "/prod",
+            sigv4=True,
+            operations=("GetBackend",),
+            max_examples=1,
+            stateful=False,
+            headers={"x-api-key": "k-123"},
+        )
+    )
     text = render_json(result.to_dict())
     assert result.ok
     assert "AKIAIOSFODNN7EXAMPLE" not in text and SECRET not in text and "k-123" not in text
@@ -53,7 +60,9 @@ def test_extra_headers_reach_the_target(emulator):
 
 def test_an_existing_app_is_used_and_never_removed(emulator):
     base = emulator.base_url + "/prod"
-    created = requests.post(base + "/backend", json={"appId": "mine", "appName": "mine", "backendEnvironmentName": "prod"})
+    created = requests.post(
+        base + "/backend", json={"appId": "mine", "appName": "mine", "backendEnvironmentName": "prod"}
+    )
     assert created.status_code == 200
     result = run(RunOptions(base_url=base, app_id="mine", max_examples=1, stateful=False))
     assert result.failing() == set(), result.failing()

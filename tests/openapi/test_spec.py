@@ -8,10 +8,9 @@ import sys
 import venv
 from pathlib import Path
 
+import amplify_openapi as spec
 import pytest
 from openapi_spec_validator import validate
-
-import amplify_openapi as spec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,8 +70,10 @@ def test_installed_copy_loads_the_spec_from_another_folder(tmp_path):
     # dependencies come from this environment; the package itself only from the new one
     deps = os.pathsep.join(p for p in sys.path if p.endswith("site-packages"))
     # the new environment's own site-packages first, so its copy wins over any other install
-    code = ("import site, sys; sys.path[:0] = site.getsitepackages(); "
-            "import amplify_openapi as s; print(len(s.operations()), s.__file__)")
+    code = (
+        "import site, sys; sys.path[:0] = site.getsitepackages(); "
+        "import amplify_openapi as s; print(len(s.operations()), s.__file__)"
+    )
     out = subprocess.run(
         [python, "-c", code],
         cwd=tmp_path,

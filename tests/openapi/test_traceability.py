@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import amplify_openapi as spec
+import pytest
 
 from . import reference as ref
 
@@ -94,7 +93,7 @@ def test_response_codes_and_models_match_both_ways(op):
 
 def test_every_reference_member_is_in_the_spec_with_its_required_flag_type_and_values():
     problems = []
-    for resource, model in _reference_models():
+    for _resource, model in _reference_models():
         name = _schema_for(model.name)
         if name is None:
             problems.append(f"{model.line}: model {model.name} not in spec")
