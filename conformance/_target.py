@@ -25,6 +25,7 @@ INJECT_HEADER = "x-emulator-inject"
 _SECRET_HEADER = re.compile(r"authorization|token|secret|cookie|credential|api-key", re.I)
 _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 _NOT_JSON = object()
+_CURL_COMPUTES = {"content-length", "connection", "accept-encoding", "user-agent"}  # curl sets its own
 
 
 class TargetUnreachable(Exception):
@@ -48,7 +49,8 @@ class SentRequest:
         """A shell command that sends the same request (credentials redacted)."""
         parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
         for name, value in redact_headers(self.headers).items():
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+            if name.lower() not in _CURL_COMPUTES:
+                parts += ["-H", shlex.quote(f"{name}: {value}")]
         if self.body is not None:
             text = self.body.decode("utf-8", "backslashreplace")
             parts += ["--data-binary", shlex.quote(text)]
