@@ -271,6 +271,12 @@ class OperationUnit:
     def judge(self, check_id: str, ok: bool, saw: str, exchange: Exchange | None = None) -> None:
         self.ledger.record(self.id, C.Seen(check_id, ok, saw), exchange)
 
+    def judge_status(self, check_id: str, exchange: Exchange, wanted: int, what: str) -> None:
+        """That an answer has the wanted status; 429, 504 or no answer leave it unjudged (R9)."""
+        status = self.status(exchange)
+        if status is not None and status not in (429, 504):
+            self.judge(check_id, status == wanted, f"{what}: expected {wanted}, got {status}", exchange)
+
     def new_world(self) -> World:
         app, env = self.run_.new_names()
         world = World(app, env)
@@ -428,11 +434,7 @@ class OperationUnit:
         if not probes:
             self.ledger.skip(self.id, C.NOT_FOUND, "the operation names nothing that could be missing")
         for what, probe_params, probe_body in probes:
-            exchange = self.send(self.op, probe_params, probe_body)
-            status = self.status(exchange)
-            if status is None or status in (429, 504):
-                continue
-            self.judge(C.NOT_FOUND, status == 404, f"{what}: expected 404, got {status}", exchange)
+            self.judge_status(C.NOT_FOUND, self.send(self.op, probe_params, probe_body), 404, what)
 
     # ---- R8 ---------------------------------------------------------------------------------
 
@@ -503,14 +505,7 @@ class OperationUnit:
             answer = self.send(
                 get, {"appId": fresh.app_id, "backendEnvironmentName": fresh.env}, self.identity(get_body, fresh)
             )
-            if self.status(answer) in (429, 504, None):
-                return
-            self.judge(
-                C.LIFECYCLE,
-                self.status(answer) == 200,
-                f"{get.operation_id} after {self.id}: expected 200, got {self.status(answer)}",
-                answer,
-            )
+            self.judge_status(C.LIFECYCLE, answer, 200, f"{get.operation_id} after {self.id}")
         elif role.role == "get":
             if role.category not in world.resources:
                 exchange, submitted = self.create_resource(world, role.category)
@@ -534,14 +529,7 @@ class OperationUnit:
                 return
             world.resources.discard(role.category)
             answer = self.send(get, params, get_body)
-            if self.status(answer) in (429, 504, None):
-                return
-            self.judge(
-                C.LIFECYCLE,
-                self.status(answer) == 404,
-                f"{get.operation_id} after {self.id}: expected 404, got {self.status(answer)}",
-                answer,
-            )
+            self.judge_status(C.LIFECYCLE, answer, 404, f"{get.operation_id} after {self.id}")
 
     def token_workflow(self, world: World) -> None:
         create = operation_at("/backend/{appId}/challenge")
@@ -552,14 +540,7 @@ class OperationUnit:
             return
         params = {"appId": world.app_id, "sessionId": token["sessionId"]}
         if self.op is create:
-            answer = self.send(get, params)
-            if self.status(answer) not in (429, 504, None):
-                self.judge(
-                    C.TOKEN,
-                    self.status(answer) == 200,
-                    f"GetToken of the new session: expected 200, got {self.status(answer)}",
-                    answer,
-                )
+            self.judge_status(C.TOKEN, self.send(get, params), 200, "GetToken of the new session")
         elif self.op is get:
             answer = self.send(get, params)
             if self.status(answer) != 200 or "challengeCode" not in token:
@@ -578,14 +559,7 @@ class OperationUnit:
             removed = self.send(self.op, params)
             if self.status(removed) != 200:
                 return
-            answer = self.send(get, params)
-            if self.status(answer) not in (429, 504, None):
-                self.judge(
-                    C.TOKEN,
-                    self.status(answer) == 404,
-                    f"GetToken after DeleteToken: expected 404, got {self.status(answer)}",
-                    answer,
-                )
+            self.judge_status(C.TOKEN, self.send(get, params), 404, "GetToken after DeleteToken")
 
     def remove_all_workflow(self) -> None:
         world = self.new_world()
@@ -594,13 +568,7 @@ class OperationUnit:
             return
         get_backend = operation_at("/backend/{appId}/details")
         answer = self.send(get_backend, {"appId": world.app_id}, {})
-        if self.status(answer) not in (429, 504, None):
-            self.judge(
-                C.REMOVE_ALL,
-                self.status(answer) == 404,
-                f"GetBackend after RemoveAllBackends: expected 404, got {self.status(answer)}",
-                answer,
-            )
+        self.judge_status(C.REMOVE_ALL, answer, 404, "GetBackend after RemoveAllBackends")
 
     # ---- jobs -------------------------------------------------------------------------------
 
