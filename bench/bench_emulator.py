@@ -5,11 +5,11 @@ connections (http.client) and sending a mix of reads and writes (about 60/40, on
 ten a 404). Prints requests/s, p50/p99 latency, and the CPU time each side spent per
 request, which does not depend on what else the machine runs. Not a test: no assertion.
 
-    python bench/bench_emulator.py --seconds 10 --clients 1 --connections 4 --threads 4
+    python bench/bench_emulator.py --seconds 10 --clients 1 --connections 4 --threads 2
 
-``--server waitress`` (the default) is what ``Emulator`` and ``serve`` use. ``cheroot`` and
-``granian`` serve the same WSGI app for comparison when installed (they are not project
-dependencies): ``pip install cheroot granian``.
+``--server cheroot`` (the default) is ``Emulator`` itself, what ``serve`` uses too.
+``waitress`` (the server before cheroot) and ``granian`` serve the same WSGI app for
+comparison when installed (they are not project dependencies): ``pip install waitress granian``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from amplify_emulator import Emulator, EmulatorApp, EmulatorConfig
+from amplify_emulator._server import DEFAULT_THREADS
 
 AUTH_CONFIG = {
     "authResources": "USER_POOL_ONLY",
@@ -105,25 +106,28 @@ def _client(port: int, worker: int, connections: int, seconds: float, out) -> No
 
 
 @contextlib.contextmanager
-def _waitress(threads: int) -> Iterator[tuple[int, Callable[[], float]]]:
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" notes under load
+def _cheroot(threads: int) -> Iterator[tuple[int, Callable[[], float]]]:
     with Emulator(EmulatorConfig(), threads=threads) as emu:
         yield int(emu.base_url.rsplit(":", 1)[1]), time.process_time
 
 
 @contextlib.contextmanager
-def _cheroot(threads: int) -> Iterator[tuple[int, Callable[[], float]]]:
-    from cheroot import wsgi
+def _waitress(threads: int) -> Iterator[tuple[int, Callable[[], float]]]:
+    """waitress as the emulator ran it before cheroot (same settings)."""
+    from waitress.server import create_server
 
-    server = wsgi.Server(("127.0.0.1", 0), EmulatorApp(EmulatorConfig()), numthreads=threads)
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" notes under load
+    server = create_server(
+        EmulatorApp(EmulatorConfig()), host="127.0.0.1", port=0, threads=threads,
+        max_request_body_size=64 * 1024 * 1024, connection_limit=1000, channel_timeout=60,
+    )  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield server.bind_addr[1], time.process_time
+        yield server.effective_port, time.process_time
     finally:
-        server.stop()
-        thread.join(timeout=10)
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)
 
 
 def _proc_cpu(pid: int) -> float:
@@ -175,11 +179,11 @@ SERVERS = {"waitress": _waitress, "cheroot": _cheroot, "granian": _granian}
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", choices=sorted(SERVERS), default="waitress")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="cheroot")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=1, help="client processes")
     parser.add_argument("--connections", type=int, default=4, help="keep-alive connections per process")
-    parser.add_argument("--threads", type=int, default=4, help="server worker threads")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="server worker threads (as Emulator)")
     args = parser.parse_args()
 
     with SERVERS[args.server](args.threads) as (port, server_cpu):

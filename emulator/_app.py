@@ -22,6 +22,7 @@ from ._validation import MalformedBody, Violation, parse_body, violations
 
 JSON = "application/json"
 INJECT_HEADER = "HTTP_X_EMULATOR_INJECT"
+MAX_BODY_BYTES = 64 * 1024 * 1024
 ALLOW_HEADERS = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent"
 _REASONS = {
     200: "OK",
@@ -29,6 +30,7 @@ _REASONS = {
     400: "Bad Request",
     404: "Not Found",
     405: "Method Not Allowed",
+    413: "Request Entity Too Large",
     429: "Too Many Requests",
     500: "Internal Server Error",
     504: "Gateway Timeout",
@@ -128,6 +130,25 @@ class Answer:
             self.headers.update(headers)
 
 
+def _wire_bytes(text: str) -> bytes:
+    """A WSGI native string back to the bytes on the wire (latin-1); text an in-process
+    caller wrote beyond latin-1 as UTF-8."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def _too_large() -> Answer:
+    """413 for a body over the cap, before anything reads it: the server then closes the
+    connection instead of draining the rest (cheroot does so for every 413)."""
+    return Answer(
+        413,
+        {"message": f"request body is larger than {MAX_BODY_BYTES // 2**20} MiB"},
+        {"x-amzn-ErrorType": "RequestEntityTooLargeException"},
+    )
+
+
 def error_answer(status: int, message: str, resource_type: str | None = None, **extra: Any) -> Answer:
     name = _error_model(status)
     body: dict[str, Any] = {"message": message}
@@ -181,6 +202,11 @@ class EmulatorApp:
     # --- one request --------------------------------------------------------------------
 
     def _answer(self, environ: dict[str, Any]):
+        # The body is read before routing, so every answer leaves the connection clean for
+        # the next request (cheroot does not drain an unread chunked body).
+        raw_body = self._read(environ)
+        if raw_body is None:
+            return None, _too_large()
         method = environ.get("REQUEST_METHOD", "GET").upper()
         parts = self._path_parts(environ)
         route, params = self._route(parts)
@@ -196,14 +222,18 @@ class EmulatorApp:
                 {"Allow": route.allow, "x-amzn-ErrorType": "MethodNotAllowedException"},
             )
             return None, answer
-        return operation, self._operate(operation, params, environ)
+        return operation, self._operate(operation, params, environ, raw_body)
 
     def _path_parts(self, environ: dict[str, Any]) -> list[str]:
-        raw = environ.get("REQUEST_URI")
+        # The raw URI keeps %2F inside a segment apart from a "/" between segments. cheroot
+        # and waitress both give it as REQUEST_URI (waitress also as RAW_URI), a native
+        # string holding the request's bytes as latin-1; in-process callers may give only
+        # PATH_INFO.
+        raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
         if raw:
             path = urlsplit(raw).path if "://" in raw[:10] else raw.split("?", 1)[0].split("#", 1)[0]
-            if "%" in path:
-                parts = [unquote_to_bytes(p).decode("utf-8", "replace") for p in path.split("/")]
+            if "%" in path or not path.isascii():
+                parts = [unquote_to_bytes(_wire_bytes(p)).decode("utf-8", "replace") for p in path.split("/")]
             else:
                 parts = path.split("/")
         else:
@@ -269,7 +299,7 @@ class EmulatorApp:
             return error_answer(504, "injected: service timed out")
         return error_answer(400, f"x-emulator-inject: {wanted[:20]!r} is not one of 400, 404, 429, 504")
 
-    def _operate(self, operation, params: dict[str, str], environ: dict[str, Any]) -> Answer:
+    def _operate(self, operation, params: dict[str, str], environ: dict[str, Any], raw_body: bytes) -> Answer:
         op_id = operation.operation_id
         faults = self._faults
         forced = self._injected(environ, operation) or self._gate_answer()
@@ -280,7 +310,7 @@ class EmulatorApp:
                 404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"}
             )
         try:
-            body = parse_body(self._read(environ))
+            body = parse_body(raw_body)
         except MalformedBody as exc:
             if op_id == "CreateBackendConfig" and "r6_malformed" in faults and exc.not_json:
                 return Answer(
@@ -357,7 +387,9 @@ class EmulatorApp:
         return Answer(status, body, headers)
 
     @staticmethod
-    def _read(environ: dict[str, Any]) -> bytes:
+    def _read(environ: dict[str, Any]) -> bytes | None:
+        """The request body; None when it is larger than MAX_BODY_BYTES (a declared length
+        over the cap is not read at all)."""
         stream = environ.get("wsgi.input")
         if stream is None:
             return b""
@@ -366,11 +398,14 @@ class EmulatorApp:
             try:
                 size = int(length)
             except ValueError:
-                size = -1
-            return stream.read(size) if size >= 0 else stream.read()
+                return b""  # servers reject it first; nothing here says how much to read
+            if size > MAX_BODY_BYTES:
+                return None
+            return stream.read(size) if size > 0 else b""
         if (
             environ.get("wsgi.input_terminated")
             or environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
         ):
-            return stream.read()
+            data = stream.read(MAX_BODY_BYTES + 1)
+            return None if len(data) > MAX_BODY_BYTES else data
         return b""

@@ -316,3 +316,120 @@ def test_a_host_name_with_several_addresses_is_served_and_stopped():
     with Emulator(host="localhost", port=0) as emu:
         assert emu.base_url.startswith("http://")
         assert Client(emu.base_url).post("/s3Buckets").status == 200
+
+
+def test_serve_under_the_cli_stops_cleanly_on_sigterm():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = f"import sys; from amplify_conformance import cli; sys.exit(cli.main(['emulator', '--port', '{port}']))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == f"listening on http://127.0.0.1:{port} (stage /prod)"
+        assert Client(f"http://127.0.0.1:{port}").post("/s3Buckets").status == 200
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_a_forgotten_emulator_does_not_keep_the_interpreter_alive():
+    code = "import amplify_emulator as e; e.Emulator().start(); print('started', flush=True)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "started"
+
+
+def test_a_replaced_app_is_the_one_served():
+    emu = Emulator()
+    served = []
+
+    def counting(environ, start_response):
+        served.append(environ["REQUEST_METHOD"])
+        return inner(environ, start_response)
+
+    inner, emu.app = emu.app, counting
+    with emu:
+        assert Client(emu.base_url).post("/s3Buckets").status == 200
+    assert served == ["POST"]
+
+
+def test_every_address_of_a_host_name_is_served_on_one_port(monkeypatch):
+    from amplify_emulator import _server
+
+    monkeypatch.setattr(_server, "_addresses", lambda host, port: [("127.0.0.1", port), ("127.0.0.2", port)])
+    with Emulator(host="several", port=0) as emu:
+        assert emu.base_url.startswith("http://127.0.0.1:")
+        port = int(emu.base_url.rsplit(":", 1)[1])
+        for address in ("127.0.0.1", "127.0.0.2"):
+            assert Client(f"http://{address}:{port}").post("/s3Buckets").status == 200
+    for address in ("127.0.0.1", "127.0.0.2"):
+        with pytest.raises(OSError):
+            socket.create_connection((address, port), timeout=1).close()
+
+
+def test_a_port_in_use_is_an_os_error_and_leaves_nothing_running():
+    with Emulator() as running:
+        port = int(running.base_url.rsplit(":", 1)[1])
+        emu = Emulator(port=port)
+        with pytest.raises(OSError):
+            emu.start()
+        with pytest.raises(RuntimeError):
+            _ = emu.base_url
+
+
+# --- request bodies over the cap (64 MiB): a JSON 413, the rest left unread -------------
+
+
+def test_a_declared_body_over_the_cap_is_413_json_without_reading_it(emulator):
+    request = b"POST /prod/s3Buckets HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000000\r\n\r\n{}"
+    status, answer = _raw(emulator, request)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert status == 413
+    assert b"Content-Type: application/json" in head and b"Connection: close" in head
+    assert json.loads(body)["message"] == "request body is larger than 64 MiB"
+
+
+def test_a_chunked_body_over_the_cap_is_413_json(emulator, monkeypatch):
+    from amplify_emulator import _app
+
+    monkeypatch.setattr(_app, "MAX_BODY_BYTES", 1024)
+    chunk = b'{"resourceName": "' + b"x" * 2000 + b'"}'
+    request = (
+        b"POST /prod/s3Buckets HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + f"{len(chunk):x}\r\n".encode()
+        + chunk
+        + b"\r\n0\r\n\r\n"
+    )
+    status, answer = _raw(emulator, request)
+    assert status == 413
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["message"]
+
+
+def test_a_body_at_the_cap_is_read_and_judged(emulator, monkeypatch):
+    from amplify_emulator import _app
+
+    monkeypatch.setattr(_app, "MAX_BODY_BYTES", 1024)
+    body = b'{"maxResults": 5' + b" " * (1024 - 17) + b"}"
+    assert len(body) == 1024
+    assert Client(emulator.base_url).post("/s3Buckets", raw=body).status == 200
+
+
+def test_an_unread_body_leaves_a_keep_alive_connection_usable(emulator):
+    host, port = emulator.base_url.rsplit("/", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    for path in ("/prod/nowhere", "/prod/s3Buckets"):
+        for encode_chunked in (False, True):
+            body = iter([b'{"a": ', b"1}"]) if encode_chunked else b'{"a": 1}'
+            conn.request("POST", path, body, {"Content-Type": "application/json"}, encode_chunked=encode_chunked)
+            response = conn.getresponse()
+            response.read()
+            assert response.status in (200, 404)
+            assert response.getheader("Connection") != "close"
+    conn.close()
