@@ -91,39 +91,91 @@ def _st_response(exchange: Exchange) -> schemathesis.Response:
     )
 
 
-def _judge_builtins(run: Run, op: spec.Operation, case: schemathesis.Case, exchange: Exchange, seed: int) -> None:
+def _builtin_verdicts(op: spec.Operation, case: schemathesis.Case, exchange: Exchange) -> list[C.Seen]:
+    """schemathesis's built-in checks on one exchange, under the rule each shares with us."""
     if exchange.reply is None or exchange.reply.status in (429, 504):
-        return
+        return []
     response = _st_response(exchange)
+    verdicts = []
     for check, check_id in BUILTIN_CHECKS.items():
         if check is builtin.negative_data_rejection and not (case.meta and not case.meta.generation.mode.is_positive):
             continue
         try:
             case.validate_response(response, checks=[check])
-        except Exception as failure:  # one Failure, or a group of them
+        except (Exception, BaseExceptionGroup) as failure:  # one Failure, or a group (not an Exception)
             for inner in getattr(failure, "exceptions", None) or [failure]:
                 text = getattr(inner, "title", None) or str(inner).splitlines()[0]
-                run.ledger.record(
-                    op.operation_id,
-                    C.Seen(check_id, False, f"schemathesis {check.__name__}: {text}"),
-                    exchange,
-                    case=f"{op.operation_id}:schemathesis",
-                    seed=seed,
-                )
+                verdicts.append(C.Seen(check_id, False, f"schemathesis {check.__name__}: {text}"))
         else:
-            run.ledger.record(op.operation_id, C.Seen(check_id, True, f"schemathesis {check.__name__}"))
+            verdicts.append(C.Seen(check_id, True, f"schemathesis {check.__name__}"))
+    return verdicts
+
+
+def _wire_body(body: Any) -> Any:
+    """What to send for a generated body: JSON values as JSON (null and bare strings included),
+    bytes as they are, and nothing when schemathesis generated no body."""
+    if body is None:
+        return b"null"
+    if isinstance(body, (dict, list, str, int, float, bool, bytes)):
+        return body
+    return NO_BODY
+
+
+class _Found(Exception):
+    """A fuzzed example some check failed on; hypothesis shrinks it before it is recorded."""
+
+    def __init__(self, failures: list[C.Seen], exchange: Exchange) -> None:
+        super().__init__("; ".join(seen.saw for seen in failures))
+        self.failures, self.exchange = failures, exchange
 
 
 def _settings(run: Run, examples: int) -> hypothesis.settings:
+    # shrinking costs requests, so a default run keeps the first failing example as found and
+    # --fuzz shrinks it to a minimal one
+    phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if run.options.fuzz else [])
     return hypothesis.settings(
         max_examples=examples,
         database=None,
         deadline=None,
-        phases=[Phase.explicit, Phase.generate],
+        phases=phases,
         verbosity=Verbosity.quiet,
         suppress_health_check=list(HealthCheck),
         derandomize=False,
+        report_multiple_bugs=False,
     )
+
+
+def _judged(unit: OperationUnit, exchange: Exchange, extra: list[C.Seen]) -> None:
+    """Record what passed, and failures of checks already known to fail on this operation;
+    raise a new failure, so that hypothesis shrinks it and the search looks for it alone."""
+    levels = unit.run_.options.levels
+    verdicts = [seen for seen in C.judge_exchange(unit.op, exchange) + extra if C.level_of(seen.check) in levels]
+    new = [seen for seen in verdicts if not seen.ok and not unit.ledger.has_failed(unit.id, seen.check)]
+    for seen in verdicts:
+        if seen not in new:
+            unit.ledger.record(unit.id, seen, exchange)
+    if new:
+        raise _Found(new, exchange)
+
+
+def _search(unit: OperationUnit, test, label: str) -> None:
+    """Run a hypothesis test; record the (minimal, with --fuzz) failing example it ends on."""
+    try:
+        with _HYPOTHESIS:
+            test()
+    except Exception as exc:
+        # a target that fails only sometimes makes hypothesis report the failure as flaky
+        found = (
+            exc
+            if isinstance(exc, _Found)
+            else next((e for e in getattr(exc, "exceptions", ()) if isinstance(e, _Found)), None)
+        )
+        if found is None:
+            raise
+        for seen in found.failures:
+            unit.ledger.record(
+                unit.id, seen, found.exchange, case=f"{label} (seed {unit.run_.seed})", seed=unit.run_.seed
+            )
 
 
 def _examples(unit: OperationUnit, world: World, strategy, examples: int, label: str) -> None:
@@ -133,12 +185,12 @@ def _examples(unit: OperationUnit, world: World, strategy, examples: int, label:
     @_settings(run, examples)
     @hypothesis.given(case=strategy)
     def probe(case: schemathesis.Case) -> None:
-        # scalars are sent as JSON (a JSON string is a body too); no body when none was generated
-        body = case.body if isinstance(case.body, (dict, list, str, int, float, bool)) else NO_BODY
-        exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label)
-        _judge_builtins(run, unit.op, case, exchange, run.seed)
+        body = _wire_body(case.body)
+        exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label, judge=False)
+        if exchange.reply is not None:
+            _judged(unit, exchange, _builtin_verdicts(unit.op, case, exchange))
 
-    probe()
+    _search(unit, probe, label)
 
 
 def fuzz_operation(unit: OperationUnit, world: World) -> None:
@@ -149,14 +201,13 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
     params = world.path_parameters(unit.op)
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
         try:
-            with _HYPOTHESIS:
-                _examples(
-                    unit,
-                    world,
-                    st_operation.as_strategy(generation_mode=mode, path_parameters=params),
-                    examples,
-                    f"{unit.id}:schemathesis:{mode.value}",
-                )
+            _examples(
+                unit,
+                world,
+                st_operation.as_strategy(generation_mode=mode, path_parameters=params),
+                examples,
+                f"{unit.id}:schemathesis:{mode.value}",
+            )
         except hypothesis.errors.Unsatisfiable:
             pass  # nothing to negate: the operation takes no body and its path is fixed
     if run.options.fuzz:
@@ -167,15 +218,14 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
         @hypothesis.given(request=strategies.valid_requests(unit.id, mode="hostile"))
         def hostile(request) -> None:
             path_parameters, body = request
-            exchange = unit.send(
-                unit.op, path_parameters, NO_BODY if body is None else body, case=f"{unit.id}:hostile-identifiers"
-            )
+            exchange = unit.send(unit.op, path_parameters, NO_BODY if body is None else body, judge=False)
             if unit.op.path == "/backend" and exchange.reply and exchange.reply.status == 200:
                 with run._lock:  # an app with a hostile name: this run's to remove
                     run.created_apps.add(body["appId"])
+            if exchange.reply is not None:
+                _judged(unit, exchange, [])
 
-        with _HYPOTHESIS:
-            hostile()
+        _search(unit, hostile, f"{unit.id}:hostile-identifiers")
 
 
 def stateful_phase(run: Run) -> None:

@@ -94,6 +94,11 @@ class Ledger:
         with self._lock:
             self._ops[operation_id].skipped.setdefault(check_id, why)
 
+    def has_failed(self, operation_id: str, check_id: str) -> bool:
+        with self._lock:
+            tally = self._ops[operation_id].tallies.get(check_id)
+            return bool(tally and tally.failed)
+
     def totals(self) -> tuple[int, int]:
         """Requests sent and retries made, over every operation (setup calls included)."""
         with self._lock:

@@ -24,7 +24,7 @@ def _handler(behaviour):
 
         def _serve(self):
             length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            self.sent_body = self.rfile.read(length)
             behaviour(self)
 
         do_GET = do_POST = do_OPTIONS = _serve
