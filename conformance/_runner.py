@@ -484,15 +484,27 @@ class OperationUnit:
         return set(spec.schema(model).get("properties", {})) if model else set()
 
     def backend_env_workflow(self, world: World) -> None:
+        """CreateBackend of a first and a second environment: GetBackend lists both."""
+        create = operation_at("/backend")
+        second = world.env + "b"
+        body = {
+            **(strategies.valid_body(create.operation_id) or {}),
+            "appId": world.app_id,
+            "backendEnvironmentName": second,
+        }
+        if self.status(self.send(create, {}, body)) != 200:
+            return
+        with self.run_._lock:
+            self.run_.created_envs.add((world.app_id, second))
         get_backend = operation_at("/backend/{appId}/details")
         exchange = self.send(get_backend, {"appId": world.app_id}, {})
-        listed = C.body_of(exchange.reply).get("backendEnvironmentList") or []
         if self.status(exchange) in (429, 504, None):
             return
+        listed = C.body_of(exchange.reply).get("backendEnvironmentList") or []
         self.judge(
             C.BACKEND_ENV,
-            world.env in listed,
-            f"GetBackend after CreateBackend lists {listed!r}; expected {world.env!r} in it",
+            world.env in listed and second in listed,
+            f"GetBackend after CreateBackend of {world.env!r} and {second!r} lists {listed!r}",
             exchange,
         )
 

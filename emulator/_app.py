@@ -83,9 +83,7 @@ class Route:
 @cache
 def routes() -> tuple[Route, ...]:
     """Every documented resource, most literal segments first (so literals beat parameters)."""
-    by_path: dict[str, dict[str, amplify_openapi.Operation]] = {
-        path: {} for path in amplify_openapi.resources()
-    }
+    by_path: dict[str, dict[str, amplify_openapi.Operation]] = {path: {} for path in amplify_openapi.resources()}
     for op in amplify_openapi.operations():
         by_path[op.path][op.method] = op
     found = [Route(path, tuple(path.strip("/").split("/")), ops) for path, ops in by_path.items()]
@@ -180,9 +178,7 @@ class EmulatorApp:
             operation, answer = self._answer(environ)
         except Exception:  # a bug here must still answer; tests assert it never happens
             traceback.print_exc()
-            answer = Answer(
-                500, {"message": "internal emulator error"}, {"x-amzn-ErrorType": "InternalFailure"}
-            )
+            answer = Answer(500, {"message": "internal emulator error"}, {"x-amzn-ErrorType": "InternalFailure"})
         return self._send(answer, operation, request_id, start_response)
 
     def _send(self, answer: Answer, operation, request_id: str, start_response) -> list[bytes]:
@@ -262,9 +258,7 @@ class EmulatorApp:
             "Access-Control-Allow-Methods": route.allow,
             "Access-Control-Allow-Headers": ALLOW_HEADERS,
         }
-        if "r3_cors" in self._faults and "GetBackend" in {
-            op.operation_id for op in route.operations.values()
-        }:
+        if "r3_cors" in self._faults and "GetBackend" in {op.operation_id for op in route.operations.values()}:
             del headers["Access-Control-Allow-Methods"]
         return Answer(200, {}, headers)
 
@@ -306,30 +300,28 @@ class EmulatorApp:
         if forced is not None:
             return forced
         if op_id == "DeleteToken" and "r1_route" in faults:
-            return Answer(
-                404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"}
-            )
+            return Answer(404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"})
         try:
             body = parse_body(raw_body)
         except MalformedBody as exc:
             if op_id == "CreateBackendConfig" and "r6_malformed" in faults and exc.not_json:
-                return Answer(
-                    500, {"message": "Internal server error"}, {"x-amzn-ErrorType": "InternalFailure"}
-                )
+                return Answer(500, {"message": "Internal server error"}, {"x-amzn-ErrorType": "InternalFailure"})
             return error_answer(400, str(exc))
-        found = violations(operation.request_schema, body) if operation.request_schema else []
+        if op_id == "ImportBackendAuth" and "r6_extra_member" in faults and isinstance(body, dict):
+            documented = set(amplify_openapi.schema(operation.request_schema).get("properties", {}))
+            if set(body) - documented:
+                return error_answer(400, f"unknown member(s): {', '.join(sorted(set(body) - documented))}")
+        unvalidated = op_id == "ListS3Buckets" and "r6_unvalidated" in faults
+        found = violations(operation.request_schema, body) if operation.request_schema and not unvalidated else []
         kept = [v for v in found if not self._let_through(op_id, v)]
         if kept:
             return error_answer(400, "; ".join(v.message for v in kept[:5]))
         if (
             op_id == "CreateBackendAuth"
             and "r5_enum_accepted" in faults
-            and ((body.get("resourceConfig") or {}).get("userPoolConfigs") or {}).get("signInMethod")
-            == "PHONE_NUMBER"
+            and ((body.get("resourceConfig") or {}).get("userPoolConfigs") or {}).get("signInMethod") == "PHONE_NUMBER"
         ):
-            return error_answer(
-                400, "resourceConfig.userPoolConfigs.signInMethod: 'PHONE_NUMBER' is not supported"
-            )
+            return error_answer(400, "resourceConfig.userPoolConfigs.signInMethod: 'PHONE_NUMBER' is not supported")
         call = Call(op_id, dict(params), body, faults, accepted_by_fault=bool(found))
         try:
             with self.store.lock:
@@ -402,10 +394,7 @@ class EmulatorApp:
             if size > MAX_BODY_BYTES:
                 return None
             return stream.read(size) if size > 0 else b""
-        if (
-            environ.get("wsgi.input_terminated")
-            or environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
-        ):
+        if environ.get("wsgi.input_terminated") or environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
             data = stream.read(MAX_BODY_BYTES + 1)
             return None if len(data) > MAX_BODY_BYTES else data
         return b""

@@ -139,4 +139,32 @@ FAULTS: dict[str, Fault] = _faults(
         "error answers lack the x-amzn-ErrorType header",
     ),
     ("aws_request_id", "ListS3Buckets", "aws", "aws.request-id", "answers lack the x-amzn-RequestId header"),
+    (
+        "r6_extra_member",
+        "ImportBackendAuth",
+        "R6",
+        "R6.valid-accepted",
+        "a body with a member the spec does not document is answered 400 instead of ignored",
+    ),
+    (
+        "r6_unvalidated",
+        "ListS3Buckets",
+        "R6",
+        "R6.fuzz-rejected",
+        "the body is not validated at all: anything that parses is answered 200",
+    ),
+    (
+        "r8_backend_env",
+        "CreateBackend",
+        "R8",
+        "R8.backend-env",
+        "a second environment of an existing app is answered 200 but not recorded",
+    ),
+    (
+        "r8_remove_all",
+        "RemoveAllBackends",
+        "R8",
+        "R8.remove-all",
+        "answers 200 but leaves the app in place",
+    ),
 )

@@ -175,7 +175,8 @@ def create_backend(store: Store, call: Call) -> dict[str, Any]:
     app_id, env = call.body["appId"], call.body["backendEnvironmentName"]
     app = store.apps.setdefault(app_id, App(call.body["appName"]))
     app.name = call.body["appName"]
-    app.environments.setdefault(env, {})
+    if not (app.environments and "r8_backend_env" in call.faults):
+        app.environments.setdefault(env, {})
     call.params["appId"] = app_id
     return _job_answer(store, call, env)
 
@@ -220,7 +221,8 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
 @handles("RemoveAllBackends")
 def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
     _app(store, call)
-    store.remove_app(call.app_id)
+    if "r8_remove_all" not in call.faults:
+        store.remove_app(call.app_id)
     return {
         "appId": call.app_id,
         "jobId": new_id(),
@@ -234,9 +236,7 @@ def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("CreateBackendAPI")
 def create_backend_api(store: Store, call: Call) -> dict[str, Any]:
-    _put_resource(
-        store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"]))
-    )
+    _put_resource(store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
     return _job_answer(store, call)
 
 
@@ -292,9 +292,7 @@ def get_backend_api_models(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("CreateBackendAuth")
 def create_backend_auth(store: Store, call: Call) -> dict[str, Any]:
-    _put_resource(
-        store, call, AUTH, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"]))
-    )
+    _put_resource(store, call, AUTH, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
     return _job_answer(store, call)
 
 
@@ -450,9 +448,7 @@ def update_backend_config(store: Store, call: Call) -> dict[str, Any]:
     app = _app(store, call)
     config = app.config or {"backendManagerAppId": call.app_id}
     if "loginAuthConfig" in call.body:
-        config["loginAuthConfig"] = _deep_merge(
-            config.get("loginAuthConfig", {}), call.body["loginAuthConfig"]
-        )
+        config["loginAuthConfig"] = _deep_merge(config.get("loginAuthConfig", {}), call.body["loginAuthConfig"])
     app.config = config
     return dict(copy.deepcopy(config), appId=call.app_id)
 

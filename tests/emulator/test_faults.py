@@ -68,9 +68,7 @@ def r5_enum_rejected(c: Client) -> bool:
     app = _with_auth(c)
     config = copy.deepcopy(AUTH_UPDATE)
     config["userPoolConfigs"]["mfa"]["MFAMode"] = "SOMETIMES"
-    accepted = (
-        c.post(f"/backend/{app}/auth/dev", {"resourceName": "a", "resourceConfig": config}).status == 200
-    )
+    accepted = c.post(f"/backend/{app}/auth/dev", {"resourceName": "a", "resourceConfig": config}).status == 200
     # the stored config stays valid: GetBackendAuth does not inherit the fault
     got = c.post(f"/backend/{app}/auth/dev/details", {"resourceName": "a"}).json
     assert not list(amplify_openapi.validator("GetBackendAuthRespObj").iter_errors(got))
@@ -115,10 +113,7 @@ def r8_token(c: Client) -> bool:
     token = c.post(f"/backend/{app}/challenge").json
     if "challengeCode" not in token:  # r2_body_schema is on
         return False
-    return (
-        c.get(f"/backend/{app}/challenge/{token['sessionId']}").json["challengeCode"]
-        != token["challengeCode"]
-    )
+    return c.get(f"/backend/{app}/challenge/{token['sessionId']}").json["challengeCode"] != token["challengeCode"]
 
 
 def r8_job_list(c: Client) -> bool:
@@ -146,6 +141,27 @@ def aws_request_id(c: Client) -> bool:
     return "x-amzn-RequestId" not in c.post("/s3Buckets").headers
 
 
+def r6_extra_member(c: Client) -> bool:
+    body = {"userPoolId": "p", "webClientId": "w", "nativeClientId": "n", "undocumented": 1}
+    return c.post(f"/backend/{c.new_backend()}/auth/dev/import", body).status == 400
+
+
+def r6_unvalidated(c: Client) -> bool:
+    return c.post("/s3Buckets", {"nextToken": 7}).status == 200
+
+
+def r8_backend_env(c: Client) -> bool:
+    app = c.new_backend()
+    assert c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": "second"}).status == 200
+    return "second" not in c.post(f"/backend/{app}/details").json["backendEnvironmentList"]
+
+
+def r8_remove_all(c: Client) -> bool:
+    app = c.new_backend()
+    assert c.post(f"/backend/{app}/remove").status == 200
+    return c.post(f"/backend/{app}/details").status == 200
+
+
 PROBES = {
     fn.__name__: fn
     for fn in [
@@ -168,6 +184,10 @@ PROBES = {
         r8_echo,
         aws_error_type,
         aws_request_id,
+        r6_extra_member,
+        r6_unvalidated,
+        r8_backend_env,
+        r8_remove_all,
     ]
 }
 
