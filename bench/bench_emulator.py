@@ -189,8 +189,7 @@ def main() -> None:
     with SERVERS[args.server](args.threads) as (port, server_cpu):
         out: mp.Queue = mp.Queue()
         procs = [
-            mp.Process(target=_client, args=(port, w, args.connections, args.seconds, out))
-            for w in range(args.clients)
+            mp.Process(target=_client, args=(port, w, args.connections, args.seconds, out)) for w in range(args.clients)
         ]
         started, cpu_before = time.perf_counter(), server_cpu()
         for p in procs:
@@ -209,9 +208,7 @@ def main() -> None:
         f"server={args.server} threads={args.threads} clients={args.clients}x{args.connections}"
         f" seconds={args.seconds:g} cores={os.cpu_count()} load-average={os.getloadavg()[0]:.2f}"
     )
-    print(
-        f"requests={count} 5xx={errors} rate={count / elapsed:,.0f} req/s p50={p50:.2f} ms p99={p99:.2f} ms"
-    )
+    print(f"requests={count} 5xx={errors} rate={count / elapsed:,.0f} req/s p50={p50:.2f} ms p99={p99:.2f} ms")
     print(f"cpu per request: server={cpu_used / count * 1e6:.0f} us client={client_cpu / count * 1e6:.0f} us")
 
 

@@ -37,9 +37,11 @@ def ours() -> None:
     result = run(RunOptions()).to_dict()
     wall = time.perf_counter() - started
     s = result["summary"]
-    print(f"amplify-conformance run: {wall:.1f} s wall, {s['requests']} requests, {s['retries']} retries, "
-          f"{s['pass']}/{s['operations']} operations pass, status codes {s['coverage']['status_codes']}, "
-          f"enum values {s['coverage']['enum_values']}, required members {s['coverage']['required_members']}")
+    print(
+        f"amplify-conformance run: {wall:.1f} s wall, {s['requests']} requests, {s['retries']} retries, "
+        f"{s['pass']}/{s['operations']} operations pass, status codes {s['coverage']['status_codes']}, "
+        f"enum values {s['coverage']['enum_values']}, required members {s['coverage']['required_members']}"
+    )
 
 
 def schemathesis_default() -> None:
@@ -51,12 +53,18 @@ def schemathesis_default() -> None:
     emulator.app = CountingApp(emulator.app)
     with emulator:
         started = time.perf_counter()
-        done = subprocess.run([st, "run", spec_path, "--url", emulator.base_url + "/prod"],
-                              capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+        done = subprocess.run(
+            [st, "run", spec_path, "--url", emulator.base_url + "/prod"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
         wall = time.perf_counter() - started
     tail = [line for line in done.stdout.splitlines() if line.strip()][-3:]
-    print(f"st run (defaults): {wall:.1f} s wall, {emulator.app.count} requests, exit {done.returncode}; "
-          + " | ".join(tail))
+    print(
+        f"st run (defaults): {wall:.1f} s wall, {emulator.app.count} requests, exit {done.returncode}; "
+        + " | ".join(tail)
+    )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,7 @@ def cold_matrix(runs: int) -> None:
         imports.append(float(imported))
         builds.append(float(built))
     print(f"matrix: {size} cases for all operations, cold process (median of {runs} runs)")
-    print(
-        f"  whole process (interpreter start, imports, spec load, build): {statistics.median(totals):.3f} s"
-    )
+    print(f"  whole process (interpreter start, imports, spec load, build): {statistics.median(totals):.3f} s")
     print(f"  import amplify_strategies:                                  {statistics.median(imports):.3f} s")
     print(f"  matrix() incl. spec load and schema walk:                   {statistics.median(builds):.3f} s")
     print("  target: < 2 s")
@@ -71,9 +69,7 @@ def example_rates(operation_ids: list[str], examples: int) -> None:
     from amplify_openapi import operation
     from amplify_strategies import negative_requests, valid_requests
 
-    print(
-        f"\nexamples/s per operation (@given loop, max_examples={examples}; target >= 200 for valid requests)"
-    )
+    print(f"\nexamples/s per operation (@given loop, max_examples={examples}; target >= 200 for valid requests)")
     print("  each cell: examples/s by wall clock / by CPU time (examples run)")
     print(f"  {'operation':26} {'realistic':>20} {'hostile':>20} {'negative':>20}")
     worst_wall = worst_cpu = float("inf")

@@ -33,9 +33,7 @@ class EmulatorConfig:
         object.__setattr__(self, "faults", faults)
         unknown = sorted(faults - FAULTS.keys())
         if unknown:
-            raise ValueError(
-                f"unknown fault(s) {', '.join(unknown)}; known faults: {', '.join(sorted(FAULTS))}"
-            )
+            raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known faults: {', '.join(sorted(FAULTS))}")
         stage = (self.stage or "").strip("/")
         object.__setattr__(self, "stage", f"/{stage}" if stage else "")
         if not 0.0 <= self.error_rate <= 1.0:

@@ -96,9 +96,7 @@ def _hostile(node: dict[str, Any], top: bool = True) -> st.SearchStrategy[Any]:
         required = set(schema.get("required", ()))
         documented = st.fixed_dictionaries(
             {member: _hostile(props[member], False) for member in props if member in required},
-            optional={
-                member: _hostile(child, False) for member, child in props.items() if member not in required
-            },
+            optional={member: _hostile(child, False) for member, child in props.items() if member not in required},
         )
         if top:
             extra = st.dictionaries(st.text(max_size=12), _JSON_LEAVES, max_size=2)
@@ -167,9 +165,7 @@ def _hostile_identifier() -> st.SearchStrategy[str]:
 
 
 @cache
-def valid_requests(
-    operation_id: str, mode: str = "realistic"
-) -> st.SearchStrategy[tuple[dict[str, str], Any]]:
+def valid_requests(operation_id: str, mode: str = "realistic") -> st.SearchStrategy[tuple[dict[str, str], Any]]:
     """(path parameters, body) pairs that validate against the operation's request model.
 
     ``realistic``: identifiers and values a person would type. ``hostile``: identifiers in
@@ -230,18 +226,14 @@ def _outside_bounds(site: Site) -> st.SearchStrategy[Any]:
         if integral:
             parts.append(st.integers(max_value=low if exclusive else low - 1))
         else:
-            parts.append(
-                st.floats(max_value=low, exclude_max=not exclusive, allow_nan=False, allow_infinity=False)
-            )
+            parts.append(st.floats(max_value=low, exclude_max=not exclusive, allow_nan=False, allow_infinity=False))
     if "maximum" in bounds:
         high = bounds["maximum"]
         exclusive = site.schema.get("exclusiveMaximum", False)
         if integral:
             parts.append(st.integers(min_value=high if exclusive else high + 1))
         else:
-            parts.append(
-                st.floats(min_value=high, exclude_min=not exclusive, allow_nan=False, allow_infinity=False)
-            )
+            parts.append(st.floats(min_value=high, exclude_min=not exclusive, allow_nan=False, allow_infinity=False))
     return st.one_of(parts)
 
 
@@ -279,9 +271,7 @@ def is_json(raw: bytes) -> bool:
 
 _MALFORMED = st.one_of(
     st.lists(_JSON_LEAVES, max_size=3).map(lambda v: (v, "body is a JSON array, not an object")),
-    st.binary(min_size=1, max_size=12)
-    .filter(lambda raw: not is_json(raw))
-    .map(lambda raw: (raw, "body is not JSON")),
+    st.binary(min_size=1, max_size=12).filter(lambda raw: not is_json(raw)).map(lambda raw: (raw, "body is not JSON")),
     st.one_of(st.booleans(), st.integers(), st.text(max_size=8)).map(
         lambda v: (v, f"body is a JSON {json_type(v)}, not an object")
     ),
@@ -318,9 +308,7 @@ def negative_requests(operation_id: str) -> st.SearchStrategy[Case]:
 
         def build(base: Any, value: Any) -> Case:
             body = edit(operation_id, base, site.path, put(value))
-            return case(
-                kind, rule, site, body, f"{site.json_path} = {placed(site, value)!r} ({note(value)})", value
-            )
+            return case(kind, rule, site, body, f"{site.json_path} = {placed(site, value)!r} ({note(value)})", value)
 
         values = {
             "wrong-type": _wrong_values,
@@ -335,27 +323,18 @@ def negative_requests(operation_id: str) -> st.SearchStrategy[Case]:
     if every:
         kinds.append(
             st.one_of(
-                [
-                    changed("wrong-type", "R6", s, lambda v, s=s: f"{json_type(v)}, not {s.json_type}")
-                    for s in every
-                ]
+                [changed("wrong-type", "R6", s, lambda v, s=s: f"{json_type(v)}, not {s.json_type}") for s in every]
             )
         )
     if enum_sites:
         kinds.append(
-            st.one_of(
-                [changed("enum-outside", "R5", s, lambda v, s=s: f"not in {s.enum_name}") for s in enum_sites]
-            )
+            st.one_of([changed("enum-outside", "R5", s, lambda v, s=s: f"not in {s.enum_name}") for s in enum_sites])
         )
     if bounded:
-        kinds.append(
-            st.one_of([changed("bound-outside", "R6", s, lambda v: "out of bounds") for s in bounded])
-        )
+        kinds.append(st.one_of([changed("bound-outside", "R6", s, lambda v: "out of bounds") for s in bounded]))
     kinds.append(
         _MALFORMED.map(
-            lambda pair: Case(
-                operation_id, "R6", "malformed-body", "", pair[0], "reject", pair[1], value=pair[0]
-            )
+            lambda pair: Case(operation_id, "R6", "malformed-body", "", pair[0], "reject", pair[1], value=pair[0])
         )
     )
     # Pick a kind first, then a case of it: a flat one_of would weight kinds by their

@@ -52,9 +52,7 @@ class Client:
 
     def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None, **headers) -> Reply:
         data = raw if raw is not None else (None if body is None else json.dumps(body))
-        response = self.session.request(
-            method, self.root + path, data=data, headers=headers or None, timeout=10
-        )
+        response = self.session.request(method, self.root + path, data=data, headers=headers or None, timeout=10)
         return Reply(response.status_code, response.headers, response.text)
 
     def post(self, path: str, body: Any = None, **kw) -> Reply:

@@ -72,9 +72,7 @@ def test_another_stage_is_honoured(faulty, stage):
     assert Client(client.base_url, stage="/prod").post("/s3Buckets").status == 404
 
 
-@pytest.mark.parametrize(
-    "path", ["/nowhere", "/backend/a/b/c/d/e/f/g", "/backend/a/unknown", "/", "/backend//details"]
-)
+@pytest.mark.parametrize("path", ["/nowhere", "/backend/a/b/c/d/e/f/g", "/backend/a/unknown", "/", "/backend//details"])
 def test_unknown_paths_are_json_not_found(client, path):
     reply = client.post(path, {})
     assert reply.status == 404
@@ -103,9 +101,7 @@ def test_percent_encoded_path_values_are_decoded_and_echoed(client):
 
 def test_the_wsgi_app_works_in_process_without_a_server():
     app = EmulatorApp(EmulatorConfig())
-    reply = wsgi_call(
-        app, "POST", "/prod/backend", b'{"appId":"a","appName":"n","backendEnvironmentName":"e"}'
-    )
+    reply = wsgi_call(app, "POST", "/prod/backend", b'{"appId":"a","appName":"n","backendEnvironmentName":"e"}')
     assert reply.status == 200 and reply.json["appId"] == "a"
     assert wsgi_call(app, "POST", "/backend/a/details").json["backendEnvironmentList"] == ["e"]
 

@@ -76,27 +76,20 @@ def test_boto3_calls_every_operation_and_parses_every_answer(amplify):
         AppId=app, BackendEnvironmentName=env, ResourceName="todo", ResourceConfig={"ApiName": "renamed"}
     )
     assert (
-        amplify.get_backend_api(AppId=app, BackendEnvironmentName=env, ResourceName="todo")["ResourceConfig"][
-            "ApiName"
-        ]
+        amplify.get_backend_api(AppId=app, BackendEnvironmentName=env, ResourceName="todo")["ResourceConfig"]["ApiName"]
         == "renamed"
     )
     assert (
-        amplify.get_backend_api_models(AppId=app, BackendEnvironmentName=env, ResourceName="todo")["Status"]
-        == "STALE"
+        amplify.get_backend_api_models(AppId=app, BackendEnvironmentName=env, ResourceName="todo")["Status"] == "STALE"
     )
-    generated = amplify.generate_backend_api_models(
-        AppId=app, BackendEnvironmentName=env, ResourceName="todo"
-    )
+    generated = amplify.generate_backend_api_models(AppId=app, BackendEnvironmentName=env, ResourceName="todo")
     job_ids.append(generated["JobId"])
     models = amplify.get_backend_api_models(AppId=app, BackendEnvironmentName=env, ResourceName="todo")
     assert models["Status"] == "LATEST" and isinstance(models["Models"], str)
     assert isinstance(models["ModelIntrospectionSchema"], str)
 
     # Auth
-    amplify.create_backend_auth(
-        AppId=app, BackendEnvironmentName=env, ResourceName="auth", ResourceConfig=AUTH_CONFIG
-    )
+    amplify.create_backend_auth(AppId=app, BackendEnvironmentName=env, ResourceName="auth", ResourceConfig=AUTH_CONFIG)
     assert (
         amplify.get_backend_auth(AppId=app, BackendEnvironmentName=env, ResourceName="auth")["ResourceConfig"]
         == AUTH_CONFIG
@@ -139,18 +132,16 @@ def test_boto3_calls_every_operation_and_parses_every_answer(amplify):
             "ServiceName": "S3",
         },
     )
-    assert amplify.get_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="files")[
-        "ResourceConfig"
-    ]["Permissions"]["UnAuthenticated"] == ["READ"]
-    amplify.delete_backend_storage(
-        AppId=app, BackendEnvironmentName=env, ResourceName="files", ServiceName="S3"
-    )
-    amplify.import_backend_storage(
-        AppId=app, BackendEnvironmentName=env, BucketName="existing", ServiceName="S3"
-    )
-    assert amplify.get_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="x")[
-        "ResourceConfig"
-    ] == {"BucketName": "existing", "ServiceName": "S3", "Imported": True}
+    assert amplify.get_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="files")["ResourceConfig"][
+        "Permissions"
+    ]["UnAuthenticated"] == ["READ"]
+    amplify.delete_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="files", ServiceName="S3")
+    amplify.import_backend_storage(AppId=app, BackendEnvironmentName=env, BucketName="existing", ServiceName="S3")
+    assert amplify.get_backend_storage(AppId=app, BackendEnvironmentName=env, ResourceName="x")["ResourceConfig"] == {
+        "BucketName": "existing",
+        "ServiceName": "S3",
+        "Imported": True,
+    }
     assert amplify.list_s3_buckets()["Buckets"]
 
     # Tokens
@@ -179,9 +170,7 @@ def test_boto3_calls_every_operation_and_parses_every_answer(amplify):
     assert [j["JobId"] for j in listed["Jobs"]] == [job_ids[0]]
     paged = amplify.list_backend_jobs(AppId=app, BackendEnvironmentName=env, MaxResults=1)
     assert len(paged["Jobs"]) == 1 and paged["NextToken"]
-    rest = amplify.list_backend_jobs(
-        AppId=app, BackendEnvironmentName=env, MaxResults=25, NextToken=paged["NextToken"]
-    )
+    rest = amplify.list_backend_jobs(AppId=app, BackendEnvironmentName=env, MaxResults=25, NextToken=paged["NextToken"])
     assert paged["Jobs"][0]["JobId"] not in {j["JobId"] for j in rest["Jobs"]}
 
     # Environments and teardown
@@ -226,9 +215,7 @@ def test_boto3_raises_modelled_not_found(amplify):
         amplify.clone_backend(AppId="boto-nf", BackendEnvironmentName="nope", TargetEnvironmentName="x")
 
 
-@pytest.mark.parametrize(
-    ("status", "code"), [("429", "LimitExceededException"), ("504", "InternalServiceException")]
-)
+@pytest.mark.parametrize(("status", "code"), [("429", "LimitExceededException"), ("504", "InternalServiceException")])
 def test_boto3_sees_the_spec_error_names_for_429_and_504_as_unmodelled_errors(faulty, status, code):
     # botocore models 429 as TooManyRequestsException and 504 as GatewayTimeoutException; the
     # reference (and so the emulator) names them LimitExceededException and

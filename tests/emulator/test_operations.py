@@ -122,10 +122,7 @@ def test_every_operation_answers_200_with_its_documented_model(client):
         operation = amplify_openapi.operation(op_id)
         assert reply.status == 200, (op_id, reply.text)
         assert reply.headers["Content-Type"] == "application/json"
-        errors = [
-            e.message
-            for e in amplify_openapi.validator(operation.response_schema(200)).iter_errors(reply.json)
-        ]
+        errors = [e.message for e in amplify_openapi.validator(operation.response_schema(200)).iter_errors(reply.json)]
         assert not errors, (op_id, errors)
         seen.add(op_id)
     assert seen == ALL_OPERATIONS
@@ -136,9 +133,7 @@ def test_every_job_answer_is_resolvable_and_listed(client):
     app = None
     for op_id, _, reply in _exchanges(client):
         operation = amplify_openapi.operation(op_id)
-        documents_job = "jobId" in amplify_openapi.schema(operation.response_schema(200)).get(
-            "properties", {}
-        )
+        documents_job = "jobId" in amplify_openapi.schema(operation.response_schema(200)).get("properties", {})
         if op_id == "CreateBackend":
             app = reply.json["appId"]
         if documents_job and op_id != "RemoveAllBackends":
@@ -163,9 +158,7 @@ def test_every_job_answer_is_resolvable_and_listed(client):
 
 def test_answers_echo_the_request_app_id_and_environment(client):
     for op_id, _, reply in _exchanges(client):
-        model = amplify_openapi.schema(amplify_openapi.operation(op_id).response_schema(200)).get(
-            "properties", {}
-        )
+        model = amplify_openapi.schema(amplify_openapi.operation(op_id).response_schema(200)).get("properties", {})
         if "appId" in model:
             assert reply.json["appId"].startswith("every"), op_id
         if "backendEnvironmentName" in model and op_id not in ("CreateBackendConfig", "GetBackend"):
@@ -181,9 +174,7 @@ def test_create_backend_lists_environment_and_adds_to_existing_app(client):
     assert got.json["appId"] == app and got.json["appName"] == "demo"
     assert "backendEnvironmentName" not in got.json
     assert (
-        client.post(f"/backend/{app}/details", {"backendEnvironmentName": "test"}).json[
-            "backendEnvironmentName"
-        ]
+        client.post(f"/backend/{app}/details", {"backendEnvironmentName": "test"}).json["backendEnvironmentName"]
         == "test"
     )
 
@@ -225,9 +216,7 @@ ROUTES_NAMING_APP = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body"), ROUTES_NAMING_APP, ids=[p for _, p, _ in ROUTES_NAMING_APP]
-)
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES_NAMING_APP, ids=[p for _, p, _ in ROUTES_NAMING_APP])
 def test_an_app_without_backend_is_not_found(client, method, path, body):
     reply = client.request(method, path.format(app=unique("ghost")), body)
     assert reply.status == 404, reply.text
@@ -238,10 +227,7 @@ def test_an_app_without_backend_is_not_found(client, method, path, body):
 def test_create_backend_and_list_s3_buckets_need_no_existing_app(client):
     assert client.post("/s3Buckets").json["buckets"]
     assert (
-        client.post(
-            "/backend", {"appId": unique("new"), "appName": "n", "backendEnvironmentName": "e"}
-        ).status
-        == 200
+        client.post("/backend", {"appId": unique("new"), "appName": "n", "backendEnvironmentName": "e"}).status == 200
     )
 
 
@@ -308,9 +294,7 @@ def test_update_backend_auth_is_reflected_and_keeps_the_create_shape(client):
         "identityPoolConfigs": {"unauthenticatedLogin": True},  # lacks identityPoolName: not storable as is
         "userPoolConfigs": {"mfa": {"MFAMode": "ON"}, "passwordPolicy": {"minimumLength": 12}},
     }
-    assert (
-        client.post(f"/backend/{app}/auth/dev", {"resourceName": "a", "resourceConfig": update}).status == 200
-    )
+    assert client.post(f"/backend/{app}/auth/dev", {"resourceName": "a", "resourceConfig": update}).status == 200
     got = client.post(f"/backend/{app}/auth/dev/details", {"resourceName": "a"}).json
     config = got["resourceConfig"]
     assert config["authResources"] == "IDENTITY_POOL_AND_USER_POOL"
@@ -331,9 +315,7 @@ def test_storage_import_and_update(client):
     }
     new = {"serviceName": "S3", "permissions": {"authenticated": ["READ"], "unAuthenticated": ["READ"]}}
     client.post(f"/backend/{app}/storage/dev", {"resourceName": "b", "resourceConfig": new})
-    assert client.post(get, {"resourceName": "b"}).json["resourceConfig"] == dict(
-        new, bucketName="b", imported=True
-    )
+    assert client.post(get, {"resourceName": "b"}).json["resourceConfig"] == dict(new, bucketName="b", imported=True)
 
 
 def test_token_lifecycle(client):
@@ -355,10 +337,7 @@ def test_clone_copies_and_delete_removes_an_environment(client):
     )
     cloned = client.post(f"/backend/{app}/environments/dev/clone", {"targetEnvironmentName": "prod"})
     assert cloned.status == 200 and cloned.json["backendEnvironmentName"] == "dev"
-    assert (
-        client.post(f"/backend/{app}/api/prod/details", {"resourceName": "a"}).json["resourceConfig"]
-        == API_CONFIG
-    )
+    assert client.post(f"/backend/{app}/api/prod/details", {"resourceName": "a"}).json["resourceConfig"] == API_CONFIG
     deleted = client.post(f"/backend/{app}/environments/prod/remove")
     assert deleted.status == 200
     assert client.post(f"/backend/{app}/details").json["backendEnvironmentList"] == ["dev"]
@@ -366,9 +345,7 @@ def test_clone_copies_and_delete_removes_an_environment(client):
     # jobs survive DeleteBackend of their environment
     assert client.get(f"/backend/{app}/job/prod/{deleted.json['jobId']}").status == 200
     assert client.post(f"/backend/{app}/environments/prod/remove").status == 404
-    assert (
-        client.post(f"/backend/{app}/environments/prod/clone", {"targetEnvironmentName": "x"}).status == 404
-    )
+    assert client.post(f"/backend/{app}/environments/prod/clone", {"targetEnvironmentName": "x"}).status == 404
 
 
 def test_remove_all_backends_removes_the_app_and_its_jobs(client):
@@ -386,12 +363,8 @@ def test_backend_config_records_its_job_under_the_first_environment(client):
     app = client.new_backend("main")
     created = client.post(f"/backend/{app}/config", {"backendManagerAppId": "manager"}).json
     assert created["backendEnvironmentName"] == "main"
-    assert (
-        client.get(f"/backend/{app}/job/main/{created['jobId']}").json["operation"] == "CreateBackendConfig"
-    )
-    updated = client.post(
-        f"/backend/{app}/config/update", {"loginAuthConfig": {"aws_user_pools_id": "p"}}
-    ).json
+    assert client.get(f"/backend/{app}/job/main/{created['jobId']}").json["operation"] == "CreateBackendConfig"
+    updated = client.post(f"/backend/{app}/config/update", {"loginAuthConfig": {"aws_user_pools_id": "p"}}).json
     assert updated == {
         "appId": app,
         "backendManagerAppId": "manager",
@@ -410,19 +383,15 @@ def test_jobs_filters_update_and_paging(client):
     jobs = client.post(f"/backend/{app}/job/dev").json["jobs"]
     assert len(jobs) == 7 and [j["operation"] for j in jobs].count("CreateBackendAPI") == 6
     target = jobs[3]["jobId"]
-    updated = client.post(
-        f"/backend/{app}/job/dev/{target}", {"operation": "Custom", "status": "FAILED"}
-    ).json
+    updated = client.post(f"/backend/{app}/job/dev/{target}", {"operation": "Custom", "status": "FAILED"}).json
     assert (updated["operation"], updated["status"], updated["jobId"]) == ("Custom", "FAILED", target)
     got = client.get(f"/backend/{app}/job/dev/{target}").json
     assert (got["operation"], got["status"]) == ("Custom", "FAILED")
     assert got["updateTime"] >= got["createTime"]
-    assert [
-        j["jobId"] for j in client.post(f"/backend/{app}/job/dev", {"status": "FAILED"}).json["jobs"]
-    ] == [target]
-    assert [
-        j["jobId"] for j in client.post(f"/backend/{app}/job/dev", {"operation": "Custom"}).json["jobs"]
-    ] == [target]
+    assert [j["jobId"] for j in client.post(f"/backend/{app}/job/dev", {"status": "FAILED"}).json["jobs"]] == [target]
+    assert [j["jobId"] for j in client.post(f"/backend/{app}/job/dev", {"operation": "Custom"}).json["jobs"]] == [
+        target
+    ]
     assert client.post(f"/backend/{app}/job/dev", {"status": "NOPE"}).json["jobs"] == []
     seen, token = [], None
     while True:

@@ -56,9 +56,7 @@ def test_serve_prints_where_it_listens_and_returns_on_ctrl_c():
         "import amplify_emulator as e; "
         f"e.serve(e.EmulatorConfig(stage='/prod'), '127.0.0.1', {port}); print('returned', flush=True)"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         assert line.strip() == f"listening on http://127.0.0.1:{port} (stage /prod)"
@@ -113,9 +111,7 @@ def test_many_concurrent_clients_keep_state_consistent(client):
     assert errors == []
     job_ids, token = [], None
     while True:
-        page = client.post(
-            f"/backend/{shared}/job/dev", {"maxResults": 25} | ({"nextToken": token} if token else {})
-        )
+        page = client.post(f"/backend/{shared}/job/dev", {"maxResults": 25} | ({"nextToken": token} if token else {}))
         job_ids += [j["jobId"] for j in page.json["jobs"]]
         token = page.json.get("nextToken")
         if not token:
@@ -323,9 +319,7 @@ def test_serve_under_the_cli_stops_cleanly_on_sigterm():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     code = f"import sys; from amplify_conformance import cli; sys.exit(cli.main(['emulator', '--port', '{port}']))"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         assert line.strip() == f"listening on http://127.0.0.1:{port} (stage /prod)"

@@ -43,9 +43,7 @@ def test_every_documented_enum_value_is_accepted(client, app, value):
 
 
 def test_enum_inside_an_array_names_the_index(client, app):
-    message = _bad_request(
-        client.post(f"/backend/{app}/auth", _auth_body(requiredSignUpAttributes=["EMAIL", "SHOE"]))
-    )
+    message = _bad_request(client.post(f"/backend/{app}/auth", _auth_body(requiredSignUpAttributes=["EMAIL", "SHOE"])))
     assert message.startswith(
         "resourceConfig.userPoolConfigs.requiredSignUpAttributes[1]: 'SHOE' is not one of ADDRESS"
     )

@@ -242,9 +242,7 @@ def test_valid_body_values_are_realistic():
     assert auth["resourceName"] == "amplifyconf"
     pool = auth["resourceConfig"]["userPoolConfigs"]
     assert pool["signInMethod"] == amplify_openapi.schema("SignInMethod")["enum"][0]
-    assert pool["requiredSignUpAttributes"] == [
-        amplify_openapi.schema("RequiredSignUpAttributesElement")["enum"][0]
-    ]
+    assert pool["requiredSignUpAttributes"] == [amplify_openapi.schema("RequiredSignUpAttributesElement")["enum"][0]]
     assert valid_body("CloneBackend")["targetEnvironmentName"] not in ("", "dev")
     assert valid_body("ListBackendJobs") == {}
     oauth = next(

@@ -44,9 +44,7 @@ def test_case_is_frozen_with_the_documented_fields():
 
 
 def test_case_id_names_operation_kind_path_and_value():
-    case = Case(
-        "ListBackendJobs", "R6", "bound-outside", "maxResults", {"maxResults": 0}, "reject", "x", value=0
-    )
+    case = Case("ListBackendJobs", "R6", "bound-outside", "maxResults", {"maxResults": 0}, "reject", "x", value=0)
     assert case.id == "ListBackendJobs:bound-outside:maxResults:0"
     assert Case("GetBackend", "valid", "valid", "", {}, "accept", "x").id == "GetBackend:valid"
 
