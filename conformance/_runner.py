@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import amplify_openapi as spec
 import amplify_strategies as strategies
@@ -749,6 +750,10 @@ def run(options: RunOptions | None = None, progress: Callable[[dict], None] | No
     unknown = set(options.operations or ()) - {op.operation_id for op in spec.operations()}
     if unknown:
         raise ValueError(f"unknown operation(s): {', '.join(sorted(unknown))}")
+    if options.base_url is not None:
+        parts = urlsplit(options.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base URL {options.base_url!r} is not an http(s) URL such as https://host/prod")
     bad_levels = set(options.levels) - set(C.LEVELS)
     if bad_levels:
         raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")

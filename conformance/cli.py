@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -274,6 +275,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(progress_line(_as_dict(operation)), flush=True)
 
+    try:  # find out now, not after the run, that its results would have nowhere to go
+        _check_writable(args.report_dir)
+    except OSError as exc:
+        return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}")
     unreachable = getattr(amplify_conformance, "TargetUnreachable", None) or type("_Never", (Exception,), {})
     with _sigterm_as_interrupt():
         try:
@@ -290,12 +295,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = _as_dict(outcome)
     try:
         paths = _write(result, args.report_dir)
-    except OSError as exc:
-        return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}")
+    except OSError as exc:  # the folder went away mid-run: keep the results somewhere
+        fallback = Path(tempfile.mkdtemp(prefix="amplify-conformance-"))
+        _write(result, fallback)
+        print(summary_line(result), flush=True)
+        return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}; written to {fallback}")
     print(summary_line(result), flush=True)
     if not args.quiet:
         print(f"reports: {', '.join(str(p) for p in paths.values())}")
     return _exit_code(result)
+
+
+def _check_writable(report_dir: Path) -> None:
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=report_dir, prefix=".write-check-"):
+        pass
 
 
 def _write(result: Mapping[str, Any], report_dir: Path) -> dict[str, Path]:
@@ -364,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except UsageError as exc:
+    except (UsageError, ValueError) as exc:  # the library's word for bad options
         return _fail(str(exc))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

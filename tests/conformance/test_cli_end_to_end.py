@@ -114,3 +114,17 @@ def test_an_unreachable_target_is_one_line_and_exit_2(tmp_path):
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cannot reach http://127.0.0.1:9/prod" in done.stderr
+
+
+def test_an_unwritable_report_dir_is_found_before_the_run(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["run", "--report-dir", str(blocker / "reports"), "--operations", "GetBackend"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write reports to" in err and "Not a directory" in err
+
+
+def test_a_base_url_that_is_no_url_is_one_line(tmp_path, capsys):
+    assert main(["run", "--base-url", "localhost:8080", "--report-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not an http(s) URL" in err
