@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 
 NO_BODY = object()  # send no body at all
 MAX_BODY = 1 << 20  # read at most this much of an answer; a larger one is cut and marked
@@ -186,7 +187,8 @@ class Target:
         response = self.session.send(prepared, timeout=(min(self.timeout, 5.0), self.timeout), stream=True)
         try:
             chunks, size, truncated = [], 0, False
-            for chunk in response.iter_content(65536):
+            # read1 hands over whatever has arrived, so a target that dribbles is cut at the deadline
+            while chunk := _read_some(response):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_BODY:
@@ -200,6 +202,16 @@ class Target:
         return Reply(
             response.status_code, headers, b"".join(chunks)[: MAX_BODY + 1], truncated, time.monotonic() - started
         )
+
+
+def _read_some(response: requests.Response) -> bytes:
+    """The next bytes of the body, as requests' own reading would report failures."""
+    try:
+        return response.raw.read1(65536, decode_content=True)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(str(exc)) from exc
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+        raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
 
 
 def _backoff(reply: Reply, attempt: int) -> float:

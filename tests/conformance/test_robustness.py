@@ -36,6 +36,7 @@ def _handler(behaviour):
 def broken_target(behaviour):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
     server.daemon_threads = True
+    server.block_on_close = False  # a handler still dribbling must not hold the test up
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
