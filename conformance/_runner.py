@@ -344,7 +344,7 @@ class OperationUnit:
         self.not_found(world)
         self.prepare(world)
         world = self.matrix(world)
-        self.workflows(world)
+        world = self.workflows(world)
         self.status_plan(world)
         if self.run_.options.max_examples > 0 and not self.would_remove_given_app:
             from ._fuzz import fuzz_operation
@@ -457,7 +457,8 @@ class OperationUnit:
                 C.ECHO, answer[member] == expected, f"{member} {answer[member]!r}, request named {expected!r}", exchange
             )
 
-    def workflows(self, world: World) -> None:
+    def workflows(self, world: World) -> World:
+        """The R8 questions about this operation; the world it leaves for the fuzzing."""
         role = resource_role(self.id)
         params = world.path_parameters(self.op)
         body = self.identity(strategies.valid_body(self.id), world)
@@ -476,9 +477,10 @@ class OperationUnit:
             exchange = self.send(self.op, params, body)
             if self.status(exchange) == 200:
                 self.job_is_traceable(world, exchange)
-                if removes_what_it_names(self.id):
-                    world = self.new_world()
-                    self.prepare(world)
+        if removes_what_it_names(self.id):  # what it removed, the fuzzing needs again
+            world = self.new_world()
+            self.prepare(world)
+        return world
 
     def _response_members(self) -> set[str]:
         model = self.op.response_schema(200)
