@@ -88,6 +88,18 @@ def _resource(store: Store, call: Call, category: str) -> Resource:
     return resources[category]
 
 
+def _resource_answer(call: Call, resource: Resource) -> dict[str, Any]:
+    """What Get{API,Auth,Storage} answer: the names asked for and the stored config, if any."""
+    answer = {
+        "appId": call.app_id,
+        "backendEnvironmentName": call.env,
+        "resourceName": resource.name or call.body["resourceName"],
+    }
+    if resource.config is not None:
+        answer["resourceConfig"] = copy.deepcopy(resource.config)
+    return answer
+
+
 def _put_resource(store: Store, call: Call, category: str, resource: Resource) -> None:
     _app(store, call).environments.setdefault(call.env, {})[category] = resource
 
@@ -242,13 +254,7 @@ def create_backend_api(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("GetBackendAPI")
 def get_backend_api(store: Store, call: Call) -> dict[str, Any]:
-    resource = _resource(store, call, API)
-    return {
-        "appId": call.app_id,
-        "backendEnvironmentName": call.env,
-        "resourceName": resource.name or call.body["resourceName"],
-        "resourceConfig": copy.deepcopy(resource.config),
-    }
+    return _resource_answer(call, _resource(store, call, API))
 
 
 @handles("UpdateBackendAPI")
@@ -310,15 +316,7 @@ def get_backend_auth(store: Store, call: Call) -> dict[str, Any]:
             "backendEnvironmentName": call.env,
             "resourceName": call.body["resourceName"],
         }
-    resource = _resource(store, call, AUTH)
-    answer = {
-        "appId": call.app_id,
-        "backendEnvironmentName": call.env,
-        "resourceName": resource.name or call.body["resourceName"],
-    }
-    if resource.config is not None:
-        answer["resourceConfig"] = copy.deepcopy(resource.config)
-    return answer
+    return _resource_answer(call, _resource(store, call, AUTH))
 
 
 @handles("UpdateBackendAuth")
@@ -360,13 +358,7 @@ def import_backend_storage(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("GetBackendStorage")
 def get_backend_storage(store: Store, call: Call) -> dict[str, Any]:
-    resource = _resource(store, call, STORAGE)
-    return {
-        "appId": call.app_id,
-        "backendEnvironmentName": call.env,
-        "resourceName": resource.name or call.body["resourceName"],
-        "resourceConfig": copy.deepcopy(resource.config),
-    }
+    return _resource_answer(call, _resource(store, call, STORAGE))
 
 
 @handles("UpdateBackendStorage")
