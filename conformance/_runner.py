@@ -281,12 +281,15 @@ class OperationUnit:
         if status is not None and status not in (429, 504):
             self.judge(check_id, status == wanted, f"{what}: expected {wanted}, got {status}", exchange)
 
+    def create_backend(self, app: str, env: str) -> Exchange:
+        create = operation_at("/backend")
+        body = {**(strategies.valid_body(create.operation_id) or {}), "appId": app, "backendEnvironmentName": env}
+        return self.send(create, {}, body)
+
     def new_world(self) -> World:
         app, env = self.run_.new_names()
         world = World(app, env)
-        create = operation_at("/backend")
-        body = {**(strategies.valid_body(create.operation_id) or {}), "appId": app, "backendEnvironmentName": env}
-        exchange = self.send(create, {}, body)
+        exchange = self.create_backend(app, env)
         if self.status(exchange) != 200:
             raise RuntimeError(
                 f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
@@ -314,7 +317,6 @@ class OperationUnit:
     def create_resource(self, world: World, category: str) -> tuple[Exchange, dict]:
         create = operation_for(category, "create")
         body = self.identity(strategies.valid_body(create.operation_id), world)
-        body["backendEnvironmentName"] = world.env
         exchange = self.send(create, world.path_parameters(create), body)
         if self.status(exchange) == 200:
             world.resources.add(category)
@@ -488,14 +490,8 @@ class OperationUnit:
 
     def backend_env_workflow(self, world: World) -> None:
         """CreateBackend of a first and a second environment: GetBackend lists both."""
-        create = operation_at("/backend")
         second = world.env + "b"
-        body = {
-            **(strategies.valid_body(create.operation_id) or {}),
-            "appId": world.app_id,
-            "backendEnvironmentName": second,
-        }
-        if self.status(self.send(create, {}, body)) != 200:
+        if self.status(self.create_backend(world.app_id, second)) != 200:
             return
         with self.run_._lock:
             self.run_.created_envs.add((world.app_id, second))
