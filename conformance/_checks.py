@@ -83,6 +83,8 @@ EXPECTATION_CHECK = {
     "bound-inside": BOUNDS,
     "bound-outside": BOUNDS,
     "malformed-body": MALFORMED,
+    "fraction": VALID,
+    "deprecated-member": VALID,
 }
 
 

@@ -314,9 +314,11 @@ class OperationUnit:
                 body[member] = value
         return body
 
-    def create_resource(self, world: World, category: str) -> tuple[Exchange, dict]:
+    def create_resource(self, world: World, category: str, *, full: bool = False) -> tuple[Exchange, dict]:
+        """Create* of the category in the world: the minimal body, or (``full``) every member."""
         create = operation_for(category, "create")
-        body = self.identity(strategies.valid_body(create.operation_id), world)
+        make = strategies.full_body if full else strategies.valid_body
+        body = self.identity(make(create.operation_id), world)
         exchange = self.send(create, world.path_parameters(create), body)
         if self.status(exchange) == 200:
             world.resources.add(category)
@@ -521,13 +523,12 @@ class OperationUnit:
             )
             self.judge_status(C.LIFECYCLE, answer, 200, f"{get.operation_id} after {self.id}")
         elif role.role == "get":
-            if role.category not in world.resources:
-                exchange, submitted = self.create_resource(world, role.category)
-            else:
-                submitted = self.identity(
-                    strategies.valid_body(operation_for(role.category, "create").operation_id), world
-                )
-            answer = self.send(get, params, get_body)
+            fresh = self.new_world()  # never a second Create* of one resource: the contract leaves that open
+            exchange, submitted = self.create_resource(fresh, role.category, full=True)
+            if self.status(exchange) != 200:
+                return  # judged by the create operation's own unit
+            fresh_params = {"appId": fresh.app_id, "backendEnvironmentName": fresh.env}
+            answer = self.send(get, fresh_params, self.identity(get_body, fresh))
             if self.status(answer) != 200:
                 return  # judged by the matrix's valid case
             got = C.body_of(answer.reply).get("resourceConfig")
@@ -724,11 +725,27 @@ def _explain(exc: BaseException) -> str:
 
 
 def _contains(got: Any, wanted: Any) -> bool:
-    """Whether an answer holds everything submitted (extra members are the target's choice)."""
+    """Whether an answer holds everything submitted. Extra members and array order are the
+    target's choice; a member sent under every spelling the reference gives must come back
+    under at least one, and each spelling that comes back must hold what was sent."""
     if isinstance(wanted, dict):
-        return isinstance(got, dict) and all(k in got and _contains(got[k], v) for k, v in wanted.items())
+        if not isinstance(got, dict):
+            return False
+        for key, value in wanted.items():
+            present = [name for name in spec.spellings(key) if name in got]
+            if not present or not all(_contains(got[name], value) for name in present):
+                return False
+        return True
     if isinstance(wanted, list):
-        return isinstance(got, list) and len(got) == len(wanted) and all(map(_contains, got, wanted))
+        if not isinstance(got, list):
+            return False
+        unmatched = list(got)
+        for item in wanted:
+            match = next((i for i, candidate in enumerate(unmatched) if _contains(candidate, item)), None)
+            if match is None:
+                return False
+            del unmatched[match]
+        return True
     return got == wanted
 
 

@@ -56,8 +56,9 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
-    """The request body as a JSON object; an empty body counts as ``{}``."""
-    if not raw.strip():
+    """The request body as a JSON object; an empty body counts as ``{}`` (whitespace alone is
+    not JSON: CONTRACT R6)."""
+    if not raw:
         return {}
     try:
         text = raw.decode("utf-8")

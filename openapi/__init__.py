@@ -8,6 +8,8 @@ from ._spec import (
     operations,
     resources,
     schema,
+    spelling_groups,
+    spellings,
     validator,
 )
 
@@ -19,5 +21,7 @@ __all__ = [
     "operations",
     "resources",
     "schema",
+    "spelling_groups",
+    "spellings",
     "validator",
 ]

@@ -111,6 +111,29 @@ def schema(name: str) -> dict[str, Any]:
 
 
 @cache
+def spelling_groups() -> tuple[tuple[str, ...], ...]:
+    """Members the reference spells several ways: each group is the spec's wire name, then the
+    reference's other spellings (``x-reference-spellings``). Any one of them is an allowed reading."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for model in document()["components"]["schemas"].values():
+        for name, member in model.get("properties", {}).items():
+            others = [o for o in member.get("x-reference-spellings", ()) if o != name]
+            if others:
+                groups[name] = (name, *others)
+    return tuple(groups.values())
+
+
+@cache
+def _spelling_index() -> dict[str, tuple[str, ...]]:
+    return {name: group for group in spelling_groups() for name in group}
+
+
+def spellings(member: str) -> tuple[str, ...]:
+    """Every documented spelling of a member name (just the name when it has one)."""
+    return _spelling_index().get(member, (member,))
+
+
+@cache
 def enum_names() -> tuple[str, ...]:
     """The named reusable enum schemas."""
     return tuple(n for n, s in document()["components"]["schemas"].items() if "enum" in s)

@@ -3,11 +3,12 @@ hypothesis strategies for valid and negative requests. Never talks to the networ
 
 from ._case import Case
 from ._counts import spec_counts
-from ._matrix import matrix, valid_body
+from ._matrix import full_body, matrix, valid_body
 from ._requests import negative_requests, valid_requests
 
 __all__ = [
     "Case",
+    "full_body",
     "matrix",
     "negative_requests",
     "spec_counts",

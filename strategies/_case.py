@@ -15,12 +15,14 @@ KINDS = (
     "bound-inside",
     "bound-outside",
     "malformed-body",
+    "fraction",
+    "deprecated-member",
 )
 #: The kinds whose case a conformant target accepts (200); every other kind is rejected (400).
-ACCEPTED_KINDS = frozenset({"valid", "enum-value", "bound-inside"})
+ACCEPTED_KINDS = frozenset({"valid", "enum-value", "bound-inside", "fraction", "deprecated-member"})
 #: The kinds whose id names the value placed (the others are unique by path alone).
 _VALUE_IN_ID = frozenset(
-    {"enum-value", "wrong-type", "enum-outside", "bound-inside", "bound-outside", "malformed-body"}
+    {"enum-value", "wrong-type", "enum-outside", "bound-inside", "bound-outside", "malformed-body", "fraction"}
 )
 
 

@@ -15,10 +15,12 @@ import amplify_openapi
 
 from ._case import Case
 from ._sites import ITEM, JSON_TYPES, Site, request_model, site_index, sites
-from ._values import minimal, minimal_at
+from ._values import full, minimal, minimal_at, realistic_number
 
 #: A body that is not JSON at all (an object cut short).
 NOT_JSON = b'{"resourceName": '
+#: A body of whitespace only: not JSON (CONTRACT R6), unlike an empty one.
+WHITESPACE = b" \t\n"
 #: Enum-outside values are this, unless the enum happens to hold it.
 OUTSIDE_VALUE = "UNDOCUMENTED_VALUE"
 
@@ -35,12 +37,22 @@ def valid_body(operation_id: str) -> dict[str, Any] | None:
     return minimal(model, "")
 
 
+def full_body(operation_id: str) -> dict[str, Any] | None:
+    """A valid body with every documented member at every depth and values varied away from
+    ``valid_body``'s (see ``full``), for echoes that must tell stored data from defaults."""
+    model, _ = request_model(operation_id)
+    if model is None:
+        return None
+    return full(model, "")
+
+
 def edit(operation_id: str, base: Any, path: tuple[str, ...], change: Callable[[Any, str], None]) -> Any:
     """A copy of ``base`` with the site at ``path`` made present, then ``change(container, key)``.
 
     Missing parents on the way are added, built minimal and valid; arrays are entered at
     their first item. ``key`` is the member name, or ITEM when the site is an array's items
-    (the container is then the array itself).
+    (the container is then the array itself). A member the reference spells several ways is
+    changed under every spelling, so the case means the same to a target following any one.
     """
     index = site_index(operation_id)
     body = copy.deepcopy(base)
@@ -55,7 +67,8 @@ def edit(operation_id: str, base: Any, path: tuple[str, ...], change: Callable[[
             if seg not in node:
                 node[seg] = minimal_at(index[prefix].schema, prefix)
             node = node[seg]
-    change(node, path[-1])
+    for key in (ITEM,) if path[-1] == ITEM else amplify_openapi.spellings(path[-1]):
+        change(node, key)
     return body
 
 
@@ -72,7 +85,7 @@ def put(value: Any) -> Callable[[Any, str], None]:
 
 
 def remove(container: Any, key: str) -> None:
-    del container[key]
+    container.pop(key, None)
 
 
 def placed(site: Site, value: Any) -> Any:
@@ -209,10 +222,30 @@ def _cases(operation_id: str) -> Iterator[Case]:
                 f"{site.json_path} = {value!r} (out of bounds)",
                 value=value,
             )
+    for site in every:
+        if site.json_type == "number" and not site.bounds:
+            value = realistic_number(site.schema) + 0.5
+            body = edit(operation_id, base, site.path, put(value))
+            yield case(
+                "R6",
+                "fraction",
+                site,
+                body,
+                "accept",
+                f"{site.json_path} = {value!r} (a number may be a fraction)",
+                value=value,
+            )
+    for site in every:
+        if site.schema.get("deprecated") and not site.is_item:
+            body = edit(operation_id, base, site.path, put(minimal_at(site.schema, site.path)))
+            yield case(
+                "R6", "deprecated-member", site, body, "accept", f"{site.json_path} given (deprecated, still valid)"
+            )
     model, _ = request_model(operation_id)
     empty_ok = not model.get("required")
     for body, detail, expect in (
         (NOT_JSON, "body is not JSON", "reject"),
+        (WHITESPACE, "body of whitespace only (not JSON)", "reject"),
         ([], "body is a JSON array, not an object", "reject"),
         (None, "empty body (counts as {})", "accept" if empty_ok else "reject"),
     ):

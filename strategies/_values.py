@@ -8,8 +8,11 @@ recognise still gets a plain realistic string.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
+
+import amplify_openapi
 
 from ._sites import ITEM, resolve
 
@@ -98,6 +101,36 @@ def minimal(schema: dict[str, Any], name: str) -> Any:
     if kind == "boolean":
         return True
     raise NotImplementedError(f"no minimal value for {name!r}: {schema!r}")
+
+
+def full(schema: dict[str, Any], name: str) -> Any:
+    """A valid value with every documented member at every depth, unlike ``minimal`` where it
+    can be: an enum takes its last value, an array of enums holds every value (last first),
+    a number has a fraction, a boolean is false, a string is the last realistic choice, and a
+    member the reference spells several ways appears under every spelling."""
+    schema, _ = resolve(schema)
+    if "enum" in schema:
+        return schema["enum"][-1]
+    kind = schema.get("type")
+    if kind == "object":
+        value: dict[str, Any] = {}
+        for member, child in schema.get("properties", {}).items():
+            made = full(child, member)
+            for spelling in amplify_openapi.spellings(member):
+                value[spelling] = copy.deepcopy(made)
+        return value
+    if kind == "array":
+        items, _ = resolve(schema["items"])
+        return list(reversed(items["enum"])) if "enum" in items else [full(items, name)]
+    if kind == "string":
+        return realistic_strings(name)[-1]
+    if kind == "number":
+        return realistic_number(schema) + 0.5 if "maximum" not in schema else realistic_number(schema)
+    if kind == "integer":
+        return realistic_number(schema)
+    if kind == "boolean":
+        return False
+    raise NotImplementedError(f"no full value for {name!r}: {schema!r}")
 
 
 def minimal_at(site_schema: dict[str, Any], path: tuple[str, ...]) -> Any:

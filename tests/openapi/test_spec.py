@@ -28,6 +28,8 @@ def test_public_names_are_pinned():
         "operations",
         "resources",
         "schema",
+        "spelling_groups",
+        "spellings",
         "validator",
     ]
 
@@ -85,3 +87,11 @@ def test_installed_copy_loads_the_spec_from_another_folder(tmp_path):
     count, location = out.stdout.split()
     assert count == "31"
     assert str(env_dir) in location and not location.startswith(str(ROOT))
+
+
+def test_spellings_group_every_documented_spelling_under_the_wire_name():
+    groups = spec.spelling_groups()
+    assert ("openIDIatTTL", "openIDlatTTL", "openIDiatTTL") in groups
+    assert ("openIDIssueURL", "openIDIssuerURL") in groups
+    assert spec.spellings("openIDiatTTL") == ("openIDIatTTL", "openIDlatTTL", "openIDiatTTL")
+    assert spec.spellings("appId") == ("appId",)

@@ -46,6 +46,7 @@ def walk(operation_id: str) -> list[dict[str, Any]]:
                         "schema": resolved,
                         "enum_name": name if "enum" in resolved else None,
                         "required": member in schema.get("required", []),
+                        "deprecated": bool(child.get("deprecated") or resolved.get("deprecated")),
                     }
                 )
                 visit(resolved, path)

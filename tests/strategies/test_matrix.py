@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import amplify_openapi
+import amplify_strategies
 import pytest
 from amplify_strategies import Case, matrix, spec_counts, valid_body
 
@@ -45,10 +46,12 @@ def test_rules_and_expectations_follow_the_kind():
         "bound-inside": "R6",
         "bound-outside": "R6",
         "malformed-body": "R6",
+        "fraction": "R6",
+        "deprecated-member": "R6",
     }
     for case in ALL_CASES:
         assert case.rule == rule_of[case.kind], case.id
-        if case.kind in ("valid", "enum-value", "bound-inside"):
+        if case.kind in ("valid", "enum-value", "bound-inside", "fraction", "deprecated-member"):
             assert case.expect == "accept", case.id
         elif case.kind != "malformed-body":
             assert case.expect == "reject", case.id
@@ -163,13 +166,15 @@ def test_list_backend_jobs_max_results_bounds_are_1_25_and_0_26():
 
 def test_malformed_bodies_only_for_operations_with_a_body():
     found = Counter(c.operation_id for c in by_kind("malformed-body"))
-    assert found == Counter({op: 3 for op in WITH_BODY})
+    assert found == Counter({op: 4 for op in WITH_BODY})
     for op in WITH_BODY:
         empty = next(c for c in matrix(op) if c.kind == "malformed-body" and c.body is None)
         top_required = amplify_openapi.schema(amplify_openapi.operation(op).request_schema).get("required")
         assert empty.expect == ("reject" if top_required else "accept")
         kinds = sorted(type(c.body).__name__ for c in matrix(op) if c.kind == "malformed-body")
-        assert kinds == ["NoneType", "bytes", "list"]
+        assert kinds == ["NoneType", "bytes", "bytes", "list"]
+        whitespace = next(c for c in matrix(op) if c.kind == "malformed-body" and c.body == b" \t\n")
+        assert whitespace.expect == "reject"
 
 
 def test_operations_without_a_body_have_only_their_valid_case():
@@ -185,7 +190,9 @@ def test_matrix_size_is_the_sum_of_what_the_spec_documents():
         + sum(s["required"] for s in sites)
         + sum(len([t for t in TYPES if t not in allowed_types(s["schema"])]) for s in sites)
         + 2 * sum(("minimum" in s["schema"]) + ("maximum" in s["schema"]) for s in sites)
-        + 3 * len(WITH_BODY)
+        + sum(s["schema"].get("type") == "number" and not {"minimum", "maximum"} & set(s["schema"]) for s in sites)
+        + sum(s.get("deprecated", False) for s in sites)
+        + 4 * len(WITH_BODY)
     )
     assert len(ALL_CASES) == expected
 
@@ -251,3 +258,30 @@ def test_valid_body_values_are_realistic():
         if c.json_path == "resourceConfig.userPoolConfigs.oAuth.oAuthScopes[]"
     )["resourceConfig"]["userPoolConfigs"]["oAuth"]
     assert all(uri.startswith("https://") for uri in oauth["redirectSignInURIs"])
+
+
+def test_a_member_spelled_several_ways_is_changed_under_every_spelling():
+    for case in ALL_CASES:
+        if case.kind in ("wrong-type", "required-missing") and case.json_path.endswith("openIDIatTTL"):
+            settings = case.body["resourceConfig"]
+            for part in case.json_path.split(".")[1:-1]:
+                settings = settings[part.rstrip("[]")]
+                settings = settings[0] if isinstance(settings, list) else settings
+            spelled = {"openIDIatTTL", "openIDlatTTL", "openIDiatTTL"}
+            if case.kind == "wrong-type":
+                assert {k: settings[k] for k in spelled} == {k: case.value for k in spelled}, case.id
+            else:
+                assert not spelled & set(settings), case.id
+
+
+def test_full_bodies_hold_every_spelling_varied_values_and_validate():
+    for op in WITH_BODY:
+        body = amplify_strategies.full_body(op)
+        name = amplify_openapi.operation(op).request_schema
+        assert not list(amplify_openapi.validator(name).iter_errors(body)), op
+    settings = amplify_strategies.full_body("CreateBackendAPI")["resourceConfig"]["defaultAuthType"]["settings"]
+    assert settings["openIDIatTTL"] == settings["openIDlatTTL"] == settings["openIDiatTTL"]
+    assert settings["openIDIssueURL"] == settings["openIDIssuerURL"]
+    assert settings["expirationTime"] % 1  # a fraction: the type is number
+    storage = amplify_strategies.full_body("CreateBackendStorage")["resourceConfig"]["permissions"]
+    assert len(storage["authenticated"]) > 1 and storage["authenticated"][0] != "READ"

@@ -12,6 +12,7 @@ from amplify_strategies import Case, matrix
 def test_all_is_pinned():
     assert amplify_strategies.__all__ == [
         "Case",
+        "full_body",
         "matrix",
         "negative_requests",
         "spec_counts",
