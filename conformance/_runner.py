@@ -60,6 +60,7 @@ class RunOptions:
     sigv4: bool = False
     region: str = "us-east-1"
     emulator_faults: frozenset[str] = frozenset()
+    emulator_quirks: frozenset[str] = frozenset()  # conformant variations (amplify_emulator.quirks())
     emulator_stage: str = "/prod"
     # the embedded emulator's own 429s and 504s, so a default run exercises the retries (R9)
     emulator_throttle_rps: float | None = 1000.0
@@ -794,6 +795,7 @@ class _target_for:
             config = EmulatorConfig(
                 stage=o.emulator_stage,
                 faults=frozenset(o.emulator_faults),
+                quirks=frozenset(o.emulator_quirks),
                 allow_injection=True,
                 seed=o.seed or 0,
                 throttle_rps=o.emulator_throttle_rps,

@@ -170,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--stage", default="/prod", help="stage prefix also answered (default /prod)")
     emulator.add_argument("--fault", action="append", metavar="NAME", help="switch on a deliberate fault; repeatable")
     emulator.add_argument(
+        "--quirk", action="append", metavar="NAME", help="switch on a conformant variation; repeatable"
+    )
+    emulator.add_argument(
+        "--list-quirks", action="store_true", help="print each quirk: its name, what it does, what allows it"
+    )
+    emulator.add_argument(
         "--throttle-rps",
         type=_positive(float),
         metavar="RPS",
@@ -338,12 +344,17 @@ def _signals_deferred() -> Iterator[None]:
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
-    from amplify_emulator import EmulatorConfig, serve
+    from amplify_emulator import EmulatorConfig, quirks, serve
 
+    if args.list_quirks:
+        for quirk in quirks().values():
+            print(f"{quirk.name}  {quirk.description} (allowed by {quirk.allows})")
+        return EXIT_CONFORMS
     try:
         config = EmulatorConfig(
             stage=args.stage,
             faults=frozenset(_split(args.fault)),
+            quirks=frozenset(_split(args.quirk)),
             throttle_rps=args.throttle_rps,
             error_rate=args.error_rate,
             seed=args.seed,

@@ -3,6 +3,7 @@ validation, throttling, injected errors and the deliberate contract faults."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import threading
@@ -28,6 +29,7 @@ _REASONS = {
     200: "OK",
     202: "Accepted",
     400: "Bad Request",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     413: "Request Entity Too Large",
@@ -161,8 +163,11 @@ class EmulatorApp:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
-        self.store = Store()
+        self.store = Store(long_ids=self.config.has("long-ids"))
         self._faults = self.config.faults
+        self._quirks = self.config.quirks
+        self._quirk_rng = random.Random(self.config.seed + 1)  # flaky and slow: apart from the 504 plan
+        self._unfollowed = _unfollowed_spellings(self.config.quirks)
         self._stage = [segment for segment in self.config.stage.split("/") if segment]
         self._rng = random.Random(self.config.seed)
         self._gate = threading.Lock()  # throttle bucket and the 504 draw, in request order
@@ -179,11 +184,23 @@ class EmulatorApp:
         except Exception:  # a bug here must still answer; tests assert it never happens
             traceback.print_exc()
             answer = Answer(500, {"message": "internal emulator error"}, {"x-amzn-ErrorType": "InternalFailure"})
-        return self._send(answer, operation, request_id, start_response)
+        return self._send(answer, operation, request_id, start_response, environ)
 
-    def _send(self, answer: Answer, operation, request_id: str, start_response) -> list[bytes]:
+    def _send(self, answer: Answer, operation, request_id: str, start_response, environ) -> list[bytes]:
+        quirk = self.config.has
         body = answer.body
-        payload = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
+        if quirk("slow"):
+            with self._gate:
+                delay = self._quirk_rng.uniform(0.005, 0.03)
+            time.sleep(delay)
+        if isinstance(body, dict):
+            body = self._quirked_body(answer, body)
+        if isinstance(body, bytes):
+            payload = body
+        elif quirk("pretty-json"):
+            payload = json.dumps(body, indent=2, ensure_ascii=False).encode()
+        else:
+            payload = json.dumps(body, separators=(",", ":")).encode()
         headers = answer.headers
         op_id = operation.operation_id if operation else None
         if not (op_id == "ListS3Buckets" and "aws_request_id" in self._faults):
@@ -191,9 +208,39 @@ class EmulatorApp:
         if op_id == "GetBackendJob" and "aws_error_type" in self._faults:
             headers.pop("x-amzn-ErrorType", None)
         headers.setdefault("Access-Control-Allow-Origin", "*")
-        headers["Content-Length"] = str(len(payload))
-        start_response(f"{answer.status} {_REASONS.get(answer.status, 'Unknown')}", list(headers.items()))
-        return [payload]
+        if quirk("error-type-uri") and "x-amzn-ErrorType" in headers:
+            headers["x-amzn-ErrorType"] += ":http://internal.amazon.com/coral/com.amazonaws.amplifybackend/"
+        if quirk("charset") and headers.get("Content-Type") == JSON:
+            headers["Content-Type"] = JSON + "; charset=utf-8"
+        if quirk("gzip") and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+            payload = gzip.compress(payload)
+            headers["Content-Encoding"] = "gzip"
+        if quirk("connection-close"):
+            headers["Connection"] = "close"
+        chunks = [payload]
+        if quirk("chunked") and answer.status != 413:
+            step = max(1, len(payload) // 3)
+            chunks = [payload[i : i + step] for i in range(0, len(payload), step)] or [b""]
+        else:
+            headers["Content-Length"] = str(len(payload))
+        items = [(k.lower(), v) for k, v in headers.items()] if quirk("lowercase-headers") else list(headers.items())
+        start_response(f"{answer.status} {_REASONS.get(answer.status, 'Unknown')}", items)
+        return chunks
+
+    def _quirked_body(self, answer: Answer, body: dict[str, Any]) -> dict[str, Any]:
+        """An answer body as the switched-on quirks shape it (all of them conformant)."""
+        quirk = self.config.has
+        if answer.status >= 400:
+            body = dict(body)
+            if quirk("error-type-uri") and "x-amzn-ErrorType" in answer.headers:
+                body["__type"] = answer.headers["x-amzn-ErrorType"]
+            if quirk("pretty-json") and isinstance(body.get("message"), str):
+                body["message"] += " \u2014 r\u00e9ponse de l\u2019\u00e9mulateur"
+        elif quirk("reorder-arrays"):
+            body = _reverse_arrays(body)
+        if quirk("extra-members"):
+            body = _with_extra_members(body)
+        return body
 
     # --- one request --------------------------------------------------------------------
 
@@ -206,11 +253,16 @@ class EmulatorApp:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         parts = self._path_parts(environ)
         route, params = self._route(parts)
+        gateway = self.config.has("gateway-403")
         if route is None:
+            if gateway:
+                return None, _missing_authentication_token()
             return None, error_answer(404, "no such resource: /" + "/".join(parts)[:200], "route")
         if method == "OPTIONS":
             return None, self._cors(route)
         operation = route.operations.get(method)
+        if operation is None and gateway:
+            return None, _missing_authentication_token()
         if operation is None:
             answer = Answer(
                 405,
@@ -265,6 +317,13 @@ class EmulatorApp:
     def _gate_answer(self) -> Answer | None:
         """429 from the token bucket, or a seeded random 504."""
         cfg = self.config
+        if cfg.has("flaky"):
+            with self._gate:
+                draw = self._quirk_rng.random()
+            if draw < 0.04:
+                return error_answer(429, "Rate exceeded", limitType="requests")
+            if draw < 0.08:
+                return error_answer(504, "The service timed out; try again")
         if cfg.throttle_rps is None and not cfg.error_rate:
             return None
         with self._gate:
@@ -301,8 +360,13 @@ class EmulatorApp:
             return forced
         if op_id == "DeleteToken" and "r1_route" in faults:
             return Answer(404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"})
+        if self.config.has("exists-first") and "appId" in params:
+            with self.store.lock:
+                known = params["appId"] in self.store.apps
+            if not known:
+                return error_answer(404, f"backend for app {params['appId'][:100]!r} not found", "backend")
         try:
-            body = parse_body(raw_body)
+            body = _without(parse_body(raw_body), self._unfollowed)
         except MalformedBody as exc:
             if op_id == "CreateBackendConfig" and "r6_malformed" in faults and exc.not_json:
                 return Answer(500, {"message": "Internal server error"}, {"x-amzn-ErrorType": "InternalFailure"})
@@ -322,7 +386,7 @@ class EmulatorApp:
             and ((body.get("resourceConfig") or {}).get("userPoolConfigs") or {}).get("signInMethod") == "PHONE_NUMBER"
         ):
             return error_answer(400, "resourceConfig.userPoolConfigs.signInMethod: 'PHONE_NUMBER' is not supported")
-        call = Call(op_id, dict(params), body, faults, accepted_by_fault=bool(found))
+        call = Call(op_id, dict(params), body, faults, accepted_by_fault=bool(found), quirks=self._quirks)
         try:
             with self.store.lock:
                 payload = HANDLERS[op_id](self.store, call)
@@ -368,6 +432,9 @@ class EmulatorApp:
         model = operation.response_schema(200)
         members = _properties(model)
         body = {key: value for key, value in payload.items() if key in members}
+        if self.config.has("omit-optional"):
+            kept = set(amplify_openapi.schema(model).get("required", ())) | _ASKED_FOR
+            body = {key: value for key, value in body.items() if key in kept}
         status, headers = 200, {}
         op_id = operation.operation_id
         if op_id == "GetBackendAPIModels" and "r1_status_code" in self._faults:
@@ -398,3 +465,54 @@ class EmulatorApp:
             data = stream.read(MAX_BODY_BYTES + 1)
             return None if len(data) > MAX_BODY_BYTES else data
         return b""
+
+
+# The answer members the rules ask about (R7, R8): omit-optional keeps them, optional or not.
+_ASKED_FOR = frozenset(
+    {"jobId", "sessionId", "challengeCode", "resourceConfig", "backendEnvironmentList", "jobs", "nextToken"}
+    | {"operation", "status", "buckets", "appId", "backendEnvironmentName"}
+)
+
+
+def _missing_authentication_token() -> Answer:
+    """What API Gateway answers for a path or method it does not route."""
+    return Answer(
+        403, {"message": "Missing Authentication Token"}, {"x-amzn-ErrorType": "MissingAuthenticationTokenException"}
+    )
+
+
+def _unfollowed_spellings(quirks: frozenset[str]) -> frozenset[str]:
+    """The member spellings a spelling-* quirk treats as unknown (the other spellings of its member)."""
+    unfollowed: set[str] = set()
+    for group in amplify_openapi.spelling_groups():
+        followed = [name for name in group if f"spelling-{name}" in quirks]
+        if followed:
+            unfollowed.update(name for name in group if name not in followed)
+    return frozenset(unfollowed)
+
+
+def _without(value: Any, names: frozenset[str]) -> Any:
+    """The body with members of these names dropped at every depth (unknown to this reading)."""
+    if not names:
+        return value
+    if isinstance(value, dict):
+        return {k: _without(v, names) for k, v in value.items() if k not in names}
+    if isinstance(value, list):
+        return [_without(v, names) for v in value]
+    return value
+
+
+def _reverse_arrays(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _reverse_arrays(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reverse_arrays(v) for v in reversed(value)]
+    return value
+
+
+def _with_extra_members(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {**{k: _with_extra_members(v) for k, v in value.items()}, "xEmulatorExtra": {"undocumented": True}}
+    if isinstance(value, list):
+        return [_with_extra_members(v) for v in value]
+    return value

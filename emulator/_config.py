@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ._faults import FAULTS
+from ._quirks import incompatible, quirks
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,8 @@ class EmulatorConfig:
     default ``ceil(throttle_rps)``); ``error_rate`` answers that share of requests 504,
     drawn from ``random.Random(seed)`` in request order; ``allow_injection`` honours the
     ``x-emulator-inject: 400|404|429|504`` request header. ``faults`` takes names from
-    ``FAULTS`` (a comma-separated string is split).
+    ``FAULTS`` (a comma-separated string is split); ``quirks`` likewise from ``QUIRKS``
+    (conformant variations; faults and quirks combine).
     """
 
     stage: str = "/prod"
@@ -26,14 +28,22 @@ class EmulatorConfig:
     error_rate: float = 0.0
     seed: int = 0
     allow_injection: bool = False
+    quirks: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        names = self.faults.split(",") if isinstance(self.faults, str) else self.faults
-        faults = frozenset(name.strip() for name in names if name.strip())
+        faults = _names(self.faults)
         object.__setattr__(self, "faults", faults)
         unknown = sorted(faults - FAULTS.keys())
         if unknown:
             raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known faults: {', '.join(sorted(FAULTS))}")
+        chosen = _names(self.quirks)
+        object.__setattr__(self, "quirks", chosen)
+        unknown = sorted(chosen - quirks().keys())
+        if unknown:
+            raise ValueError(f"unknown quirk(s) {', '.join(unknown)}; known quirks: {', '.join(quirks())}")
+        clashes = incompatible(chosen)
+        if clashes:
+            raise ValueError("quirks that exclude each other: " + "; ".join(f"{a} and {b}" for a, b in clashes))
         stage = (self.stage or "").strip("/")
         object.__setattr__(self, "stage", f"/{stage}" if stage else "")
         if not 0.0 <= self.error_rate <= 1.0:
@@ -43,9 +53,17 @@ class EmulatorConfig:
         if self.throttle_burst is not None and self.throttle_burst < 1:
             raise ValueError(f"throttle_burst must be at least 1, not {self.throttle_burst}")
 
+    def has(self, quirk: str) -> bool:
+        return quirk in self.quirks
+
     @property
     def burst(self) -> int:
         """The token bucket's capacity."""
         if self.throttle_burst is not None:
             return self.throttle_burst
         return max(1, math.ceil(self.throttle_rps or 1))
+
+
+def _names(value: frozenset[str] | str) -> frozenset[str]:
+    names = value.split(",") if isinstance(value, str) else value
+    return frozenset(name.strip() for name in names if name.strip())

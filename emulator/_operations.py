@@ -15,7 +15,7 @@ from typing import Any
 
 import amplify_openapi
 
-from ._state import App, Resource, Store, Token, new_id, now_iso
+from ._state import App, Resource, Store, Token, now_iso
 
 API, AUTH, STORAGE = "api", "auth", "storage"
 CONFIG_ENVIRONMENT = "config"  # the env a CreateBackendConfig job is recorded under when an app has none
@@ -49,6 +49,7 @@ class Call:
     body: dict[str, Any]
     faults: frozenset[str]
     accepted_by_fault: bool = False  # valid only because a fault let a violation through
+    quirks: frozenset[str] = frozenset()  # conformant variations switched on (amplify_emulator.quirks)
 
     @property
     def app_id(self) -> str:
@@ -237,7 +238,7 @@ def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
         store.remove_app(call.app_id)
     return {
         "appId": call.app_id,
-        "jobId": new_id(),
+        "jobId": store.new_id(),
         "operation": call.operation_id,
         "status": store.JOB_STATUS,
     }
@@ -404,7 +405,7 @@ def _token_answer(call: Call, token: Token) -> dict[str, Any]:
 @handles("CreateToken")
 def create_token(store: Store, call: Call) -> dict[str, Any]:
     app = _app(store, call)
-    token = Token(new_id(), new_id()[:8], TOKEN_TTL)
+    token = Token(store.new_id(), store.new_code(), TOKEN_TTL)
     app.tokens[token.session_id] = token
     return _token_answer(call, token)
 
@@ -505,9 +506,19 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
         jobs = [job for job in jobs if job.operation == body["operation"]]
     if "status" in body and "r8_job_list" not in call.faults:
         jobs = [job for job in jobs if job.status == body["status"]]
+    if "newest-first" in call.quirks:
+        jobs.reverse()
     scope = f"{call.app_id}/{call.env}"
-    start = _decode_token(body["nextToken"], scope) if "nextToken" in body else 0
+    start = 0
+    if "nextToken" in body:
+        try:
+            start = _decode_token(body["nextToken"], scope)
+        except ApiError:
+            if "token-restart" not in call.quirks:
+                raise
     size = body.get("maxResults", 25)
+    if "short-pages" in call.quirks:
+        size = max(1, size // 2)
     page = jobs[start : start + size]
     answer: dict[str, Any] = {"jobs": [_job_view(call, call.env, job) for job in page]}
     if start + size < len(jobs):

@@ -70,7 +70,8 @@ class Store:
 
     JOB_STATUS = "COMPLETED"
 
-    def __init__(self) -> None:
+    def __init__(self, long_ids: bool = False) -> None:
+        self.long_ids = long_ids  # the long-ids quirk: identifiers of 200+ characters
         self.lock = threading.Lock()
         self.apps: dict[str, App] = {}
         # Jobs are kept apart from environments: they survive DeleteBackend of their env.
@@ -78,9 +79,18 @@ class Store:
 
     def record_job(self, app_id: str, env: str, operation: str) -> Job:
         stamp = now_iso()
-        job = Job(new_id(), operation, self.JOB_STATUS, stamp, stamp)
+        job = Job(self.new_id(), operation, self.JOB_STATUS, stamp, stamp)
         self.jobs.setdefault((app_id, env), {})[job.job_id] = job
         return job
+
+    def new_id(self) -> str:
+        """A jobId or sessionId: 32 hex digits, or with long-ids far longer and with '-._~'."""
+        plain = new_id()
+        return plain if not self.long_ids else "-".join([plain] * 6) + "._~" + plain[::-1]
+
+    def new_code(self) -> str:
+        """A challengeCode: 8 hex digits, or with long-ids as long as an id."""
+        return new_id()[-8:] if not self.long_ids else self.new_id()
 
     def remove_app(self, app_id: str) -> None:
         self.apps.pop(app_id, None)

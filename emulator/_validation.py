@@ -3,6 +3,7 @@ the member's path so a 400 answer says exactly what was wrong."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from functools import cache
 from typing import Any
 
 import amplify_openapi
+from jsonschema import Draft4Validator
 
 try:  # a fast validity check (installed with schemathesis); messages always come from jsonschema
     import jsonschema_rs
@@ -116,8 +118,25 @@ def _show(value: Any) -> str:
 
 
 @cache
+def _schemas() -> dict[str, Any]:
+    """The spec's schemas with every documented spelling of a member as a member of its own,
+    so each spelling is accepted and validated alike (CONTRACT 'Spellings')."""
+    schemas = copy.deepcopy(amplify_openapi.document()["components"]["schemas"])
+    for model in schemas.values():
+        members = model.get("properties", {})
+        for name in list(members):
+            for spelling in amplify_openapi.spellings(name):
+                members.setdefault(spelling, members[name])
+    return schemas
+
+
+def _root(schema_name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": _schemas()}}
+
+
+@cache
 def _validator(schema_name: str):
-    return amplify_openapi.validator(schema_name)
+    return Draft4Validator(_root(schema_name))
 
 
 @cache
@@ -125,9 +144,7 @@ def _fast_check(schema_name: str):
     """``is_valid`` of a compiled validator for the named schema, or None without jsonschema_rs."""
     if jsonschema_rs is None:
         return None
-    schemas = amplify_openapi.document()["components"]["schemas"]
-    root = {"$ref": f"#/components/schemas/{schema_name}", "components": {"schemas": schemas}}
-    return jsonschema_rs.Draft4Validator(root).is_valid
+    return jsonschema_rs.Draft4Validator(_root(schema_name)).is_valid
 
 
 def violations(schema_name: str, body: dict[str, Any]) -> list[Violation]:

@@ -16,6 +16,9 @@ def test_public_names_are_pinned():
         "EmulatorApp",
         "EmulatorConfig",
         "Fault",
+        "Quirk",
+        "compatible_set",
+        "quirks",
         "serve",
     ]
     for name in amplify_emulator.__all__:

@@ -1,0 +1,147 @@
+"""Conformant variations: choices the contract leaves open or lets an implementation read two
+ways, each switched on by name, so a test can prove that no check fails an implementation
+that chose differently from the emulator's default. Faults break the contract; quirks never do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import amplify_openapi
+
+
+@dataclass(frozen=True)
+class Quirk:
+    """A conformant variation: what it does, and the contract sentence that allows it."""
+
+    name: str
+    description: str
+    allows: str
+    group: str | None = None  # quirks of one group exclude each other (one spelling per member)
+
+
+_OPEN = "CONTRACT 'What the contract leaves open'"
+
+
+def _rows() -> list[Quirk]:
+    rows = []
+    for group in amplify_openapi.spelling_groups():
+        for spelling in group:
+            others = ", ".join(s for s in group if s != spelling)
+            rows.append(
+                Quirk(
+                    f"spelling-{spelling}",
+                    f"follows only the spelling {spelling}; {others} are unknown members (ignored, not stored)",
+                    "CONTRACT 'Spellings': an implementation may follow any one spelling and treat the others as"
+                    " unknown members",
+                    group=f"spelling:{group[0]}",
+                )
+            )
+    rows += [
+        Quirk(
+            "exists-first",
+            "an unknown appId is answered 404 before the body is parsed or validated (404 before 400)",
+            "CONTRACT 'Precedence': where one request breaks two rules at once, any of the answers those rules"
+            " allow is conformant",
+        ),
+        Quirk(
+            "token-restart",
+            "an unknown or stale nextToken restarts the listing from its start instead of a 400",
+            f"{_OPEN}: what an unknown or stale nextToken gets (400, or the listing from its start)",
+        ),
+        Quirk(
+            "short-pages",
+            "a ListBackendJobs page holds about half of maxResults (at least one job)",
+            "CONTRACT R8: a page holds at most maxResults jobs (it may hold fewer)",
+        ),
+        Quirk("newest-first", "ListBackendJobs lists the newest job first", f"{_OPEN}: the order of jobs in a listing"),
+        Quirk(
+            "reorder-arrays",
+            "every array in an answer comes back in reverse order",
+            "CONTRACT R8: Get{...} echoes the submitted resourceConfig (array order is open)",
+        ),
+        Quirk(
+            "gzip",
+            "answers are gzip-compressed (Content-Encoding: gzip) when the request accepts gzip",
+            f"{_OPEN}: content encoding (gzip when the client accepts it)",
+        ),
+        Quirk(
+            "connection-close", "every answer carries Connection: close", f"{_OPEN}: persistent or closed connections"
+        ),
+        Quirk(
+            "gateway-403",
+            'unknown paths and undocumented methods get 403 {"message": "Missing Authentication Token"},'
+            " as API Gateway answers",
+            f"{_OPEN}: what unknown paths and undocumented methods get (404, 403 or 405, as API Gateway does)",
+        ),
+        Quirk(
+            "error-type-uri",
+            "x-amzn-ErrorType carries a ':' and a URI after the error name, and error bodies carry __type",
+            "CONTRACT 'AWS wire conventions': AWS may append ':' and a URI, which clients strip; members the"
+            " document does not list are tolerated (R2)",
+        ),
+        Quirk(
+            "extra-members",
+            "every object of every answer carries an undocumented extra member",
+            "CONTRACT R2: members that the document does not list are tolerated",
+        ),
+        Quirk(
+            "omit-optional",
+            "200 answers leave out every optional member the rules do not ask for (createTime, error, ttl, ...)",
+            f"{_OPEN}: which optional members appear in an answer",
+        ),
+        Quirk("lowercase-headers", "every header name is sent in lower case", f"{_OPEN}: header-name case"),
+        Quirk(
+            "charset",
+            "Content-Type is application/json; charset=utf-8",
+            "CONTRACT R2: application/json (parameters such as charset allowed)",
+        ),
+        Quirk(
+            "chunked",
+            "bodies are sent with chunked transfer encoding in several chunks, without Content-Length",
+            f"{_OPEN}: chunked or sized bodies",
+        ),
+        Quirk(
+            "pretty-json",
+            "answers are indented JSON with raw (unescaped) non-ASCII text in messages",
+            f"{_OPEN}: pretty or compact JSON",
+        ),
+        Quirk(
+            "long-ids",
+            "jobId, sessionId and challengeCode are 200 characters or more, with '-', '.', '_' and '~'",
+            f"{_OPEN}: identifier formats and lengths",
+        ),
+        Quirk(
+            "flaky",
+            "about 4% of requests are answered 429 and 4% 504 (seeded), OPTIONS excepted",
+            "CONTRACT R9: 429 and 504 are legitimate answers at any time",
+        ),
+        Quirk("slow", "every answer is delayed 5-30 ms (seeded)", f"{_OPEN}: latency"),
+    ]
+    return rows
+
+
+@cache
+def quirks() -> dict[str, Quirk]:
+    return {quirk.name: quirk for quirk in _rows()}
+
+
+def incompatible(names: frozenset[str]) -> list[tuple[str, str]]:
+    """Pairs of the given quirks that exclude each other."""
+    chosen = sorted(names)
+    table = quirks()
+    return [
+        (a, b)
+        for i, a in enumerate(chosen)
+        for b in chosen[i + 1 :]
+        if table[a].group is not None and table[a].group == table[b].group
+    ]
+
+
+def compatible_set() -> frozenset[str]:
+    """Every quirk at once, one per group (the last of each: the document's own spelling)."""
+    picked: dict[str, str] = {}
+    for quirk in quirks().values():
+        picked[quirk.group or quirk.name] = quirk.name
+    return frozenset(picked.values())

@@ -1,0 +1,253 @@
+"""Each quirk does what it says (so the false-alarm tier proves something), stays within the
+contract, and combines with the others; unknown and clashing quirks are one clear error."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import socket
+
+import amplify_openapi
+import pytest
+from amplify_emulator import EmulatorApp, EmulatorConfig, compatible_set, quirks
+
+from .conftest import API_CONFIG, wsgi_call
+
+SETTINGS = {"openIDIatTTL": "60", "openIDlatTTL": "60", "openIDiatTTL": "60", "openIDIssueURL": "https://a/"}
+
+
+def _app(*names: str) -> EmulatorApp:
+    return EmulatorApp(EmulatorConfig(quirks=frozenset(names)))
+
+
+def _post(app: EmulatorApp, path: str, body, **headers):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return wsgi_call(app, "POST", path, raw, **headers)
+
+
+def _backend(app: EmulatorApp, app_id: str = "app1", env: str = "dev") -> str:
+    assert _post(app, "/backend", {"appId": app_id, "appName": "a", "backendEnvironmentName": env}).status == 200
+    return app_id
+
+
+def _api_with(app: EmulatorApp, settings: dict) -> dict:
+    app_id = _backend(app)
+    config = dict(API_CONFIG, defaultAuthType={"mode": "OPENID_CONNECT", "settings": settings})
+    body = {"resourceName": "api", "backendEnvironmentName": "dev", "resourceConfig": config}
+    assert _post(app, f"/backend/{app_id}/api", body).status == 200
+    got = _post(app, f"/backend/{app_id}/api/dev/details", {"resourceName": "api"})
+    return got.json["resourceConfig"]["defaultAuthType"]["settings"]
+
+
+def test_every_quirk_names_what_allows_it_and_has_a_test_here():
+    tested = {
+        name.removeprefix("test_quirk_").replace("_", "-") for name in globals() if name.startswith("test_quirk_")
+    }
+    spelled = {name for name in quirks() if name.startswith("spelling-")}
+    assert set(quirks()) - spelled == tested
+    for quirk in quirks().values():
+        assert quirk.allows.startswith("CONTRACT"), quirk.name
+        assert quirk.description, quirk.name
+
+
+def test_default_emulator_accepts_validates_and_echoes_every_spelling():
+    app = _app()
+    assert _api_with(app, SETTINGS) == SETTINGS
+    bad = {"resourceName": "api", "backendEnvironmentName": "dev"}
+    bad["resourceConfig"] = dict(API_CONFIG, defaultAuthType={"mode": "AWS_IAM", "settings": {"openIDiatTTL": 1.5}})
+    reply = _post(app, "/backend/app1/api", bad)
+    assert reply.status == 400 and "openIDiatTTL" in reply.json["message"]
+
+
+@pytest.mark.parametrize("group", amplify_openapi.spelling_groups(), ids=lambda g: g[0])
+def test_a_spelling_quirk_follows_one_spelling_and_ignores_the_others(group):
+    for followed in group:
+        app = _app(f"spelling-{followed}")
+        settings = {name: ("1.5" if name == followed else 1.5) for name in group}  # others: wrong type, ignored
+        echoed = _api_with(app, settings)
+        assert {k: v for k, v in echoed.items() if k in group} == {followed: "1.5"}
+
+
+def test_spellings_of_one_member_exclude_each_other():
+    with pytest.raises(ValueError, match="exclude each other"):
+        EmulatorConfig(quirks=frozenset({"spelling-openIDiatTTL", "spelling-openIDlatTTL"}))
+    with pytest.raises(ValueError, match="unknown quirk"):
+        EmulatorConfig(quirks="nonsense")
+    assert EmulatorConfig(quirks=compatible_set()).quirks == compatible_set()
+
+
+def test_quirk_exists_first():
+    plain, quirked = _app(), _app("exists-first")
+    assert _post(plain, "/backend/ghost/details", b"{not json").status == 400
+    reply = _post(quirked, "/backend/ghost/details", b"{not json")
+    assert reply.status == 404 and reply.json["resourceType"] == "backend"
+
+
+def _jobs(app: EmulatorApp, app_id: str, count: int) -> None:
+    for n in range(count):
+        assert _post(app, f"/backend/{app_id}/job/dev", {}).status == 200
+        body = {"resourceName": f"api{n}", "backendEnvironmentName": "dev", "resourceConfig": API_CONFIG}
+        assert _post(app, f"/backend/{app_id}/api", body).status == 200
+
+
+def test_quirk_token_restart():
+    app = _app("token-restart")
+    app_id = _backend(app)
+    listed = _post(app, f"/backend/{app_id}/job/dev", {"nextToken": "not-a-token"})
+    assert listed.status == 200 and len(listed.json["jobs"]) == 1
+    assert _post(_app(), f"/backend/{_backend(_app())}/job/dev", {"nextToken": "x"}).status in (400, 404)
+
+
+def test_quirk_short_pages():
+    app = _app("short-pages")
+    app_id = _backend(app)
+    _jobs(app, app_id, 5)
+    page = _post(app, f"/backend/{app_id}/job/dev", {"maxResults": 4}).json
+    assert len(page["jobs"]) == 2 and page["nextToken"]
+
+
+def test_quirk_newest_first():
+    app = _app("newest-first")
+    app_id = _backend(app)
+    _jobs(app, app_id, 2)
+    jobs = _post(app, f"/backend/{app_id}/job/dev", {}).json["jobs"]
+    assert [j["operation"] for j in jobs] == ["CreateBackendAPI", "CreateBackendAPI", "CreateBackend"]
+    assert jobs[0]["createTime"] >= jobs[-1]["createTime"]
+
+
+def test_quirk_reorder_arrays():
+    app = _app("reorder-arrays")
+    app_id = _backend(app)
+    body = {"appId": app_id, "appName": "a", "backendEnvironmentName": "prod"}
+    assert _post(app, "/backend", body).status == 200
+    assert _post(app, f"/backend/{app_id}/details", {}).json["backendEnvironmentList"] == ["prod", "dev"]
+
+
+def test_quirk_gzip():
+    app = _app("gzip")
+    _backend(app)
+    reply_headers = {}
+    import io
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/backend/app1/details",
+        "wsgi.input": io.BytesIO(b"{}"),
+        "CONTENT_LENGTH": "2",
+        "HTTP_ACCEPT_ENCODING": "gzip, deflate",
+    }
+    payload = b"".join(app(environ, lambda status, headers: reply_headers.update(headers)))
+    assert reply_headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(payload))["appId"] == "app1"
+    assert "Content-Encoding" not in _post(app, "/backend/app1/details", {}).headers  # not accepted: plain
+
+
+def _raw_exchange(emulator_quirks: frozenset[str], request: bytes) -> bytes:
+    from amplify_emulator import Emulator
+
+    with Emulator(EmulatorConfig(quirks=emulator_quirks)) as emu:
+        host, port = emu.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(request)
+            data = b""
+            while chunk := sock.recv(65536):  # the request asks for Connection: close
+                data += chunk
+    return data
+
+
+_OPTIONS = b"OPTIONS /prod/backend HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+
+def test_quirk_connection_close():
+    app = _app("connection-close")
+    assert _post(app, "/backend/ghost/details", {}).headers["Connection"] == "close"
+
+
+def test_quirk_chunked():
+    data = _raw_exchange(frozenset({"chunked"}), _OPTIONS)
+    head = data.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"transfer-encoding: chunked" in head and b"content-length" not in head
+
+
+def test_quirk_lowercase_headers():
+    data = _raw_exchange(frozenset({"lowercase-headers"}), _OPTIONS)
+    head = data.split(b"\r\n\r\n", 1)[0].decode()
+    assert "access-control-allow-methods: POST,OPTIONS" in head and "Access-Control" not in head
+
+
+def test_quirk_gateway_403():
+    app = _app("gateway-403")
+    for method, path in (("POST", "/nowhere"), ("DELETE", "/backend")):
+        reply = wsgi_call(app, method, path)
+        assert reply.status == 403 and reply.json == {"message": "Missing Authentication Token"}
+
+
+def test_quirk_error_type_uri():
+    reply = _post(_app("error-type-uri"), "/backend/ghost/details", {})
+    name, _, uri = reply.headers["x-amzn-ErrorType"].partition(":")
+    assert name == "NotFoundException" and uri.startswith("http")
+    assert reply.json["__type"] == "NotFoundException"
+
+
+def test_quirk_extra_members():
+    app = _app("extra-members")
+    _backend(app)
+    answer = _post(app, "/backend/app1/job/dev", {}).json
+    assert "xEmulatorExtra" in answer and all("xEmulatorExtra" in job for job in answer["jobs"])
+
+
+def test_quirk_omit_optional():
+    app = _app("omit-optional")
+    _backend(app)
+    job = _post(app, "/backend/app1/job/dev", {}).json["jobs"][0]
+    got = _post(app, f"/backend/app1/job/dev/{job['jobId']}", {}).json  # POST is UpdateBackendJob
+    assert "createTime" not in got and "updateTime" not in got and got["jobId"] == job["jobId"]
+    assert "appName" not in _post(app, "/backend/app1/details", {}).json
+
+
+def test_quirk_charset():
+    assert _post(_app("charset"), "/backend/ghost/details", {}).headers["Content-Type"] == (
+        "application/json; charset=utf-8"
+    )
+
+
+def test_quirk_pretty_json():
+    reply = _post(_app("pretty-json"), "/backend/ghost/details", {})
+    assert "\n  " in reply.text and "\u00e9" in reply.text and "\\u" not in reply.text
+
+
+def test_quirk_long_ids():
+    app = _app("long-ids")
+    _backend(app)
+    job = _post(app, "/backend/app1/job/dev", {}).json["jobs"][0]
+    token = _post(app, "/backend/app1/challenge", {}).json
+    assert len(job["jobId"]) >= 200 and len(token["sessionId"]) >= 200 and len(token["challengeCode"]) >= 200
+    assert _post(app, f"/backend/app1/challenge/{token['sessionId']}", {}).status == 405  # GET is GetToken
+    assert wsgi_call(app, "GET", f"/backend/app1/challenge/{token['sessionId']}").status == 200
+
+
+def test_quirk_flaky():
+    app = EmulatorApp(EmulatorConfig(quirks=frozenset({"flaky"}), seed=3))
+    statuses = [_post(app, "/backend/ghost/details", {}).status for _ in range(400)]
+    assert set(statuses) == {404, 429, 504}
+    assert 0.03 < statuses.count(429) / 400 < 0.08 and 0.02 < statuses.count(504) / 400 < 0.08
+    assert all(wsgi_call(app, "OPTIONS", "/backend").status == 200 for _ in range(50))
+
+
+def test_quirk_slow():
+    import time
+
+    app = _app("slow")
+    started = time.monotonic()
+    for _ in range(10):
+        _post(app, "/backend/ghost/details", {})
+    assert time.monotonic() - started >= 10 * 0.005
+
+
+def test_every_compatible_quirk_at_once_still_serves_a_workflow():
+    app = EmulatorApp(EmulatorConfig(quirks=compatible_set() - {"gzip", "chunked", "slow", "flaky"}))
+    _backend(app)
+    reply = _post(app, "/backend/app1/details", {})
+    assert reply.status == 200 and "dev" in reply.json["backendEnvironmentList"]
+    assert http.client.responses[reply.status] == "OK"
