@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from amplify_conformance import CHECKS, RunOptions, run
-from amplify_emulator import FAULTS, Emulator, EmulatorConfig
+from amplify_emulator import FAULTS, Emulator, EmulatorConfig, compatible_set, quirks
 
 pytestmark = pytest.mark.quality
 # the deterministic parts of a run, without the emulator's own 429s and 504s: fast and exact
@@ -68,3 +68,45 @@ def test_parallel_and_repeated_runs_against_one_target_never_collide():
     assert all(r.failing() == set() and r.ok for r in results)
     apps = [{o["operationId"] for o in r.operations} for r in results]
     assert all(a == apps[0] for a in apps)
+
+
+# ---- the false-alarm tier: no check fails an implementation that chose differently ----------
+
+# a quirk that stands in front of a fault: the emulator then no longer commits it
+MASKS = {"r7_not_found": {"exists-first"}}
+# faults proven again with every compatible quirk on (one of each family of checks)
+FAULTS_UNDER_QUIRKS = (
+    "r2_body_schema",
+    "r3_cors",
+    "r5_enum_rejected",
+    "r7_not_found",
+    "r8_job_list",
+    "r8_resource_lifecycle",
+    "aws_error_type",
+)
+STEADY = compatible_set() - {"slow", "flaky"}  # the deterministic ones, for fault runs
+
+
+def _silent(result) -> None:
+    data = result.to_dict()
+    errors = {o["operationId"]: o["errors"] for o in data["operations"] if o["verdict"] == "error"}
+    assert result.failing() == set() and not errors, (result.failing(), errors)
+    assert data["summary"]["pass"] == len(data["operations"])
+
+
+@pytest.mark.parametrize("quirk", sorted(quirks()), ids=str)
+def test_each_quirk_fails_no_operation_at_any_level(quirk):
+    _silent(run(RunOptions(emulator_quirks=frozenset({quirk}), **QUICK)))
+
+
+def test_every_compatible_quirk_at_once_fails_nothing_with_fuzzing_and_the_stateful_phase():
+    _silent(run(RunOptions(emulator_quirks=compatible_set(), max_examples=3, stateful=True, seed=20261201)))
+
+
+@pytest.mark.parametrize("fault", FAULTS_UNDER_QUIRKS, ids=str)
+def test_a_fault_under_every_compatible_quirk_is_still_caught_on_its_operation_only(fault):
+    expected = FAULTS[fault]
+    options = RunOptions(emulator_faults=frozenset({fault}), emulator_quirks=STEADY - MASKS.get(fault, set()), **QUICK)
+    failing = run(options).failing()
+    assert {op for op, _ in failing} == {expected.operation_id}, failing
+    assert (expected.operation_id, expected.check) in failing
