@@ -10,6 +10,11 @@ from pathlib import Path
 
 import amplify_openapi as spec
 import pytest
+from amplify_conformance._checks import cors
+from amplify_conformance._target import Reply
+from hypothesis import example, given
+from hypothesis import strategies as st
+from jsonschema import Draft4Validator
 from openapi_spec_validator import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +65,55 @@ def test_every_link_names_a_spec_operation():
     ]
     assert len(links) >= 10
     assert all(link["operationId"] in ids for link in links)
+
+
+def _allow_methods(path: str) -> dict:
+    """The Access-Control-Allow-Methods header the spec declares on OPTIONS of a resource."""
+    ref = spec.document()["paths"][path]["options"]["responses"]["200"]["$ref"]
+    return spec.document()["components"]["responses"][ref.rsplit("/", 1)[1]]["headers"]["Access-Control-Allow-Methods"]
+
+
+def _cors_reply(allow_methods: str) -> Reply:
+    return Reply(
+        200,
+        {
+            "access-control-allow-origin": "*",
+            "access-control-allow-methods": allow_methods,
+            "access-control-allow-headers": "Content-Type",
+        },
+        b"",
+    )
+
+
+_ITEM = st.sampled_from(["GET", "POST", "OPTIONS", "get", "Post", "PUT", "DELETE", "*", "GETPOST", "GET POST", ""]) | (
+    st.text(st.characters(codec="ascii", exclude_characters=","), max_size=6)
+)
+_PAD = st.sampled_from(["", " ", "\t", "  "])
+
+
+@given(
+    path=st.sampled_from(sorted(spec.resources())),
+    items=st.lists(st.tuples(_PAD, _ITEM, _PAD).map("".join), min_size=1, max_size=5),
+)
+@example(path="/backend/{appId}/details", items=["commodo"])
+@example(path="/backend/{appId}/details", items=["OPTIONS"])
+@example(path="/backend/{appId}/details", items=["OPTIONS", " post"])
+@example(path="/backend/{appId}/challenge/{sessionId}", items=["POST", "OPTIONS"])
+@example(path="/backend/{appId}/job/{backendEnvironmentName}/{jobId}", items=["POST", "GET"])
+@example(path="/backend/{appId}/job/{backendEnvironmentName}/{jobId}", items=["GET", "OPTIONS"])
+@example(path="/backend/{appId}/job/{backendEnvironmentName}/{jobId}", items=["*"])
+def test_allow_methods_schema_accepts_what_the_cors_check_accepts(path, items):
+    """A validator driven by the spec and the suite's R3 check agree on every value: the header's
+    schema fails no conformant implementation (any order, OPTIONS or not, extras, `*`)."""
+    value = ",".join(items)
+    assert Draft4Validator(_allow_methods(path)["schema"]).is_valid(value) == cors(path, _cors_reply(value)).ok
+
+
+@pytest.mark.parametrize("path", sorted(spec.resources()))
+def test_allow_methods_example_is_valid_and_passes_the_cors_check(path):
+    header = _allow_methods(path)
+    assert Draft4Validator(header["schema"]).is_valid(header["example"])
+    assert cors(path, _cors_reply(header["example"])).ok
 
 
 @pytest.mark.slow
