@@ -592,7 +592,7 @@ class OperationUnit:
         """Every job ListBackendJobs gives, following nextToken (bounded)."""
         list_op = operation_at("/backend/{appId}/job/{backendEnvironmentName}")
         jobs, token, exchange = [], None, None
-        for _ in range(50):
+        for _ in range(500):  # a page may hold a single job (CONTRACT R8)
             body = {**filters, **({"nextToken": token} if token else {})}
             exchange = self.send(list_op, {"appId": world.app_id, "backendEnvironmentName": world.env}, body)
             if self.status(exchange) != 200:
@@ -602,32 +602,45 @@ class OperationUnit:
             token = answer.get("nextToken")
             if not token:
                 return jobs, exchange, None
-        return jobs, exchange, "nextToken paging did not end after 50 pages"
+        return jobs, exchange, "nextToken paging did not end after 500 pages"
 
     def job_is_traceable(self, world: World, exchange: Exchange) -> None:
-        """A 200 answer's jobId resolves with GetBackendJob and is listed by ListBackendJobs."""
+        """A 200 answer's jobId resolves with GetBackendJob and is listed by ListBackendJobs.
+
+        Which environment holds the job of CloneBackend or of an app-level operation is open:
+        the answer's environment is asked first, then the world's others (no extra request
+        when the first holds it)."""
         answer = C.body_of(exchange.reply)
         job_id = answer.get("jobId")
         if not job_id:
             self.judge(C.JOBS, False, "200 answer without a jobId although its model documents one", exchange)
             return
-        env = answer.get("backendEnvironmentName") or world.env
-        job_world = World(world.app_id, env)
-        get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
-        got = self.send(get_job, {"appId": world.app_id, "backendEnvironmentName": env, "jobId": job_id})
-        if self.status(got) in (429, 504, None):
-            return
-        resolved = self.status(got) == 200 and C.body_of(got.reply).get("jobId") == job_id
-        self.judge(C.JOBS, resolved, f"GetBackendJob({env}, {job_id}) answered {self.status(got)}", got)
-        jobs, listed, problem = self.list_jobs(job_world)
-        ids = [j.get("jobId") for j in jobs]
-        self.judge(
-            C.JOBS,
-            job_id in ids and problem is None,
-            problem
-            or f"ListBackendJobs({env}) lists {len(ids)} jobs; {job_id} {'in' if job_id in ids else 'not in'} them",
-            listed,
+        candidates = list(
+            dict.fromkeys(e for e in (answer.get("backendEnvironmentName"), world.env, world.clone_env) if e)
         )
+        get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
+        seen = []
+        for env in candidates:
+            got = self.send(get_job, {"appId": world.app_id, "backendEnvironmentName": env, "jobId": job_id})
+            if self.status(got) in (429, 504, None):
+                return
+            named = C.body_of(got.reply).get("jobId")
+            if self.status(got) == 200 and named == job_id:
+                self.judge(C.JOBS, True, f"GetBackendJob({env}, {job_id}) resolved it", got)
+                break
+            seen.append(f"{env}: {self.status(got)}" + (f" naming job {named!r}" if self.status(got) == 200 else ""))
+        else:
+            self.judge(C.JOBS, False, f"GetBackendJob of {job_id} in {', '.join(seen)}; not resolved", got)
+            return
+        problems = []
+        for where in [env] + [e for e in candidates if e != env]:
+            jobs, listed, problem = self.list_jobs(World(world.app_id, where))
+            ids = [j.get("jobId") for j in jobs]
+            if problem is None and job_id in ids:
+                self.judge(C.JOBS, True, f"ListBackendJobs({where}) lists {len(ids)} jobs, {job_id} among them", listed)
+                return
+            problems.append(problem or f"ListBackendJobs({where}) lists {len(ids)} jobs, not {job_id}")
+        self.judge(C.JOBS, False, "; ".join(problems), listed)
 
     def jobs_workflow(self, world: World) -> None:
         get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")

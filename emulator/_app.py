@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 import threading
 import time
 import traceback
@@ -375,6 +376,8 @@ class EmulatorApp:
             documented = set(amplify_openapi.schema(operation.request_schema).get("properties", {}))
             if set(body) - documented:
                 return error_answer(400, f"unknown member(s): {', '.join(sorted(set(body) - documented))}")
+        if self.config.has("picky") and (reason := _too_unusual(params, body)):
+            return error_answer(400, reason)
         unvalidated = op_id == "ListS3Buckets" and "r6_unvalidated" in faults
         found = violations(operation.request_schema, body) if operation.request_schema and not unvalidated else []
         kept = [v for v in found if not self._let_through(op_id, v)]
@@ -516,3 +519,25 @@ def _with_extra_members(value: Any) -> Any:
     if isinstance(value, list):
         return [_with_extra_members(v) for v in value]
     return value
+
+
+_PLAIN_IDENTIFIER = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def _too_unusual(params: dict[str, str], body: Any) -> str | None:
+    """What the picky quirk refuses: long strings, empty arrays, identifiers with odd characters."""
+    for name, value in params.items():
+        if not _PLAIN_IDENTIFIER.fullmatch(value):
+            return f"{name}: only letters, digits and - . _ ~ are supported"
+    stack = [("body", body)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str) and len(value) > 128:
+            return f"{where}: longer than 128 characters"
+        if isinstance(value, list):
+            if not value:
+                return f"{where}: must not be empty"
+            stack += [(f"{where}[]", v) for v in value]
+        elif isinstance(value, dict):
+            stack += [(f"{where}.{k}", v) for k, v in value.items()]
+    return None

@@ -219,6 +219,9 @@ def clone_backend(store: Store, call: Call) -> dict[str, Any]:
     env = call.env
     if "r8_echo" in call.faults:
         env = target if target != call.env else f"{call.env}-clone"
+    if "jobs-elsewhere" in call.quirks:
+        answer = _job_answer(store, call, target)
+        return dict(answer, backendEnvironmentName=env)  # the answer echoes the request; the job sits in target
     return _job_answer(store, call, env)
 
 
@@ -433,6 +436,8 @@ def create_backend_config(store: Store, call: Call) -> dict[str, Any]:
     app = _app(store, call)
     app.config = {"backendManagerAppId": call.body.get("backendManagerAppId", call.app_id)}
     env = next(iter(app.environments), CONFIG_ENVIRONMENT)
+    if "jobs-elsewhere" in call.quirks:
+        env = "amplifyconfig"
     return _job_answer(store, call, env)
 
 
@@ -500,6 +505,8 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
     _app(store, call)
     body = call.body
     jobs = list(store.jobs.get((call.app_id, call.env), {}).values())
+    if not jobs and "empty-listing-404" in call.quirks:
+        raise not_found("job", f"jobs of environment {call.env!r}")
     if "jobId" in body:
         jobs = [job for job in jobs if job.job_id == body["jobId"]]
     if "operation" in body:

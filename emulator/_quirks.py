@@ -55,6 +55,23 @@ def _rows() -> list[Quirk]:
             "a ListBackendJobs page holds about half of maxResults (at least one job)",
             "CONTRACT R8: a page holds at most maxResults jobs (it may hold fewer)",
         ),
+        Quirk(
+            "jobs-elsewhere",
+            "CloneBackend records its job under the target environment; CreateBackendConfig under an environment"
+            " of its own (amplifyconfig), which its answer names",
+            f"{_OPEN}: which environment's listing holds the jobs of CloneBackend and of app-level operations",
+        ),
+        Quirk(
+            "empty-listing-404",
+            "ListBackendJobs of an environment without jobs is 404",
+            f"{_OPEN}: what ListBackendJobs answers for an environment without jobs",
+        ),
+        Quirk(
+            "picky",
+            "400 for a string member over 128 characters, an empty array, or a path identifier with a character"
+            " outside A-Z a-z 0-9 - . _ ~",
+            f"{_OPEN}: whether unusual but well-typed values are accepted or answered 400 (never a 5xx)",
+        ),
         Quirk("newest-first", "ListBackendJobs lists the newest job first", f"{_OPEN}: the order of jobs in a listing"),
         Quirk(
             "reorder-arrays",

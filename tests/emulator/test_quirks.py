@@ -251,3 +251,33 @@ def test_every_compatible_quirk_at_once_still_serves_a_workflow():
     reply = _post(app, "/backend/app1/details", {})
     assert reply.status == 200 and "dev" in reply.json["backendEnvironmentList"]
     assert http.client.responses[reply.status] == "OK"
+
+
+def test_quirk_jobs_elsewhere():
+    app = _app("jobs-elsewhere")
+    _backend(app)
+    cloned = _post(app, "/backend/app1/environments/dev/clone", {"targetEnvironmentName": "copy"}).json
+    assert cloned["backendEnvironmentName"] == "dev"
+    assert wsgi_call(app, "GET", f"/backend/app1/job/copy/{cloned['jobId']}").status == 200
+    assert wsgi_call(app, "GET", f"/backend/app1/job/dev/{cloned['jobId']}").status == 404
+    config = _post(app, "/backend/app1/config", {}).json
+    assert config["backendEnvironmentName"] == "amplifyconfig"
+    assert wsgi_call(app, "GET", f"/backend/app1/job/amplifyconfig/{config['jobId']}").status == 200
+
+
+def test_quirk_empty_listing_404():
+    app = _app("empty-listing-404")
+    _backend(app)
+    assert _post(app, "/backend/app1/job/dev", {}).status == 200
+    assert _post(app, "/backend/app1/job/other", {}).status == 404
+
+
+def test_quirk_picky():
+    app = _app("picky")
+    _backend(app)
+    storage = {"resourceName": "s", "backendEnvironmentName": "dev"}
+    storage["resourceConfig"] = {"serviceName": "S3", "permissions": {"authenticated": []}}
+    assert "must not be empty" in _post(app, "/backend/app1/storage", storage).json["message"]
+    assert _post(app, "/backend/app1/details", {"backendEnvironmentName": "x" * 129}).status == 400
+    assert _post(app, "/backend/a%20b/details", {}).status == 400
+    assert _post(app, "/backend/app1/details", {}).status == 200
