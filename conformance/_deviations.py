@@ -350,6 +350,42 @@ def _judge_check(check: Mapping[str, Any], covering: list[Deviation]) -> tuple[l
     return [], hits, f"{unseen} failures are not kept in the report, so a case pattern cannot accept them"
 
 
+def merge_sections(sections: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """One ``deviations`` section from those of several runs of one file (the pytest items):
+    an entry is applied if any run applied it, stale if its checks ran somewhere and it
+    applied nowhere."""
+    sections = list(sections)
+    if not sections:
+        return None
+    rank = {"expired": 0, "applied": 1, "stale": 2, "not-run": 3}
+    merged: dict[int, dict[str, Any]] = {}
+    for section in sections:
+        for entry in section.get("entries", ()):
+            known = merged.setdefault(entry["line"], {**entry, "matched": []})
+            if rank[entry["status"]] < rank[known["status"]]:
+                known["status"] = entry["status"]
+            known["matched"] += entry.get("matched") or []
+    entries = [merged[line] for line in sorted(merged)]
+    return {
+        "file": sections[0].get("file"),
+        "accepted": sum(s.get("accepted", 0) for s in sections),
+        **{status: sum(e["status"] == status for e in entries) for status in STATUSES},
+        "entries": entries,
+    }
+
+
+def entry_notes(section: Mapping[str, Any]) -> list[str]:
+    """What a CI log must say about a deviations file: the entries to remove."""
+    notes = []
+    for entry in section.get("entries", ()):
+        where = f"{section.get('file')}:{entry['line']} ({entry['operation']} {entry['check']})"
+        if entry["status"] == "stale":
+            notes.append(f"stale deviation {where}: its checks ran and nothing it names failed; remove it")
+        elif entry["status"] == "expired":
+            notes.append(f"expired deviation {where}: past its until date {entry['until']}; it no longer applies")
+    return notes
+
+
 # ---------------------------------------------------------------------------------------
 # A starting file from a report
 

@@ -267,19 +267,6 @@ def _judged(result: Mapping[str, Any], deviations: Any, settings_file: Path | No
     return {**result, "settings_file": str(settings_file) if settings_file else None}
 
 
-def _deviation_notes(result: Mapping[str, Any]) -> list[str]:
-    """What a CI log must say about the deviations file: the entries to remove."""
-    section = result.get("deviations") or {}
-    notes = []
-    for entry in section.get("entries", ()):
-        where = f"{section.get('file')}:{entry['line']} ({entry['operation']} {entry['check']})"
-        if entry["status"] == "stale":
-            notes.append(f"stale deviation {where}: its checks ran and nothing it names failed; remove it")
-        elif entry["status"] == "expired":
-            notes.append(f"expired deviation {where}: past its until date {entry['until']}; it no longer applies")
-    return notes
-
-
 def _strict_accept_fails(result: Mapping[str, Any], args: argparse.Namespace) -> bool:
     section = result.get("deviations") or {}
     return bool(args.strict_accept) and bool(section.get("stale") or section.get("expired"))
@@ -413,8 +400,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(summary_line(result), flush=True)
     if not args.quiet:
         print(f"reports: {', '.join(str(p) for p in paths.values())}")
-    for note in _deviation_notes(result):
-        print(f"{PROG}: warning: {note}", file=sys.stderr)
+    if result.get("deviations"):
+        from amplify_conformance._deviations import entry_notes
+
+        for note in entry_notes(result["deviations"]):
+            print(f"{PROG}: warning: {note}", file=sys.stderr)
     if _strict_accept_fails(result, args):
         print(f"{PROG}: --strict-accept: the deviations file names failures that no longer occur", file=sys.stderr)
         return EXIT_NONCONFORMING
