@@ -116,7 +116,8 @@ def load_deviations(path: Path | str, *, allow_todo: bool = False) -> Deviations
     except UnicodeDecodeError:
         raise DeviationsError(f"{path}: the deviations file is not UTF-8 text") from None
     root, data = _parse(path, text)
-    errors = sorted(_schema_errors(root, data), key=lambda e: e[0])
+    # first by line, but a missing key last: a misspelt key explains it better
+    errors = sorted(_schema_errors(root, data), key=lambda e: ("is a required property" in e[1], e[0]))
     if errors:
         line, message = errors[0]
         more = f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""

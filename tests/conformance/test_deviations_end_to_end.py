@@ -105,9 +105,7 @@ def test_accept_writes_one_todo_entry_per_failure_that_the_schema_validates(base
     assert run_against(KNOWN, tmp_path / "r", "--accept", str(tmp_path / "todo.yaml"), "--allow-todo")[0] == 0
 
 
-def test_run_accept_exits_0_and_every_report_shows_the_accepted_failures_with_their_reasons(
-    deviations_file, tmp_path
-):
+def test_run_accept_exits_0_and_every_report_shows_the_accepted_failures_with_their_reasons(deviations_file, tmp_path):
     code, out, err = run_against(KNOWN, tmp_path, "--accept", str(deviations_file))
     assert code == 0, out + err
     assert "0 fail, 0 error, 0 skipped, 2 accepted" in out
