@@ -1,7 +1,8 @@
 """Contract checks for the AWS Amplify Admin UI (AmplifyBackend) REST API, against any implementation.
 
 The library is the product: `run(RunOptions(...))` returns a RunResult whose `to_dict()` is
-report.json. The CLI and the pytest entry are thin shells over it.
+report.json, and `apply_deviations(result, load_deviations(path))` accepts an implementation's
+known failures in it. The CLI and the pytest entry are thin shells over it.
 
 Names load on first use: the pytest plugin lives in this package and pytest imports it at
 start-up for every run, so importing the package must not pull in the runner or hypothesis.
@@ -11,12 +12,16 @@ from importlib import import_module
 
 _WHERE = {
     "CHECKS": "._checks",
+    "Deviations": "._deviations",
+    "DeviationsError": "._deviations",
     "LEVELS": "._checks",
     "RunOptions": "._runner",
     "RunResult": "._results",
     "SigV4Target": "._target",
     "Target": "._target",
     "TargetUnreachable": "._target",
+    "apply_deviations": "._deviations",
+    "load_deviations": "._deviations",
     "run": "._runner",
 }
 

@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 import jsonschema
 
-VERDICTS = ("pass", "fail", "error", "skipped")
+VERDICTS = ("pass", "fail", "error", "skipped", "accepted")
 LEVELS = ("schema", "behaviour", "aws")
 REPORT_FILES = {"json": "report.json", "junit": "junit.xml", "markdown": "report.md", "html": "report.html"}
 
@@ -127,7 +127,8 @@ def summary_line(result: Mapping[str, Any]) -> str:
     counts = operation_counts(result)
     total = sum(counts.values())
     summary = result.get("summary") or {}
-    parts = [f"{total} operations: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS)]
+    shown = [v for v in VERDICTS if v != "accepted" or counts[v] or result.get("deviations")]
+    parts = [f"{total} operations: " + ", ".join(f"{counts[v]} {v}" for v in shown)]
     if "requests" in summary:
         parts.append(f"{summary['requests']} requests")
     if summary.get("retries"):
@@ -210,6 +211,7 @@ def _operation_view(op: Mapping[str, Any], levels: list[str]) -> dict[str, Any]:
                 "level": check.get("level", "?"),
                 "verdict": check.get("verdict", "error"),
                 "detail": check.get("detail") or "",
+                "reasons": [a.get("reason", "") for a in check.get("accepted_by") or ()],
                 "cases": check.get("cases"),
                 "failures": [_failure_view(f) for f in check.get("failures") or ()],
             }
@@ -270,8 +272,32 @@ def _view(result: Mapping[str, Any]) -> dict[str, Any]:
         ],
         "coverage": [{"name": name.replace("_", " "), **_ratio(pair)} for name, pair in coverage.items()],
         "cleanup": cleanup,
+        "settings_file": result.get("settings_file") or "",
+        "deviations": _deviations_view(result.get("deviations")),
         "operations": [_operation_view(op, levels) for op in result.get("operations", ())],
     }
+
+
+def _deviations_view(section: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The deviations file's part of a run (see _deviations.apply_deviations), or None without one."""
+    if not section:
+        return None
+    entries = []
+    for entry in section.get("entries") or ():
+        scope = " ".join(str(entry.get(k)) for k in ("level", "case") if entry.get(k))
+        scope = f" ({scope})" if scope else ""
+        entries.append(
+            {
+                "line": entry.get("line"),
+                "subject": f"{entry.get('operation', '?')} {entry.get('check', '?')}{scope}",
+                "status": entry.get("status", "?"),
+                "until": entry.get("until") or "",
+                "reason": entry.get("reason") or "",
+                "matched": ", ".join(f"{m.get('operationId')} {m.get('check')}" for m in entry.get("matched") or ()),
+            }
+        )
+    counts = {k: section.get(k, 0) for k in ("accepted", "applied", "stale", "expired", "not-run")}
+    return {"file": section.get("file") or "?", "counts": counts, "entries": entries}
 
 
 # ---------------------------------------------------------------------------------------
@@ -360,6 +386,8 @@ def _junit_outcome(case: ET.Element, verdict: str, message: str, text: str, kind
         ET.SubElement(case, "error", message=message, type=kind).text = text
     elif verdict == "skipped":
         ET.SubElement(case, "skipped", message=message)
+    elif verdict == "accepted":  # a known deviation: JUnit has no such outcome, and it must not fail CI
+        ET.SubElement(case, "skipped", message=f"accepted: {message}", type="accepted").text = text
     elif verdict != "pass":
         ET.SubElement(case, "error", message=f"unknown verdict {verdict!r}", type=kind).text = text
 
@@ -369,8 +397,8 @@ def _junit_tally(suite: ET.Element, verdicts: Iterable[str]) -> dict[str, int]:
     tally = {
         "tests": len(verdicts),
         "failures": verdicts.count("fail"),
-        "errors": sum(v not in ("pass", "fail", "skipped") for v in verdicts),
-        "skipped": verdicts.count("skipped"),
+        "errors": sum(v not in ("pass", "fail", "skipped", "accepted") for v in verdicts),
+        "skipped": verdicts.count("skipped") + verdicts.count("accepted"),
     }
     for name, count in tally.items():
         suite.set(name, str(count))
@@ -400,6 +428,8 @@ def render_junit(result: Mapping[str, Any]) -> str:
             case = ET.SubElement(suite, "testcase", classname=op_id, name=check.get("name", "?"))
             failures = check.get("failures") or ()
             message = failures[0].get("message", "") if failures else (check.get("detail") or verdict)
+            if verdict == "accepted":
+                message = "; ".join(a.get("reason", "") for a in check.get("accepted_by") or ()) or message
             _junit_outcome(case, verdict, message, _failure_text(check), check.get("name", "check"))
             verdicts.append(verdict)
         op_verdict = op.get("verdict", "error")

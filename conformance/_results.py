@@ -18,7 +18,8 @@ from ._checks import CHECKS, Seen
 from ._target import Exchange
 
 MAX_FAILURES_KEPT = 5  # per operation and check; the count is always exact
-VERDICTS = ("pass", "fail", "error", "skipped")
+# "accepted": a failure that a deviations file names, with its reason (see _deviations.py)
+VERDICTS = ("pass", "fail", "error", "skipped", "accepted")
 
 
 @dataclass
@@ -128,6 +129,7 @@ class Ledger:
                         "verdict": verdict,
                         "detail": detail,
                         "cases": tally.cases if tally else 0,
+                        "failed": tally.failed if tally else 0,
                         "failures": list(tally.failures) if tally else [],
                     }
                 )
@@ -148,11 +150,7 @@ class Ledger:
                     "exercised": len([c for c in documented_codes if c in observed]),
                 },
             }
-            error = ["error"] if record.errors else []
-            level_verdicts = {
-                level: _combine([c["verdict"] for c in checks if c["level"] == level] + error) for level in levels
-            }
-            verdict = _combine([c["verdict"] for c in checks] + error)
+            verdict, level_verdicts = grade(checks, record.errors, levels)
             return {
                 "operationId": op.operation_id,
                 "method": op.method,
@@ -167,9 +165,31 @@ class Ledger:
             }
 
 
+def grade(checks: list[dict[str, Any]], errors: list[str], levels) -> tuple[str, dict[str, str]]:
+    """An operation's verdict and its verdict per level, from its checks' verdicts and its errors.
+
+    The one place verdicts combine: the ledger grades a fresh result with it, and applying a
+    deviations file grades again after some failures became accepted.
+    """
+    error = ["error"] if errors else []
+    per_level = {level: _combine([c["verdict"] for c in checks if c["level"] == level] + error) for level in levels}
+    return _combine([c["verdict"] for c in checks] + error), per_level
+
+
+def verdict_summary(operations: list[dict[str, Any]], levels) -> dict[str, Any]:
+    """The summary's counts: operations per verdict, overall and per level."""
+    summary: dict[str, Any] = {"operations": len(operations)}
+    for verdict in VERDICTS:
+        summary[verdict] = sum(1 for o in operations if o["verdict"] == verdict)
+    summary["levels"] = {
+        level: {v: sum(1 for o in operations if o["levels"].get(level) == v) for v in VERDICTS} for level in levels
+    }
+    return summary
+
+
 def _combine(verdicts) -> str:
     seen = set(verdicts)
-    for verdict in ("fail", "error", "pass"):
+    for verdict in ("fail", "error", "accepted", "pass"):
         if verdict in seen:
             return verdict
     return "skipped"
@@ -200,4 +220,4 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return self.data["complete"] and all(o["verdict"] in ("pass", "skipped") for o in self.operations)
+        return self.data["complete"] and all(o["verdict"] in ("pass", "skipped", "accepted") for o in self.operations)

@@ -27,7 +27,7 @@ import amplify_openapi as spec
 import amplify_strategies as strategies
 
 from . import _checks as C
-from ._results import Ledger, RunResult
+from ._results import Ledger, RunResult, verdict_summary
 from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
 from ._world import (
     World,
@@ -217,17 +217,8 @@ class Run:
             self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
             for op in self.selected
         ]
-        summary: dict[str, Any] = {"operations": len(operations)}
-        for verdict in ("pass", "fail", "error", "skipped"):
-            summary[verdict] = sum(1 for o in operations if o["verdict"] == verdict)
+        summary = verdict_summary(operations, self.options.levels)
         summary["requests"], summary["retries"] = self.ledger.totals()
-        summary["levels"] = {
-            level: {
-                v: sum(1 for o in operations if o["levels"].get(level) == v)
-                for v in ("pass", "fail", "error", "skipped")
-            }
-            for level in self.options.levels
-        }
         summary["coverage"] = {
             key: {
                 "exercised": sum(o["coverage"][key]["exercised"] for o in operations),

@@ -1,15 +1,17 @@
 """The ``amplify-conformance`` command: a thin shell over the library.
 
-It parses arguments, calls ``amplify_conformance.run`` (or the emulator, or the report diff)
-and turns the outcome into reports and an exit code: 0 every selected operation conforms,
-1 at least one does not (or the run was cut short), 2 the run could not be made. Failures to
-run are one line on stderr, never a traceback.
+It parses arguments (over the settings file, if one is found), calls ``amplify_conformance.run``
+(or the emulator, the report diff, or the starting deviations file), applies the deviations file
+to the result and turns it into reports and an exit code: 0 every selected operation conforms
+(accepted failures aside), 1 at least one does not (or the run was cut short), 2 the run could
+not be made. Failures to run are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.metadata
 import os
 import signal
 import sys
@@ -18,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from amplify_conformance import _settings
 from amplify_conformance._reporting import (
     LEVELS,
     ReportError,
@@ -119,14 +122,17 @@ def _positive(kind: type) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, in one place for --help and the tests."""
     parser = _Parser(prog=PROG, description="Contract tests for the AWS Amplify Admin UI API (AmplifyBackend).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,emulator,report}", parser_class=_Parser
+        dest="command", required=True, metavar="{run,accept,emulator,report}", parser_class=_Parser
     )
 
     run = commands.add_parser(
         "run",
         help="run the conformance suite and write reports",
-        description="Run the suite against --base-url (default: the embedded emulator).",
+        description="Run the suite against --base-url (default: the embedded emulator). Every option may also "
+        f"be set in [tool.{_settings.TABLE}] of pyproject.toml or in {_settings.FILE_NAME} (found upward from "
+        "the working directory); flags override it.",
     )
     run.add_argument("--base-url", help="implementation to test, stage prefix included (default: embedded emulator)")
     run.add_argument(
@@ -147,18 +153,37 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--report-dir",
         type=Path,
-        default=Path("reports"),
         metavar="DIR",
         help="where report.json, junit.xml, report.md and report.html go (default reports/)",
     )
     run.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="per-request timeout")
     run.add_argument("--app-id", help="use this existing app instead of creating one")
     run.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="extra request header; repeatable")
-    run.add_argument("--sigv4", action="store_true", help="sign requests with AWS SigV4 (standard credential chain)")
+    flag = argparse.BooleanOptionalAction  # --no-X: a flag overrides a settings file either way
+    run.add_argument("--sigv4", action=flag, help="sign requests with AWS SigV4 (standard credential chain)")
     run.add_argument("--region", help="AWS region for --sigv4")
-    run.add_argument("--fuzz", action="store_true", help="longer fuzzing with hostile inputs")
-    run.add_argument("--quiet", action="store_true", help="print only the final summary line")
-    run.set_defaults(handler=_cmd_run)
+    run.add_argument("--fuzz", action=flag, help="longer fuzzing with hostile inputs")
+    run.add_argument("--quiet", action=flag, help="print only the final summary line")
+    # --- known deviations (issue 13)
+    run.add_argument(
+        "--accept",
+        type=Path,
+        metavar="FILE",
+        help="deviations file (YAML): the failures it names are reported as accepted and do not fail the run",
+    )
+    run.add_argument("--strict-accept", action=flag, help="fail the run if an entry of --accept is stale or expired")
+    run.add_argument("--allow-todo", action=flag, help="let --accept entries keep the reason TODO")
+    run.set_defaults(handler=_cmd_run, parser=run)
+
+    accept = commands.add_parser(
+        "accept",
+        help="write a starting deviations file from a report",
+        description="Print a deviations file (YAML) with one entry per failing operation and check of "
+        "REPORT.json, reason TODO: amplify-conformance accept reports/report.json > deviations.yaml",
+    )
+    accept.add_argument("report", type=Path, metavar="REPORT.json")
+    accept.set_defaults(handler=_cmd_accept)
+    # ---
 
     emulator = commands.add_parser(
         "emulator",
@@ -203,6 +228,68 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------------------------------
 # run
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("amplify-conformance")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# ---------------------------------------------------------------------------------------
+# Settings file and deviations file (issue 13): read before anything is sent
+
+
+def _read_settings(args: argparse.Namespace) -> Path | None:
+    """Fill the options not given as flags from the settings file; returns the file read."""
+    found = _settings.find_settings(Path.cwd())
+    if found is not None:
+        path, table = found
+        for dest, value in _settings.run_defaults(path, table, args.parser).items():
+            if getattr(args, dest, None) is None:
+                setattr(args, dest, value)
+    args.report_dir = args.report_dir or Path("reports")
+    return found[0] if found else None
+
+
+def _read_deviations(args: argparse.Namespace) -> Any:
+    if args.accept is None:
+        for name in ("strict_accept", "allow_todo"):
+            if getattr(args, name):
+                raise UsageError(f"--{name.replace('_', '-')} needs --accept FILE")
+        return None
+    from amplify_conformance._deviations import load_deviations
+
+    return load_deviations(args.accept, allow_todo=bool(args.allow_todo))
+
+
+def _judged(result: Mapping[str, Any], deviations: Any, settings_file: Path | None) -> dict[str, Any]:
+    """The result as the reports show it: deviations applied, the settings file named."""
+    if deviations is not None:
+        from amplify_conformance._deviations import apply_deviations
+
+        result = apply_deviations(result, deviations)
+    return {**result, "settings_file": str(settings_file) if settings_file else None}
+
+
+def _strict_accept_fails(result: Mapping[str, Any], args: argparse.Namespace) -> bool:
+    section = result.get("deviations") or {}
+    return bool(args.strict_accept) and bool(section.get("stale") or section.get("expired"))
+
+
+def _cmd_accept(args: argparse.Namespace) -> int:
+    from amplify_conformance._deviations import starting_file
+
+    try:
+        report = load_report(args.report)
+    except ReportError as exc:
+        return _fail(str(exc))
+    sys.stdout.write(starting_file(report, source=str(args.report)))
+    return EXIT_CONFORMS
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def _run_options(args: argparse.Namespace) -> Any:
@@ -275,11 +362,21 @@ def _exit_code(result: Mapping[str, Any]) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     import amplify_conformance
 
+    try:
+        settings_file = _read_settings(args)
+        deviations = _read_deviations(args)
+    except ValueError as exc:  # SettingsError, DeviationsError: file, line and what, before anything is sent
+        return _fail(str(exc))
     options = _run_options(args)
 
     def progress(operation: Any) -> None:
         if not args.quiet:
-            print(progress_line(_as_dict(operation)), flush=True)
+            operation = _as_dict(operation)
+            if deviations is not None:
+                from amplify_conformance._deviations import accept_operation
+
+                operation = accept_operation(operation, deviations, getattr(options, "levels", ()))
+            print(progress_line(operation), flush=True)
 
     try:  # find out now, not after the run, that its results would have nowhere to go
         _check_writable(args.report_dir)
@@ -292,13 +389,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         except unreachable as exc:
             partial = getattr(exc, "result", None)
             if partial is not None:
-                _write(_as_dict(partial), args.report_dir)
+                _write(_judged(_as_dict(partial), deviations, settings_file), args.report_dir)
             message = str(exc) or type(exc).__name__
             return _fail(message if message.startswith("target unreachable") else f"target unreachable: {message}")
         except KeyboardInterrupt:
             print(f"{PROG}: interrupted before the run produced a result; no reports written", file=sys.stderr)
             return EXIT_NONCONFORMING
-    result = _as_dict(outcome)
+    result = _judged(_as_dict(outcome), deviations, settings_file)
     try:
         paths = _write(result, args.report_dir)
     except OSError as exc:  # the folder went away mid-run: keep the results somewhere
@@ -309,6 +406,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(summary_line(result), flush=True)
     if not args.quiet:
         print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    if result.get("deviations"):
+        from amplify_conformance._deviations import entry_notes
+
+        for note in entry_notes(result["deviations"]):
+            print(f"{PROG}: warning: {note}", file=sys.stderr)
+    if _strict_accept_fails(result, args):
+        print(f"{PROG}: --strict-accept: the deviations file names failures that no longer occur", file=sys.stderr)
+        return EXIT_NONCONFORMING
     return _exit_code(result)
 
 

@@ -118,12 +118,16 @@ def test_public_names_are_pinned():
 
     assert amplify_conformance.__all__ == [
         "CHECKS",
+        "Deviations",
+        "DeviationsError",
         "LEVELS",
         "RunOptions",
         "RunResult",
         "SigV4Target",
         "Target",
         "TargetUnreachable",
+        "apply_deviations",
+        "load_deviations",
         "run",
     ]
     assert all(getattr(amplify_conformance, name) is not None for name in amplify_conformance.__all__)

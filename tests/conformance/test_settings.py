@@ -1,0 +1,154 @@
+"""Settings in a file: the same run as the flags, flags override, a bad file is one line and exit 2.
+
+The runner is the fake of test_cli.py: what reaches it is what the flags or the file asked for.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+
+import pytest
+from amplify_conformance import _runner, cli
+
+from . import test_cli
+from ._report_fixtures import mixed_result, passing_result
+
+fake_run = test_cli.fake_run  # the fixture that installs the fake runner
+one_clear_line = test_cli.one_clear_line
+
+FLAGS = [
+    "--base-url",
+    "http://localhost:9/prod",
+    "--level",
+    "schema,aws",
+    "--operations",
+    "CreateBackend",
+    "--header",
+    "X-Trace: a:b",
+    "--workers",
+    "3",
+    "--seed",
+    "7",
+    "--timeout",
+    "2.5",
+    "--max-examples",
+    "4",
+    "--app-id",
+    "d1example",
+    "--fuzz",
+    "--region",
+    "eu-west-1",
+]
+SETTINGS = """\
+base-url = "http://localhost:9/prod"
+level = ["schema", "aws"]
+operations = "CreateBackend"
+header = ["X-Trace: a:b"]
+workers = 3
+seed = 7
+timeout = 2.5
+max-examples = 4
+app-id = "d1example"
+fuzz = true
+region = "eu-west-1"
+report-dir = "out"
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project folder with a subfolder as the working directory."""
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    return tmp_path
+
+
+def test_a_settings_file_gives_the_same_options_as_the_flags(project, fake_run):
+    by_flags = fake_run(result=passing_result())
+    assert cli.main(["run", *FLAGS, "--report-dir", str(project / "flags")]) == 0
+    (project / "amplify-conformance.toml").write_text(SETTINGS)
+    by_file = fake_run(result=passing_result())
+    assert cli.main(["run"]) == 0
+    assert vars(by_file.options) == vars(by_flags.options)
+    report = json.loads((project / "out" / "report.json").read_text())  # relative to the file
+    assert report["settings_file"] == str(project / "amplify-conformance.toml")
+    assert json.loads((project / "flags" / "report.json").read_text())["settings_file"] is None
+
+
+def test_the_pyproject_table_is_read_and_a_flag_overrides_it(project, fake_run):
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.amplify-conformance]\n' + SETTINGS)
+    runner = fake_run(result=passing_result())
+    assert cli.main(["run", "--seed", "8", "--level", "behaviour", "--no-fuzz"]) == 0
+    o = runner.options
+    assert (o.seed, o.levels, o.fuzz, o.timeout, o.base_url) == (
+        8,
+        ("behaviour",),
+        False,
+        2.5,
+        "http://localhost:9/prod",
+    )
+    assert json.loads((project / "out" / "report.json").read_text())["settings_file"] == str(project / "pyproject.toml")
+
+
+def test_a_pyproject_without_the_table_is_passed_over(project, fake_run):
+    (project / "amplify-conformance.toml").write_text("seed = 11\n")
+    (project / "sub" / "pyproject.toml").write_text("[tool.ruff]\nline-length = 120\n")
+    runner = fake_run(result=passing_result())
+    assert cli.main(["run", "--report-dir", str(project / "r")]) == 0
+    assert runner.options.seed == 11
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("seed = \n", "amplify-conformance.toml: not TOML: Invalid value (at line 1, column 8)"),
+        ("timeout = 1\nbase_url = 'http://x'\n", "amplify-conformance.toml:2: base_url: unknown setting (did you mean"),
+        ("timeout = 'soon'\n", "amplify-conformance.toml:1: timeout: 'soon' is not a float"),
+        ("fuzz = 'yes'\n", "amplify-conformance.toml:1: fuzz: 'yes' is not true or false"),
+        ("level = 3\n", "amplify-conformance.toml:1: level: 3 is not a string or a list of strings"),
+        ("header = ['Authorization: AWS4 x']\n", "'Authorization' looks like a credential"),
+        ("level = 'security'\n", "unknown level 'security'"),
+        ("accept = 'missing.yaml'\n", "missing.yaml: cannot read the deviations file"),
+        ("strict-accept = true\n", "--strict-accept needs --accept FILE"),
+    ],
+)
+def test_a_bad_settings_file_is_one_clear_error_and_exit_2(project, fake_run, capsys, text, says):
+    (project / "amplify-conformance.toml").write_text(text)
+    runner = fake_run(result=passing_result())
+    assert cli.main(["run", "--report-dir", str(project / "r")]) == 2
+    assert says in one_clear_line(capsys.readouterr().err)
+    assert runner.options is None  # nothing was sent
+
+
+def test_a_bad_deviations_file_is_exit_2_before_the_run(project, fake_run, capsys):
+    (project / "d.yaml").write_text("deviations:\n  - operation: GetBackend\n    check: R3.cors\n    reasn: x\n")
+    runner = fake_run(result=passing_result())
+    assert cli.main(["run", "--accept", str(project / "d.yaml"), "--report-dir", str(project / "r")]) == 2
+    assert f"{project / 'd.yaml'}:4: deviations[0]: unknown key `reasn`" in one_clear_line(capsys.readouterr().err)
+    assert runner.options is None and not (project / "r" / "report.json").exists()
+
+
+def test_accept_of_an_unreadable_report_is_one_line_and_exit_2(project, capsys):
+    (project / "report.json").write_text("{}")
+    assert cli.main(["accept", str(project / "report.json")]) == 2
+    assert "not a conformance report" in one_clear_line(capsys.readouterr().err)
+
+
+def test_accept_prints_a_file_that_run_accept_then_takes(project, fake_run, capsys):
+    (project / "report.json").write_text(json.dumps(mixed_result()))
+    assert cli.main(["accept", str(project / "report.json")]) == 0
+    (project / "d.yaml").write_text(capsys.readouterr().out.replace("reason: TODO", "reason: storage v2"))
+    fake_run(result=mixed_result())
+    assert cli.main(["run", "--accept", str(project / "d.yaml"), "--report-dir", str(project / "r")]) == 1  # an error
+    out = capsys.readouterr().out
+    assert "ACCEPTED CreateBackendStorage" in out and "1 accepted" in out
+
+
+def test_version_is_the_installed_one_and_the_one_reports_carry(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    version = importlib.metadata.version("amplify-conformance")
+    assert capsys.readouterr().out.strip() == f"amplify-conformance {version}"
+    assert _runner.__version__ == version
