@@ -152,8 +152,9 @@ def error_type(op: spec.Operation, reply: Reply) -> Seen | None:
     if value is None:
         return Seen(ERROR_TYPE, False, f"{reply.status} answer without x-amzn-ErrorType")
     name = value.split(":", 1)[0].strip()
-    ok = model is None or name == model
-    return Seen(ERROR_TYPE, ok, f"x-amzn-ErrorType {value!r}" + ("" if ok else f", expected {model}"))
+    names = spec.model_names(model) if model else ()
+    ok = model is None or name in names
+    return Seen(ERROR_TYPE, ok, f"x-amzn-ErrorType {value!r}" + ("" if ok else f", expected one of {', '.join(names)}"))
 
 
 def request_id(op: spec.Operation, reply: Reply) -> Seen:

@@ -169,6 +169,7 @@ class EmulatorApp:
         self._quirks = self.config.quirks
         self._quirk_rng = random.Random(self.config.seed + 1)  # flaky and slow: apart from the 504 plan
         self._unfollowed = _unfollowed_spellings(self.config.quirks)
+        self._error_names = _other_error_names(self.config.quirks)
         self._stage = [segment for segment in self.config.stage.split("/") if segment]
         self._rng = random.Random(self.config.seed)
         self._gate = threading.Lock()  # throttle bucket and the 504 draw, in request order
@@ -209,6 +210,8 @@ class EmulatorApp:
         if op_id == "GetBackendJob" and "aws_error_type" in self._faults:
             headers.pop("x-amzn-ErrorType", None)
         headers.setdefault("Access-Control-Allow-Origin", "*")
+        if "x-amzn-ErrorType" in headers and headers["x-amzn-ErrorType"] in self._error_names:
+            headers["x-amzn-ErrorType"] = self._error_names[headers["x-amzn-ErrorType"]]
         if quirk("error-type-uri") and "x-amzn-ErrorType" in headers:
             headers["x-amzn-ErrorType"] += ":http://internal.amazon.com/coral/com.amazonaws.amplifybackend/"
         if quirk("charset") and headers.get("Content-Type") == JSON:
@@ -541,3 +544,13 @@ def _too_unusual(params: dict[str, str], body: Any) -> str | None:
         elif isinstance(value, dict):
             stack += [(f"{where}.{k}", v) for k, v in value.items()]
     return None
+
+
+def _other_error_names(quirks: frozenset[str]) -> dict[str, str]:
+    """Error model -> the name an error-names-* quirk sends in x-amzn-ErrorType instead."""
+    key = {"error-names-reference": "x-reference-names", "error-names-sdk": "x-sdk-names"}
+    chosen = [key[q] for q in quirks if q in key]
+    if not chosen:
+        return {}
+    models = {_error_model(status) for status in (400, 404, 429, 504)}
+    return {m: amplify_openapi.schema(m)[chosen[0]][0] for m in models if amplify_openapi.schema(m).get(chosen[0])}

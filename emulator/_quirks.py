@@ -99,6 +99,22 @@ def _rows() -> list[Quirk]:
             " document does not list are tolerated (R2)",
         ),
         Quirk(
+            "error-names-reference",
+            "error answers name their model as the reference's Properties sections do"
+            " (504: InternalServerErrorException)",
+            "CONTRACT 'AWS wire conventions': x-amzn-ErrorType: <ErrorName>; the reference names the 504 model"
+            " three ways (openapi/NOTES.md, row 2)",
+            group="error-names",
+        ),
+        Quirk(
+            "error-names-sdk",
+            "error answers name their model as botocore does (429: TooManyRequestsException,"
+            " 504: GatewayTimeoutException)",
+            "CONTRACT 'AWS wire conventions': an implementation meant for AWS SDK clients (botocore reads the"
+            " error class from x-amzn-ErrorType)",
+            group="error-names",
+        ),
+        Quirk(
             "extra-members",
             "every object of every answer carries an undocumented extra member",
             "CONTRACT R2: members that the document does not list are tolerated",

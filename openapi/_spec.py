@@ -110,6 +110,13 @@ def schema(name: str) -> dict[str, Any]:
     return document()["components"]["schemas"][name]
 
 
+def model_names(name: str) -> tuple[str, ...]:
+    """Every name a model goes by: the spec's, the reference's others (``x-reference-names``) and
+    the AWS SDK's (``x-sdk-names``: botocore's error shapes); an error answer may carry any."""
+    model = schema(name)
+    return (name, *model.get("x-reference-names", ()), *model.get("x-sdk-names", ()))
+
+
 @cache
 def spelling_groups() -> tuple[tuple[str, ...], ...]:
     """Members the reference spells several ways: each group is the spec's wire name, then the

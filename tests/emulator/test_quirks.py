@@ -281,3 +281,21 @@ def test_quirk_picky():
     assert _post(app, "/backend/app1/details", {"backendEnvironmentName": "x" * 129}).status == 400
     assert _post(app, "/backend/a%20b/details", {}).status == 400
     assert _post(app, "/backend/app1/details", {}).status == 200
+
+
+def test_quirk_error_names_reference():
+    app = _app("error-names-reference")
+    assert wsgi_call(app, "POST", "/backend", x_emulator_inject="504").status != 504  # injection is off here
+    app = EmulatorApp(EmulatorConfig(quirks=frozenset({"error-names-reference"}), allow_injection=True))
+    reply = _post(app, "/backend/ghost/details", {}, **{"x-emulator-inject": "504"})
+    assert reply.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+    assert _post(app, "/backend/ghost/details", {}).headers["x-amzn-ErrorType"] == "NotFoundException"
+
+
+def test_quirk_error_names_sdk():
+    app = EmulatorApp(EmulatorConfig(quirks=frozenset({"error-names-sdk"}), allow_injection=True))
+    names = {
+        code: _post(app, "/backend/ghost/details", {}, **{"x-emulator-inject": code}).headers for code in ("429", "504")
+    }
+    assert names["429"]["x-amzn-ErrorType"] == "TooManyRequestsException"
+    assert names["504"]["x-amzn-ErrorType"] == "GatewayTimeoutException"

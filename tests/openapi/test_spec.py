@@ -29,6 +29,7 @@ def test_public_names_are_pinned():
         "Operation",
         "document",
         "enum_names",
+        "model_names",
         "operation",
         "operations",
         "resources",
@@ -86,7 +87,7 @@ def _cors_reply(allow_methods: str) -> Reply:
 
 
 _ITEM = st.sampled_from(["GET", "POST", "OPTIONS", "get", "Post", "PUT", "DELETE", "*", "GETPOST", "GET POST", ""]) | (
-    st.text(st.characters(codec="ascii", exclude_characters=","), max_size=6)
+    st.text(st.characters(min_codepoint=32, max_codepoint=126, exclude_characters=","), max_size=6)  # a header value
 )
 _PAD = st.sampled_from(["", " ", "\t", "  "])
 
@@ -149,3 +150,14 @@ def test_spellings_group_every_documented_spelling_under_the_wire_name():
     assert ("openIDIssueURL", "openIDIssuerURL") in groups
     assert spec.spellings("openIDiatTTL") == ("openIDIatTTL", "openIDlatTTL", "openIDiatTTL")
     assert spec.spellings("appId") == ("appId",)
+
+
+def test_error_models_go_by_the_reference_names_and_the_sdk_names():
+    assert spec.model_names("InternalServiceException") == (
+        "InternalServiceException",
+        "InternalServerErrorException",
+        "InternalServerError",
+        "GatewayTimeoutException",
+    )
+    assert spec.model_names("LimitExceededException") == ("LimitExceededException", "TooManyRequestsException")
+    assert spec.model_names("BadRequestException") == ("BadRequestException",)
