@@ -205,15 +205,11 @@ class Run:
             )
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        cleanup = (
-            self.cleanup()
-            if self.stop_reason != "interrupted"
-            else {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
-        )
-        self.phases["cleanup"] = {
-            "status": "skipped" if cleanup["detail"].startswith("skipped") else "ran",
-            "detail": cleanup["detail"],
-        }
+        if self.stop_reason == "interrupted":
+            cleanup = {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
+            self.phases["cleanup"] = {"status": "skipped", "detail": "run interrupted"}
+        else:
+            cleanup = self.cleanup()
         return self.result(started, cleanup)
 
     def _phase_after_sending(self, what: str) -> dict[str, str]:
@@ -279,10 +275,12 @@ class Run:
                 stopped = f"the target proved unusable ({unusable})"
                 break
         if not jobs:
+            self.phases["cleanup"] = {"status": "skipped", "detail": f"no {what} to remove"}
             return {"attempted": 0, "failed": 0, "detail": f"skipped: no {what} to remove"}
         detail = f"{attempted - failed} of {len(jobs)} {what} removed or already gone"
         if stopped:
             detail += f"; {len(jobs) - attempted} not attempted: {stopped}"
+        self.phases["cleanup"] = {"status": "stopped" if stopped else "ran", "detail": detail}
         return {"attempted": attempted, "failed": failed, "detail": detail}
 
     def result(self, started: datetime, cleanup: dict[str, Any]) -> RunResult:

@@ -278,7 +278,7 @@ def test_a_target_that_accepts_and_never_answers_ends_by_itself_with_its_reports
     report = json.loads((tmp_path / "report.json").read_text())
     assert all(o["verdict"] == "error" and o["errors"] for o in report["operations"])
     assert report["phases"]["stateful"]["status"] == "skipped"
-    assert report["phases"]["cleanup"] == {"status": "skipped", "detail": "skipped: no apps to remove"}
+    assert report["phases"]["cleanup"] == {"status": "skipped", "detail": "no apps to remove"}
 
 
 def test_a_target_that_resets_every_connection_is_one_line_and_exit_2(tmp_path, capsys):
@@ -354,3 +354,19 @@ def test_a_crash_of_the_stateful_phase_is_the_phase_s_error_not_an_operation_s(m
     crashed = result.operation("CreateBackend")
     assert not any("stateful" in e for e in crashed["errors"])
     assert crashed["verdict"] == calm["verdict"]  # whatever the answers earned, the crash added nothing
+
+
+def test_cleanup_on_a_target_that_proved_unusable_stops_at_its_first_failure():
+    from amplify_conformance._runner import Run
+
+    with socket_target(never_answer) as url:
+        the_run = Run(RunOptions(base_url=url, timeout=0.5), Target(url, timeout=0.5), None)
+        the_run.created_apps.update(f"app{n:02d}" for n in range(20))
+        the_run.transport_failures = 5  # what the operations' units met
+        started = time.monotonic()
+        cleanup = the_run.cleanup()
+        took = time.monotonic() - started
+    assert took < 10, took  # one 0.5 s exchange, not twenty
+    assert (cleanup["attempted"], cleanup["failed"]) == (1, 1)
+    assert the_run.phases["cleanup"]["status"] == "stopped"
+    assert "19 not attempted: the target proved unusable (5 of 5 exchanges" in cleanup["detail"]
