@@ -120,8 +120,7 @@ class Run:
     ) -> Exchange:
         """Send to one operation and judge the answer with every exchange check (unless the
         caller judges it itself, as the fuzzing does to keep only minimal failing examples)."""
-        exchange = self.transmit(op.method, op.path, params, body, inject=inject)
-        self.ledger.observed(op.operation_id, exchange)
+        exchange = self.transmit(op.method, op.path, params, body, inject=inject, operation_id=op.operation_id)
         if exchange.error:
             if errors is not None:
                 errors.append(exchange.error)
@@ -134,12 +133,21 @@ class Run:
         return exchange
 
     def transmit(
-        self, method: str, path: str, params: dict[str, str], body: Any = NO_BODY, *, inject: str | None = None
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: Any = NO_BODY,
+        *,
+        inject: str | None = None,
+        operation_id: str | None = None,
     ) -> Exchange:
         """Every request of the run's phases passes here: none is sent once the run stopped or its
-        time budget ran out, and none outlasts the budget."""
+        time budget ran out, and none outlasts the budget. Counted on operation_id, if given."""
         self._check_time()
         exchange = self.target.send(method, path, params, body, inject=inject, deadline=self.deadline)
+        if operation_id:
+            self.ledger.observed(operation_id, exchange)
         if exchange.error:
             self._check_time()  # cut by the budget: that is no failure of the target
         with self._lock:

@@ -79,12 +79,14 @@ class _Watchdog:
         outer = getattr(self._current, "watch", None)
         self._current.watch = watch
         with self._lock:
+            earliest = not self._heap or deadline < self._heap[0][0]
             heapq.heappush(self._heap, (deadline, next(self._order), watch))
             self._active += 1
             if self._thread is None:
                 self._thread = threading.Thread(target=self._serve, name="conformance-deadlines", daemon=True)
                 self._thread.start()
-            self._lock.notify()
+            elif earliest:  # otherwise the thread already wakes in time for it
+                self._lock.notify()
         try:
             yield watch
         finally:
@@ -92,7 +94,6 @@ class _Watchdog:
                 watch.done = True
                 watch.connections.clear()
                 self._active -= 1
-                self._lock.notify()
             self._current.watch = outer
 
     def attach(self, connection: Any) -> None:
