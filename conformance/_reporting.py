@@ -274,6 +274,10 @@ def _view(result: Mapping[str, Any]) -> dict[str, Any]:
         "cleanup": cleanup,
         "settings_file": result.get("settings_file") or "",
         "deviations": _deviations_view(result.get("deviations")),
+        "phases": [
+            {"name": name, "status": phase.get("status", "?"), "detail": phase.get("detail") or ""}
+            for name, phase in (result.get("phases") or {}).items()
+        ],
         "operations": [_operation_view(op, levels) for op in result.get("operations", ())],
     }
 
@@ -407,7 +411,9 @@ def _junit_tally(suite: ET.Element, verdicts: Iterable[str]) -> dict[str, int]:
 
 def render_junit(result: Mapping[str, Any]) -> str:
     """junit.xml: a testsuite per operation, a testcase per check (plus one for the operation's
-    own verdict when no check explains it), and a ``run`` suite that fails if the run was cut short."""
+    own verdict when no check explains it), and a ``run`` suite that fails if the run was cut short
+    and holds a testcase per phase (one that did not run or crashed is skipped with its reason: a
+    phase's problem is the tool's, not a failure of the target)."""
     result = _displayable(redact(result))
     root = ET.Element("testsuites", name="amplify-conformance")
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
@@ -446,7 +452,17 @@ def render_junit(result: Mapping[str, Any]) -> str:
     if not complete:
         reason = result.get("incomplete_reason") or "run cut short"
         _junit_outcome(case, "error", f"incomplete: {reason}", reason, "incomplete")
-    for name, count in _junit_tally(suite, ["pass" if complete else "error"]).items():
+    run_verdicts = ["pass" if complete else "error"]
+    for name, phase in (result.get("phases") or {}).items():
+        case = ET.SubElement(suite, "testcase", classname="run", name=f"phase {name}")
+        status, detail = phase.get("status", "?"), phase.get("detail") or ""
+        if status == "ran":
+            run_verdicts.append("pass")
+        else:
+            ET.SubElement(case, "skipped", message=f"{status}: {detail}")
+            run_verdicts.append("skipped")
+        ET.SubElement(case, "system-out").text = f"{status}: {detail}"
+    for name, count in _junit_tally(suite, run_verdicts).items():
         totals[name] += count
     for name, count in totals.items():
         root.set(name, str(count))

@@ -40,6 +40,7 @@ from ._world import (
 
 __version__ = "0.1.0"
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
+CLEANUP_GRACE = 10.0  # seconds cleanup may run beyond the time budget
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ class RunOptions:
     stateful: bool = True
     workers: int | None = None  # None: auto
     seed: int | None = None
-    timeout: float = 10.0
+    timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
     retries: int = 3
-    time_budget: float = 900.0
+    time_budget: float = 900.0  # seconds for the whole run; then it stops sending (cleanup gets a grace)
     app_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     sigv4: bool = False
@@ -93,6 +94,8 @@ class Run:
         self.stop = threading.Event()
         self.stop_reason: str | None = None
         self.deadline = time.monotonic() + options.time_budget
+        self.answered = self.transport_failures = 0
+        self.phases: dict[str, dict[str, str]] = {}
         self.created_apps: set[str] = set()
         self.created_envs: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
@@ -114,16 +117,11 @@ class Run:
         case: str | None = None,
         errors: list | None = None,
         judge: bool = True,
+        seed: int | None = None,
     ) -> Exchange:
         """Send to one operation and judge the answer with every exchange check (unless the
         caller judges it itself, as the fuzzing does to keep only minimal failing examples)."""
-        if self.stop.is_set():
-            raise _Stop(self.stop_reason or "stopped")
-        if time.monotonic() > self.deadline:
-            self.halt(f"time budget of {self.options.time_budget:g} s exhausted")
-            raise _Stop(self.stop_reason)
-        exchange = self.target.send(op.method, op.path, params, body, inject=inject)
-        self.ledger.observed(op.operation_id, exchange)
+        exchange = self.transmit(op.method, op.path, params, body, inject=inject, operation_id=op.operation_id)
         if exchange.error:
             if errors is not None:
                 errors.append(exchange.error)
@@ -132,8 +130,48 @@ class Run:
             return exchange
         if judge:
             for seen in C.judge_exchange(op, exchange):
-                self.ledger.record(op.operation_id, seen, exchange, case=case)
+                self.ledger.record(op.operation_id, seen, exchange, case=case, seed=seed)
         return exchange
+
+    def transmit(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: Any = NO_BODY,
+        *,
+        inject: str | None = None,
+        operation_id: str | None = None,
+    ) -> Exchange:
+        """Every request of the run's phases passes here: none is sent once the run stopped or its
+        time budget ran out, and none outlasts the budget. Counted on operation_id, if given."""
+        self._check_time()
+        exchange = self.target.send(method, path, params, body, inject=inject, deadline=self.deadline)
+        if operation_id:
+            self.ledger.observed(operation_id, exchange)
+        if exchange.error:
+            self._check_time()  # cut by the budget: that is no failure of the target
+        with self._lock:
+            if exchange.error:
+                self.transport_failures += 1
+            else:
+                self.answered += 1
+        return exchange
+
+    def _check_time(self) -> None:
+        if self.stop.is_set():
+            raise _Stop(self.stop_reason or "stopped")
+        if time.monotonic() >= self.deadline:
+            self.halt(f"time budget of {self.options.time_budget:g} s exhausted")
+            raise _Stop(self.stop_reason)
+
+    def unusable(self) -> str | None:
+        """Why the target proved unusable (most exchanges failed on the transport), or None."""
+        with self._lock:
+            failed, total = self.transport_failures, self.transport_failures + self.answered
+        if failed and failed * 2 > total:
+            return f"{failed} of {total} exchanges failed on the transport"
+        return None
 
     def halt(self, reason: str) -> None:
         with self._lock:
@@ -165,52 +203,94 @@ class Run:
                         self.progress(
                             self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
                         )
-            if self.options.stateful and not self.stop.is_set():
-                from ._fuzz import stateful_phase
-
-                stateful_phase(self)
+            self.phases["operations"] = self._phase_after_sending(f"{len(self.selected)} operations")
+            self.phases["stateful"] = self.stateful()
         except KeyboardInterrupt:
             self.halt("interrupted")
+            stateful_began = "operations" in self.phases
+            self.phases.setdefault("operations", {"status": "stopped", "detail": "interrupted"})
+            self.phases.setdefault(
+                "stateful", {"status": "stopped" if stateful_began else "skipped", "detail": "interrupted"}
+            )
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        cleanup = (
-            self.cleanup()
-            if self.stop_reason != "interrupted"
-            else {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
-        )
+        if self.stop_reason == "interrupted":
+            cleanup = {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
+            self.phases["cleanup"] = {"status": "skipped", "detail": "run interrupted"}
+        else:
+            cleanup = self.cleanup()
         return self.result(started, cleanup)
+
+    def _phase_after_sending(self, what: str) -> dict[str, str]:
+        if self.stop_reason:
+            return {"status": "stopped", "detail": f"{what}; stopped: {self.stop_reason}"}
+        return {"status": "ran", "detail": what}
+
+    def stateful(self) -> dict[str, str]:
+        """schemathesis's stateful phase, unless there is no point: its status for the report."""
+        if not self.options.stateful:
+            return {"status": "skipped", "detail": "not asked for (RunOptions.stateful is False)"}
+        if self.stop_reason:
+            return {"status": "skipped", "detail": f"run stopped: {self.stop_reason}"}
+        unusable = self.unusable()
+        if unusable:
+            return {"status": "skipped", "detail": f"the target proved unusable: {unusable}"}
+        from ._fuzz import StatefulStopped, stateful_phase
+
+        try:
+            return {"status": "ran", "detail": stateful_phase(self)}
+        except (Exception, BaseExceptionGroup) as exc:  # hypothesis may wrap what stopped it in a group
+            cause = _find(exc, (_Stop, StatefulStopped))
+            if cause is not None:
+                return {"status": "stopped", "detail": str(cause)}
+            return {"status": "error", "detail": f"crashed: {_explain(exc)}"}
 
     def unit(self, op: spec.Operation) -> None:
         errors: list[str] = []
         try:
             OperationUnit(self, op, errors).run()
-        except _Stop as stop:
-            self.ledger.error(op.operation_id, f"not finished: {stop}")
-        except _Unusable as exc:
-            self.ledger.error(op.operation_id, f"target unusable for this operation: {exc}")
         except (Exception, BaseExceptionGroup) as exc:  # a bug or a wild answer must not sink other operations
-            self.ledger.error(op.operation_id, _explain(exc))
+            cause = _find(exc, (_Stop, _Unusable))  # hypothesis may wrap them in a group
+            if isinstance(cause, _Stop):
+                self.ledger.error(op.operation_id, f"not finished: {cause}")
+            elif isinstance(cause, _Unusable):
+                self.ledger.error(op.operation_id, f"target unusable for this operation: {cause}")
+            else:
+                self.ledger.error(op.operation_id, _explain(exc))
 
     def cleanup(self) -> dict[str, Any]:
-        """Best effort: remove what this run created."""
-        attempted = failed = 0
+        """Best effort, and bounded: remove what this run created, within what is left of the time
+        budget plus CLEANUP_GRACE; on a target that proved unusable, stop at its first failure."""
+        deadline = max(self.deadline, time.monotonic()) + CLEANUP_GRACE
+        unusable = self.unusable()
         remove_all = operation_at("/backend/{appId}/remove")
         delete_env = operation_at("/backend/{appId}/environments/{backendEnvironmentName}/remove")
         if self.options.app_id:
-            jobs = [(delete_env, {"appId": a, "backendEnvironmentName": e}) for a, e in self.created_envs]
+            jobs = [(delete_env, {"appId": a, "backendEnvironmentName": e}) for a, e in sorted(self.created_envs)]
         else:
-            jobs = [(remove_all, {"appId": a}) for a in self.created_apps]
+            jobs = [(remove_all, {"appId": a}) for a in sorted(self.created_apps)]
+        what = "environments" if self.options.app_id else "apps"
+        attempted = failed = 0
+        stopped = None
         for op, params in jobs:
+            if time.monotonic() >= deadline:
+                stopped = f"the time budget and its {CLEANUP_GRACE:g} s grace ran out"
+                break
             attempted += 1
-            exchange = self.target.send(op.method, op.path, params, {})
+            exchange = self.target.send(op.method, op.path, params, {}, deadline=deadline)
             if exchange.error or exchange.reply.status not in (200, 404):
                 failed += 1
-        return {
-            "attempted": attempted,
-            "failed": failed,
-            "detail": f"{attempted - failed} of {attempted} {'environments' if self.options.app_id else 'apps'} "
-            "removed or already gone",
-        }
+            if exchange.error and unusable:
+                stopped = f"the target proved unusable ({unusable})"
+                break
+        if not jobs:
+            self.phases["cleanup"] = {"status": "skipped", "detail": f"no {what} to remove"}
+            return {"attempted": 0, "failed": 0, "detail": f"skipped: no {what} to remove"}
+        detail = f"{attempted - failed} of {len(jobs)} {what} removed or already gone"
+        if stopped:
+            detail += f"; {len(jobs) - attempted} not attempted: {stopped}"
+        self.phases["cleanup"] = {"status": "stopped" if stopped else "ran", "detail": detail}
+        return {"attempted": attempted, "failed": failed, "detail": detail}
 
     def result(self, started: datetime, cleanup: dict[str, Any]) -> RunResult:
         operations = [
@@ -241,6 +321,7 @@ class Run:
                 "incomplete_reason": self.stop_reason,
                 "summary": summary,
                 "cleanup": cleanup,
+                "phases": self.phases,
                 "operations": operations,
             }
         )
@@ -348,7 +429,7 @@ class OperationUnit:
             fuzz_operation(self, world)
 
     def cors(self) -> None:
-        exchange = self.run_.target.send("OPTIONS", self.op.path, self._placeholder_params())
+        exchange = self.run_.transmit("OPTIONS", self.op.path, self._placeholder_params())
         if exchange.error:
             self.errors.append(exchange.error)
             return
@@ -720,6 +801,16 @@ class OperationUnit:
             )
 
 
+def _find(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """exc itself if it is one of kinds, else the first such exception inside its group."""
+    if isinstance(exc, kinds):
+        return exc
+    for inner in getattr(exc, "exceptions", None) or ():
+        if found := _find(inner, kinds):
+            return found
+    return None
+
+
 def _explain(exc: BaseException) -> str:
     """One line naming what went wrong, looking inside exception groups (hypothesis wraps)."""
     inner = getattr(exc, "exceptions", None)
@@ -779,8 +870,9 @@ def run(options: RunOptions | None = None, progress: Callable[[dict], None] | No
         raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")
     with ExitStack() as stack:
         target = stack.enter_context(_target_for(options))
-        _preflight(target)
-        return Run(options, target, progress).execute()
+        the_run = Run(options, target, progress)  # the time budget counts from here
+        _preflight(target, the_run.deadline)
+        return the_run.execute()
 
 
 class _target_for:
@@ -818,9 +910,9 @@ class _target_for:
             self.emulator.__exit__(*exc)
 
 
-def _preflight(target: Target) -> None:
+def _preflight(target: Target, deadline: float) -> None:
     """Down at the start (refused, unresolvable, no connection) is one clear error; a target
-    that answers badly is reachable, and the run judges it."""
-    exchange = target.send("OPTIONS", "/backend", retry=False)
+    that answers badly or too slowly is reachable, and the run judges it."""
+    exchange = target.send("OPTIONS", "/backend", retry=False, deadline=deadline)
     if exchange.error and exchange.error.startswith(("connection failed", "connection timed out")):
         raise TargetUnreachable(f"cannot reach {target.base_url}: {exchange.error}")

@@ -5,14 +5,24 @@ each request for a real AWS endpoint. The embedded emulator is a plain Target on
 port that also honours the injection header, so the runner can observe every documented
 status code. Every request comes back as an Exchange, a frozen record of what was sent and
 every answer received (retries included), so checks judge data, never live sockets.
+
+The timeout bounds one exchange in total (connect, status line, headers and body): a socket
+timeout only bounds each read, so a target that dribbles one byte at a time would never be cut.
+One watchdog thread shuts the socket of any exchange still running at its deadline.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
+import math
 import re
 import shlex
+import socket
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -31,6 +41,143 @@ _CURL_COMPUTES = {"content-length", "connection", "accept-encoding", "user-agent
 
 class TargetUnreachable(Exception):
     """The target refused or did not answer the first request: the run cannot be made."""
+
+
+class _Watch:
+    """One exchange under its deadline: the connections it used, and whether time ran out."""
+
+    __slots__ = ("deadline", "connections", "done", "fired")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.connections: list[Any] = []
+        self.done = False
+        self.fired = False
+
+
+class _Watchdog:
+    """Shuts the socket of every exchange still running at its deadline.
+
+    Shutting a socket down wakes the read blocked on it wherever it is (status line, headers,
+    body; plain or TLS), which no per-read timeout does. One thread serves every exchange and
+    exits after a second with nothing to watch, so nothing lingers after a run.
+    """
+
+    IDLE = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._order = itertools.count()
+        self._active = 0
+        self._thread: threading.Thread | None = None
+        self._current = threading.local()
+
+    @contextmanager
+    def watch(self, deadline: float):
+        watch = _Watch(deadline)
+        outer = getattr(self._current, "watch", None)
+        self._current.watch = watch
+        with self._lock:
+            earliest = not self._heap or deadline < self._heap[0][0]
+            heapq.heappush(self._heap, (deadline, next(self._order), watch))
+            self._active += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="conformance-deadlines", daemon=True)
+                self._thread.start()
+            elif earliest:  # otherwise the thread already wakes in time for it
+                self._lock.notify()
+        try:
+            yield watch
+        finally:
+            with self._lock:
+                watch.done = True
+                watch.connections.clear()
+                self._active -= 1
+            self._current.watch = outer
+
+    def attach(self, connection: Any) -> None:
+        """Called by a connection as it connects or sends: it now belongs to this thread's exchange."""
+        watch = getattr(self._current, "watch", None)
+        if watch is None:
+            return
+        with self._lock:
+            connection._conformance_watch = watch
+            watch.connections.append(connection)
+            if watch.fired:  # the deadline passed while connecting
+                _shut(connection)
+
+    def _serve(self) -> None:
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].done or self._heap[0][0] <= now):
+                    watch = heapq.heappop(self._heap)[2]
+                    if not watch.done:
+                        watch.fired = True
+                        for connection in watch.connections:
+                            if getattr(connection, "_conformance_watch", None) is watch:  # not reused since
+                                _shut(connection)
+                if self._heap:
+                    self._lock.wait(self._heap[0][0] - now)
+                elif not self._lock.wait(self.IDLE) and not self._heap and not self._active:
+                    self._thread = None  # a whole second with nothing to watch
+                    return
+
+
+def _shut(connection: Any) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS
+        except OSError:
+            pass
+
+
+_WATCHDOG = _Watchdog()
+
+
+class _Watched:
+    def connect(self) -> None:
+        super().connect()
+        _WATCHDOG.attach(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _WATCHDOG.attach(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter with connections the watchdog can reach (direct and HTTP proxies)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if isinstance(manager, urllib3.ProxyManager):  # SOCKS keeps its own pools
+            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -131,7 +278,7 @@ class Target:
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
+        adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -149,8 +296,10 @@ class Target:
         *,
         inject: str | None = None,
         retry: bool = True,
+        deadline: float | None = None,
     ) -> Exchange:
-        """Send one request, retrying 429/504 a bounded number of times (R9)."""
+        """Send one request, retrying 429/504 a bounded number of times (R9); each exchange ends
+        within the timeout, and all of them by `deadline` (a time.monotonic() value) if given."""
         headers = {"Accept": "application/json", **self.headers}
         if body is NO_BODY or body is None:
             data = None
@@ -168,36 +317,45 @@ class Target:
         attempts = 1 + (self.max_retries if retry and not inject else 0)
         for attempt in range(attempts):
             try:
-                reply = self._receive(prepared)
+                reply = self._receive(prepared, math.inf if deadline is None else deadline)
             except requests.RequestException as exc:
                 return Exchange(sent, tuple(replies), error=_describe(exc), injected=inject)
             replies.append(reply)
+            pause = _backoff(reply, attempt)
             if reply.status not in (429, 504) or attempt == attempts - 1:
                 break
-            time.sleep(_backoff(reply, attempt))
+            if deadline is not None and time.monotonic() + pause >= deadline:
+                break
+            time.sleep(pause)
             prepared = self._prepare(method, sent.url, headers, data)  # re-sign: fresh date
         return Exchange(sent, tuple(replies), injected=inject)
 
     def _prepare(self, method: str, url: str, headers: dict[str, str], data: bytes | None):
         return self.session.prepare_request(requests.Request(method, url, headers=headers, data=data))
 
-    def _receive(self, prepared) -> Reply:
+    def _receive(self, prepared, deadline: float) -> Reply:
         started = time.monotonic()
-        deadline = started + self.timeout
-        response = self.session.send(prepared, timeout=(min(self.timeout, 5.0), self.timeout), stream=True)
-        try:
-            chunks, size, truncated = [], 0, False
-            # read1 hands over whatever has arrived, so a target that dribbles is cut at the deadline
-            while chunk := _read_some(response):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_BODY:
-                    truncated = True
-                    break
-                if time.monotonic() > deadline:
-                    raise requests.Timeout(f"answer still arriving after {self.timeout:g} s")
-        finally:
-            response.close()
+        deadline = min(deadline, started + self.timeout)
+        allowed = max(deadline - started, 0.001)
+        with _WATCHDOG.watch(deadline) as watch:
+            try:
+                response = self.session.send(prepared, timeout=(min(allowed, 5.0), allowed), stream=True)
+                try:
+                    chunks, size, truncated = [], 0, False
+                    while chunk := _read_some(response):
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if size > MAX_BODY:
+                            truncated = True
+                            break
+                finally:
+                    response.close()
+            except requests.RequestException as exc:
+                if watch.fired:  # the watchdog cut the connection; what broke is a consequence
+                    raise requests.Timeout(f"no complete answer within {allowed:.3g} s") from exc
+                raise
+            if watch.fired:  # a body delimited by the connection's end ended where the watchdog cut it
+                raise requests.Timeout(f"no complete answer within {allowed:.3g} s")
         headers = {k.lower(): v for k, v in response.headers.items()}
         return Reply(
             response.status_code, headers, b"".join(chunks)[: MAX_BODY + 1], truncated, time.monotonic() - started

@@ -156,7 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where report.json, junit.xml, report.md and report.html go (default reports/)",
     )
-    run.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="per-request timeout")
+    run.add_argument(
+        "--timeout",
+        type=_positive(float),
+        metavar="SECONDS",
+        help="bound on one exchange in total: connect, status line, headers and body (default 10)",
+    )
+    run.add_argument(
+        "--max-time",
+        type=_positive(float),
+        metavar="SECONDS",
+        help="time budget of the whole run (default 900): then it stops sending, writes its reports "
+        "marked incomplete and exits 1; cleanup gets 10 s more",
+    )
     run.add_argument("--app-id", help="use this existing app instead of creating one")
     run.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="extra request header; repeatable")
     flag = argparse.BooleanOptionalAction  # --no-X: a flag overrides a settings file either way
@@ -305,6 +317,7 @@ def _run_options(args: argparse.Namespace) -> Any:
         "max_examples": args.max_examples,
         "seed": args.seed,
         "timeout": args.timeout,
+        "time_budget": args.max_time,
         "app_id": args.app_id,
         "headers": _headers(args.header),
         "sigv4": args.sigv4,

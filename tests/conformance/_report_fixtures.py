@@ -152,6 +152,11 @@ def mixed_result() -> dict[str, Any]:
             },
         },
         "cleanup": {"attempted": 3, "failed": 0, "detail": "removed app ac-1a2b3c"},
+        "phases": {
+            "operations": {"status": "ran", "detail": "4 operations"},
+            "stateful": {"status": "error", "detail": "crashed: StopIteration: <links ran dry>"},
+            "cleanup": {"status": "ran", "detail": "removed app ac-1a2b3c"},
+        },
         "operations": ops,
     }
 
@@ -160,6 +165,7 @@ def passing_result() -> dict[str, Any]:
     """A complete run where every operation passes."""
     result = mixed_result()
     result["operations"] = [result["operations"][0]]
+    result["phases"]["stateful"] = {"status": "ran", "detail": "12 calls chained through the spec's links"}
     return result
 
 

@@ -121,6 +121,8 @@ def test_options_reach_the_runner(tmp_path, fake_run):
         "7",
         "--timeout",
         "2.5",
+        "--max-time",
+        "120",
         "--max-examples",
         "3",
         "--fuzz",
@@ -131,11 +133,12 @@ def test_options_reach_the_runner(tmp_path, fake_run):
         ("schema", "aws"),
         ("CreateBackend", "GetBackend"),
     )
-    assert (o.headers, o.workers, o.seed, o.timeout, o.max_examples, o.fuzz) == (
+    assert (o.headers, o.workers, o.seed, o.timeout, o.time_budget, o.max_examples, o.fuzz) == (
         {"X-Trace": "a:b"},
         None,
         7,
         2.5,
+        120,
         3,
         True,
     )
@@ -147,7 +150,7 @@ def test_default_run_targets_the_embedded_emulator_at_every_level(tmp_path, fake
     assert runner.options.base_url is None
     assert runner.options.levels == ("schema", "behaviour", "aws")
     # unset options are not passed, so the runner's own defaults apply
-    assert not {"max_examples", "timeout", "seed", "workers", "region"} & set(vars(runner.options))
+    assert not {"max_examples", "timeout", "time_budget", "seed", "workers", "region"} & set(vars(runner.options))
 
 
 @pytest.mark.parametrize(
@@ -166,7 +169,9 @@ def test_bad_arguments_exit_2_in_one_line_naming_the_problem(tmp_path, fake_run,
     assert runner.options is None
 
 
-@pytest.mark.parametrize("args", [["--workers", "0"], ["--timeout", "soon"], ["--no-such-option"], []])
+@pytest.mark.parametrize(
+    "args", [["--workers", "0"], ["--timeout", "soon"], ["--max-time", "0"], ["--no-such-option"], []]
+)
 def test_argparse_errors_are_one_line_with_exit_2(tmp_path, capsys, args):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["run", *args] if args else [])

@@ -69,6 +69,8 @@ def _broken(mutate):
         (lambda r: r["operations"][0]["coverage"].pop("status_codes"), "status_codes"),
         (lambda r: r["target"].update(kind="ftp"), "target/kind"),
         (lambda r: r.update(complete=False, incomplete_reason=None), "incomplete_reason"),
+        (lambda r: r["phases"]["stateful"].update(status="exploded"), "phases/stateful/status"),
+        (lambda r: r["phases"]["cleanup"].pop("detail"), "phases/cleanup"),
     ],
 )
 def test_schema_rejects_a_broken_report_and_says_where(mutate, where):
@@ -118,7 +120,23 @@ def test_junit_has_a_suite_per_operation_and_a_case_per_check():
     assert "curl -X POST" in failure.text
     assert suites["GetBackendJob"].find("testcase/error") is not None
     assert suites["ListS3Buckets"].find("testcase[@name='operation']/skipped") is not None
-    assert (root.get("failures"), root.get("errors"), root.get("skipped")) == ("1", "1", "1")
+    # the third skipped case is the crashed stateful phase (see the test below)
+    assert (root.get("failures"), root.get("errors"), root.get("skipped")) == ("1", "1", "2")
+
+
+def test_junit_reports_each_phase_in_the_run_suite_a_crash_as_skipped_not_as_an_error():
+    root = ET.fromstring(render_junit(mixed_result()))
+    run = root.find("testsuite[@name='run']")
+    assert [c.get("name") for c in run.iter("testcase")] == [
+        "complete",
+        "phase operations",
+        "phase stateful",
+        "phase cleanup",
+    ]
+    stateful = run.find("testcase[@name='phase stateful']")
+    assert stateful.find("skipped").get("message") == "error: crashed: StopIteration: <links ran dry>"
+    assert run.find("testcase[@name='phase operations']/skipped") is None
+    assert (run.get("errors"), run.get("failures"), run.get("skipped")) == ("0", "0", "1")
 
 
 def test_junit_marks_an_incomplete_run_as_an_error():
@@ -154,6 +172,13 @@ def test_markdown_shows_each_failing_case_with_its_curl_reproducer():
     assert "````\n<script>" in text
 
 
+def test_markdown_gives_each_phase_its_status_and_why():
+    text = render_markdown(mixed_result())
+    phases = next(line for line in text.splitlines() if line.startswith("- Phases:"))
+    assert "operations **ran** (4 operations)" in phases
+    assert r"stateful **error** (crashed: StopIteration: \<links ran dry\>)" in phases
+
+
 def test_markdown_says_when_the_run_is_incomplete():
     assert "INCOMPLETE RUN" in render_markdown(incomplete_result())
     assert "INCOMPLETE" not in render_markdown(passing_result())
@@ -181,6 +206,13 @@ def test_html_shows_provoked_and_injected_status_codes_and_curl():
     assert 'class="how-provoked">provoked' in html
     assert 'class="how-injected">injected' in html
     assert '<pre class="curl">curl -X POST' in html
+
+
+def test_html_lists_the_phases_with_their_status():
+    html = render_html(mixed_result())
+    table = html[html.index('<table class="phases"') : html.index("</table>", html.index('<table class="phases"'))]
+    assert '<td>stateful</td><td class="v v-phase-error">error</td>' in table
+    assert "crashed: StopIteration: &lt;links ran dry&gt;" in table
 
 
 def test_html_flags_an_incomplete_run():

@@ -3,14 +3,17 @@ judge and why, and a target that is down at the start is one clear error."""
 
 from __future__ import annotations
 
+import json
 import socket
+import struct
 import threading
 import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from amplify_conformance import RunOptions, TargetUnreachable, run
+from amplify_conformance import RunOptions, TargetUnreachable, cli, run
+from amplify_conformance._target import Target
 
 FEW = ("GetBackend", "CreateToken", "ListS3Buckets")
 
@@ -161,3 +164,209 @@ def test_throttled_answers_are_retried_a_bounded_number_of_times_and_reported():
     # 429 bodies are judged (R9); the operation could not be judged beyond that
     assert result.check("CreateBackend", "R2.body-schema")["verdict"] == "pass"
     assert "setup: CreateBackend" in result.operation("CreateBackend")["errors"][0]
+
+
+# --- hostile at the socket: what no per-read timeout catches -----------------------------
+
+ERROR_ANSWER = b'{"message": "bad request"}'
+DRIBBLED = b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+    len(ERROR_ANSWER),
+    ERROR_ANSWER,
+)
+
+
+@contextmanager
+def socket_target(behaviour):
+    """A listener that hands every accepted connection to behaviour(connection), each on a thread."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+
+    def accept():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=behaviour, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/prod"
+    finally:
+        listener.close()
+
+
+def dribble(pause: float, fast_prefix: bytes = b""):
+    """Read the request, then send fast_prefix at once and the rest of DRIBBLED a byte per pause."""
+
+    def behaviour(connection):
+        with connection:
+            try:
+                connection.recv(65536)
+                connection.sendall(fast_prefix)
+                for byte in DRIBBLED[len(fast_prefix) :]:
+                    connection.sendall(bytes([byte]))
+                    time.sleep(pause)
+            except OSError:
+                pass
+
+    return behaviour
+
+
+def never_answer(connection):
+    with connection:
+        try:
+            connection.recv(65536)
+            connection.recv(1)  # until the client gives up and closes
+        except OSError:
+            pass
+
+
+def reset(connection):
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()  # RST, not FIN
+
+
+def run_cli(tmp_path, url, *args):
+    return cli.main(["run", "--base-url", url, "--report-dir", str(tmp_path), "--quiet", *args])
+
+
+def reports_in(tmp_path):
+    return sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+
+
+ALL_REPORTS = ["junit.xml", "report.html", "report.json", "report.md"]
+
+
+@pytest.mark.parametrize("part", ["status line", "headers", "body"], ids=lambda p: p.replace(" ", "-"))
+def test_the_timeout_bounds_the_whole_exchange_whichever_part_dribbles(part):
+    prefix = {"status line": b"", "headers": DRIBBLED[:26], "body": DRIBBLED[: DRIBBLED.index(b"\r\n\r\n") + 4]}
+    with socket_target(dribble(0.1, prefix[part])) as url:
+        started = time.monotonic()
+        exchange = Target(url, timeout=0.5).send("POST", "/backend", body={})
+        took = time.monotonic() - started
+    assert exchange.reply is None and "no complete answer within 0.5 s" in exchange.error
+    assert took < 5  # the answer would take over 2 s at this pace: the deadline cut it
+
+
+def test_a_target_that_dribbles_status_line_and_headers_is_cut_and_every_report_says_why(tmp_path, capsys):
+    """The issue-12 case in small: every byte on time for a read timeout, the whole far too late."""
+    with socket_target(dribble(0.2)) as url:
+        started = time.monotonic()
+        code = run_cli(tmp_path, url, "--timeout", "1", "--operations", ",".join(FEW), "--max-examples", "1")
+        took = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert took < 60, took  # 1 s exchanges, a handful per operation, in parallel
+    assert code == 1 and "Traceback" not in out + err
+    assert reports_in(tmp_path) == ALL_REPORTS
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [o["verdict"] for o in report["operations"]] == ["error"] * len(FEW)
+    for op in report["operations"]:
+        assert any("no complete answer within 1 s" in e for e in op["errors"]), op["errors"]
+    assert report["phases"]["stateful"]["status"] == "skipped"
+    assert "the target proved unusable" in report["phases"]["stateful"]["detail"]
+
+
+def test_a_target_that_accepts_and_never_answers_ends_by_itself_with_its_reports(tmp_path, capsys):
+    with socket_target(never_answer) as url:
+        started = time.monotonic()
+        code = run_cli(tmp_path, url, "--timeout", "0.5", "--operations", ",".join(FEW), "--max-examples", "1")
+        took = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert took < 60, took
+    assert code == 1 and "Traceback" not in out + err
+    assert reports_in(tmp_path) == ALL_REPORTS
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert all(o["verdict"] == "error" and o["errors"] for o in report["operations"])
+    assert report["phases"]["stateful"]["status"] == "skipped"
+    assert report["phases"]["cleanup"] == {"status": "skipped", "detail": "no apps to remove"}
+
+
+def test_a_target_that_resets_every_connection_is_one_line_and_exit_2(tmp_path, capsys):
+    with socket_target(reset) as url:
+        started = time.monotonic()
+        code = run_cli(tmp_path, url, "--timeout", "1")
+        took = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert took < 30, took
+    assert code == 2 and "Traceback" not in out + err
+    assert err.count("\n") == 1 and f"cannot reach {url}: connection failed" in err
+    assert reports_in(tmp_path) == []  # nothing could be sent: no report pretends otherwise
+
+
+def test_the_time_budget_stops_every_phase_and_marks_the_reports_incomplete(tmp_path, capsys):
+    """A timeout longer than the budget: the budget still ends the run, exchanges in flight included."""
+    with socket_target(never_answer) as url:
+        started = time.monotonic()
+        code = run_cli(tmp_path, url, "--timeout", "30", "--max-time", "2")
+        took = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert took < 20, took  # 2 s of budget, and no 30 s exchange outlives it
+    assert code == 1 and "Traceback" not in out + err
+    assert "INCOMPLETE: time budget of 2 s exhausted" in out
+    assert reports_in(tmp_path) == ALL_REPORTS
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["complete"] is False and report["incomplete_reason"] == "time budget of 2 s exhausted"
+    assert len(report["operations"]) == 31
+    assert all(o["verdict"] == "error" for o in report["operations"])
+    assert report["phases"]["operations"]["status"] == "stopped"
+    assert report["phases"]["stateful"] == {"status": "skipped", "detail": "run stopped: time budget of 2 s exhausted"}
+
+
+def test_the_watchdog_leaves_no_thread_behind():
+    with socket_target(never_answer) as url:
+        Target(url, timeout=0.3).send("POST", "/backend", body={})
+    deadline = time.monotonic() + 10
+    while any(t.name == "conformance-deadlines" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(t.name == "conformance-deadlines" for t in threading.enumerate())
+
+
+# --- the stateful phase: its problems are its own ----------------------------------------
+
+
+def _answer_200_empty(h):
+    _answer(h, 200, b"{}")
+
+
+def test_the_stateful_phase_runs_against_a_stateless_target():
+    """A stateless mock gives the links nothing to follow, and the state machine fell back on the
+    spec's OPTIONS routes, which name no operation: it crashed with StopIteration (Prism)."""
+    with broken_target(_answer_200_empty) as url:
+        result = run(RunOptions(base_url=url, operations=("CreateBackend",), max_examples=3, seed=1, timeout=2))
+    stateful = result.to_dict()["phases"]["stateful"]
+    assert stateful["status"] == "ran", stateful
+
+
+def test_a_crash_of_the_stateful_phase_is_the_phase_s_error_not_an_operation_s(monkeypatch):
+    import amplify_conformance._fuzz as fuzz
+
+    def crash(case):
+        raise StopIteration
+
+    with broken_target(_answer_200_empty) as url:
+        options = RunOptions(base_url=url, operations=("CreateBackend",), max_examples=1, seed=1, timeout=2)
+        calm = run(options).operation("CreateBackend")
+        monkeypatch.setattr(fuzz, "_operation_of", crash)
+        result = run(options)
+    phases = result.to_dict()["phases"]
+    assert phases["stateful"] == {"status": "error", "detail": "crashed: StopIteration: "}
+    assert phases["operations"]["status"] == "ran" and phases["cleanup"]["status"] == "ran"
+    crashed = result.operation("CreateBackend")
+    assert not any("stateful" in e for e in crashed["errors"])
+    assert crashed["verdict"] == calm["verdict"]  # whatever the answers earned, the crash added nothing
+
+
+def test_cleanup_on_a_target_that_proved_unusable_stops_at_its_first_failure():
+    from amplify_conformance._runner import Run
+
+    with socket_target(never_answer) as url:
+        the_run = Run(RunOptions(base_url=url, timeout=0.5), Target(url, timeout=0.5), None)
+        the_run.created_apps.update(f"app{n:02d}" for n in range(20))
+        the_run.transport_failures = 5  # what the operations' units met
+        started = time.monotonic()
+        cleanup = the_run.cleanup()
+        took = time.monotonic() - started
+    assert took < 10, took  # one 0.5 s exchange, not twenty
+    assert (cleanup["attempted"], cleanup["failed"]) == (1, 1)
+    assert the_run.phases["cleanup"]["status"] == "stopped"
+    assert "19 not attempted: the target proved unusable (5 of 5 exchanges" in cleanup["detail"]
