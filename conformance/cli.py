@@ -462,12 +462,14 @@ def _signals_deferred() -> Iterator[None]:
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
-    from amplify_emulator import EmulatorConfig, quirks, serve
-
     if args.list_quirks:
+        from amplify_emulator import quirks
+
         for quirk in quirks().values():
             print(f"{quirk.name}  {quirk.description} (allowed by {quirk.allows})")
         return EXIT_CONFORMS
+    from amplify_emulator import EmulatorConfig, serve
+
     try:
         config = EmulatorConfig(
             stage=args.stage,

@@ -288,11 +288,28 @@ def test_emulator_serves_with_the_given_settings_until_ctrl_c(monkeypatch, capsy
     fake.EmulatorConfig = lambda **kw: types.SimpleNamespace(**kw)
     fake.serve = serve
     monkeypatch.setitem(sys.modules, "amplify_emulator", fake)
-    code = cli.main(["emulator", "--port", "4599", "--stage", "/dev", "--fault", "R4.required,R7.not-found"])
+    argv = ["emulator", "--port", "4599", "--stage", "/dev", "--fault", "R4.required,R7.not-found"]
+    code = cli.main([*argv, "--quirk", "gzip", "--quirk", "charset,slow"])
     assert code == 0
     assert (served["host"], served["port"], served["config"].stage) == ("127.0.0.1", 4599, "/dev")
     assert served["config"].faults == frozenset({"R4.required", "R7.not-found"})
+    assert served["config"].quirks == frozenset({"gzip", "charset", "slow"})
     assert served["config"].allow_injection is False
+
+
+def test_emulator_lists_its_quirks_one_a_line_name_first(capsys):
+    from amplify_emulator import quirks
+
+    assert cli.main(["emulator", "--list-quirks"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(quirks())
+    assert all("(allowed by CONTRACT" in line for line in lines)
+
+
+def test_emulator_names_an_unknown_quirk_in_one_line(capsys):
+    assert cli.main(["emulator", "--quirk", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "unknown quirk(s) nonsense" in err
 
 
 def test_emulator_names_an_unknown_fault_in_one_line(monkeypatch, capsys):
