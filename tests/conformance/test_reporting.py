@@ -264,7 +264,7 @@ def test_an_interrupted_write_leaves_the_previous_report_whole(tmp_path, monkeyp
     def interrupted(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_reporting.os, "replace", interrupted)
+    monkeypatch.setattr(_reporting._files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_reports(mixed_result(), tmp_path)
     assert (tmp_path / "report.json").read_text() == before

@@ -1,0 +1,104 @@
+"""Files: writing reports atomically, their schemas, and reading a report back.
+
+report.json is written first, since the other formats are only views of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from ._html import render_html
+from ._junit import render_junit
+from ._markdown import render_markdown
+from ._redaction import redact
+
+REPORT_FILES = {"json": "report.json", "junit": "junit.xml", "markdown": "report.md", "html": "report.html"}
+
+
+class ReportError(ValueError):
+    """A report file that cannot be read, or does not match report.schema.json."""
+
+
+def render_json(result: Mapping[str, Any]) -> str:
+    """report.json: the redacted result itself (ASCII-escaped, so any body survives the round trip)."""
+    return json.dumps(redact(result), indent=2, ensure_ascii=True) + "\n"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary sibling, then rename: an interrupted write never leaves half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; reports are ordinary files
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+_RENDERERS = {"json": render_json, "junit": render_junit, "markdown": render_markdown, "html": render_html}
+
+
+def write_reports(result: Mapping[str, Any], report_dir: Path) -> dict[str, Path]:
+    """Write the four reports of ``result`` into ``report_dir``; report.json first, since the
+    others are only views of it. Returns the path of each, keyed json/junit/markdown/html."""
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    safe = redact(result)
+    written = {}
+    for kind, renderer in _RENDERERS.items():
+        path = report_dir / REPORT_FILES[kind]
+        _write_atomically(path, renderer(safe))
+        written[kind] = path
+    return written
+
+
+@functools.cache
+def report_schema() -> dict[str, Any]:
+    """report.schema.json, read from the installed amplify_reports package."""
+    return json.loads(resources.files("amplify_reports").joinpath("report.schema.json").read_text("utf-8"))
+
+
+def validate_report(report: Any) -> None:
+    """Raise ReportError naming the first place (best match) where ``report`` breaks the schema."""
+    validator = jsonschema.Draft202012Validator(report_schema(), format_checker=jsonschema.FormatChecker())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(report))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ReportError(f"{where}: {error.message}")
+
+
+def load_report(path: Path | str) -> dict[str, Any]:
+    """Read a report.json and check it against the schema; ReportError says which file and what."""
+    path = Path(path)
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{path}: not JSON: {exc}") from None
+    try:
+        validate_report(report)
+    except ReportError as exc:
+        raise ReportError(f"{path}: not a conformance report: {exc}") from None
+    return report

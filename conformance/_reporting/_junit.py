@@ -1,0 +1,113 @@
+"""junit.xml: a testsuite per operation, a testcase per check, for CI systems that read JUnit."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._redaction import cut, displayable, redact
+
+
+def _failure_text(check: Mapping[str, Any]) -> str:
+    lines = [check.get("detail") or ""]
+    for failure in check.get("failures") or ():
+        lines.append("")
+        lines.append(f"- {failure.get('message', '')}")
+        if failure.get("case"):
+            lines.append(f"  case: {failure['case']}")
+        if failure.get("seed") is not None:
+            lines.append(f"  seed: {failure['seed']}")
+        response = failure.get("response") or {}
+        if response.get("status") is not None:
+            lines.append(f"  response: {response['status']} {cut(response.get('body'), 2000)}")
+        if failure.get("curl"):
+            lines.append(f"  reproduce: {failure['curl']}")
+    return "\n".join(lines).strip()
+
+
+def _junit_outcome(case: ET.Element, verdict: str, message: str, text: str, kind: str) -> None:
+    if verdict == "fail":
+        ET.SubElement(case, "failure", message=message, type=kind).text = text
+    elif verdict == "error":
+        ET.SubElement(case, "error", message=message, type=kind).text = text
+    elif verdict == "skipped":
+        ET.SubElement(case, "skipped", message=message)
+    elif verdict == "accepted":  # a known deviation: JUnit has no such outcome, and it must not fail CI
+        ET.SubElement(case, "skipped", message=f"accepted: {message}", type="accepted").text = text
+    elif verdict != "pass":
+        ET.SubElement(case, "error", message=f"unknown verdict {verdict!r}", type=kind).text = text
+
+
+def _junit_tally(suite: ET.Element, verdicts: Iterable[str]) -> dict[str, int]:
+    verdicts = list(verdicts)
+    tally = {
+        "tests": len(verdicts),
+        "failures": verdicts.count("fail"),
+        "errors": sum(v not in ("pass", "fail", "skipped", "accepted") for v in verdicts),
+        "skipped": verdicts.count("skipped") + verdicts.count("accepted"),
+    }
+    for name, count in tally.items():
+        suite.set(name, str(count))
+    return tally
+
+
+def render_junit(result: Mapping[str, Any]) -> str:
+    """junit.xml: a testsuite per operation, a testcase per check (plus one for the operation's
+    own verdict when no check explains it), and a ``run`` suite that fails if the run was cut short
+    and holds a testcase per phase (one that did not run or crashed is skipped with its reason: a
+    phase's problem is the tool's, not a failure of the target)."""
+    result = displayable(redact(result))
+    root = ET.Element("testsuites", name="amplify-conformance")
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for op in result.get("operations", ()):
+        op_id = op.get("operationId", "?")
+        suite = ET.SubElement(root, "testsuite", name=op_id, timestamp=result.get("started_at") or "")
+        props = ET.SubElement(suite, "properties")
+        for name, value in (
+            ("method", op.get("method")),
+            ("path", op.get("path")),
+            ("verdict", op.get("verdict")),
+            *((f"level.{lv}", v) for lv, v in (op.get("levels") or {}).items()),
+        ):
+            ET.SubElement(props, "property", name=name, value=str(value))
+        verdicts = []
+        for check in op.get("checks", ()):
+            verdict = check.get("verdict", "error")
+            case = ET.SubElement(suite, "testcase", classname=op_id, name=check.get("name", "?"))
+            failures = check.get("failures") or ()
+            message = failures[0].get("message", "") if failures else (check.get("detail") or verdict)
+            if verdict == "accepted":
+                message = "; ".join(a.get("reason", "") for a in check.get("accepted_by") or ()) or message
+            _junit_outcome(case, verdict, message, _failure_text(check), check.get("name", "check"))
+            verdicts.append(verdict)
+        op_verdict = op.get("verdict", "error")
+        if op_verdict not in verdicts and not (op_verdict == "pass" and verdicts):
+            case = ET.SubElement(suite, "testcase", classname=op_id, name="operation")
+            detail = op.get("detail") or f"operation verdict: {op_verdict}"
+            _junit_outcome(case, op_verdict, detail, detail, "operation")
+            verdicts.append(op_verdict)
+        for name, count in _junit_tally(suite, verdicts).items():
+            totals[name] += count
+    suite = ET.SubElement(root, "testsuite", name="run", timestamp=result.get("started_at") or "")
+    case = ET.SubElement(suite, "testcase", classname="run", name="complete")
+    complete = result.get("complete", True)
+    if not complete:
+        reason = result.get("incomplete_reason") or "run cut short"
+        _junit_outcome(case, "error", f"incomplete: {reason}", reason, "incomplete")
+    run_verdicts = ["pass" if complete else "error"]
+    for name, phase in (result.get("phases") or {}).items():
+        case = ET.SubElement(suite, "testcase", classname="run", name=f"phase {name}")
+        status, detail = phase.get("status", "?"), phase.get("detail") or ""
+        if status == "ran":
+            run_verdicts.append("pass")
+        else:
+            ET.SubElement(case, "skipped", message=f"{status}: {detail}")
+            run_verdicts.append("skipped")
+        ET.SubElement(case, "system-out").text = f"{status}: {detail}"
+    for name, count in _junit_tally(suite, run_verdicts).items():
+        totals[name] += count
+    for name, count in totals.items():
+        root.set(name, str(count))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,201 @@
+"""What the Markdown and HTML templates show: a view of a finished result, never new logic.
+
+The counts and the summary line live here too, so the CLI line and every format agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._redaction import cut
+
+VERDICTS = ("pass", "fail", "error", "skipped", "accepted")
+LEVELS = ("schema", "behaviour", "aws")
+
+
+def operation_counts(result: Mapping[str, Any]) -> dict[str, int]:
+    """Operations per verdict, counted from the operations themselves (the summary may be partial)."""
+    counts = dict.fromkeys(VERDICTS, 0)
+    for op in result.get("operations", ()):
+        counts[op.get("verdict", "error")] = counts.get(op.get("verdict", "error"), 0) + 1
+    return counts
+
+
+def summary_line(result: Mapping[str, Any]) -> str:
+    """The one line a CI log needs: verdict counts, requests, and whether the run was cut short."""
+    counts = operation_counts(result)
+    total = sum(counts.values())
+    summary = result.get("summary") or {}
+    shown = [v for v in VERDICTS if v != "accepted" or counts[v] or result.get("deviations")]
+    parts = [f"{total} operations: " + ", ".join(f"{counts[v]} {v}" for v in shown)]
+    if "requests" in summary:
+        parts.append(f"{summary['requests']} requests")
+    if summary.get("retries"):
+        parts.append(f"{summary['retries']} retries")
+    codes = (summary.get("coverage") or {}).get("status_codes")
+    if codes:
+        parts.append(f"status codes {codes.get('exercised', 0)}/{codes.get('documented', 0)}")
+    line = "; ".join(parts)
+    if not result.get("complete", True):
+        line += f" -- INCOMPLETE: {result.get('incomplete_reason') or 'run cut short'}"
+    return line
+
+
+def _ratio(pair: Mapping[str, Any] | None) -> dict[str, Any]:
+    pair = pair or {}
+    exercised, documented = pair.get("exercised", 0), pair.get("documented", 0)
+    complete = documented == 0 or exercised >= documented
+    return {
+        "exercised": exercised,
+        "documented": documented,
+        "text": f"{exercised}/{documented}",
+        "complete": complete,
+    }
+
+
+def _status_code_rows(codes: Mapping[str, Any]) -> list[dict[str, str]]:
+    # The runner lists undocumented codes apart (undocumented_seen); they matter, so show them.
+    observed = set(codes.get("observed") or ()) | set(codes.get("undocumented_seen") or ())
+    provoked, injected = set(codes.get("provoked") or ()), set(codes.get("injected") or ())
+    listed = list(codes.get("documented") or ())
+    listed += sorted(observed - set(listed))
+    rows = []
+    for code in listed:
+        if code not in codes.get("documented", ()):
+            how = "undocumented"
+        elif code in provoked:
+            how = "provoked"
+        elif code in injected:
+            how = "injected"
+        elif code in observed:
+            how = "observed"
+        else:
+            how = "not observed"
+        rows.append({"code": code, "observed": "yes" if code in observed else "no", "how": how})
+    return rows
+
+
+def _failure_view(failure: Mapping[str, Any]) -> dict[str, Any]:
+    request = failure.get("request") or {}
+    response = failure.get("response") or {}
+    return {
+        "message": failure.get("message", ""),
+        "case": failure.get("case") or "",
+        "seed": failure.get("seed"),
+        "curl": failure.get("curl") or "",
+        "request_line": " ".join(str(p) for p in (request.get("method"), request.get("url")) if p),
+        "request_body": cut(request.get("body")),
+        "status": response.get("status"),
+        "response_headers": [f"{k}: {v}" for k, v in (response.get("headers") or {}).items()],
+        "response_body": cut(response.get("body")),
+    }
+
+
+def _anchor(operation_id: str) -> str:
+    return "op-" + re.sub(r"[^A-Za-z0-9_-]", "-", operation_id)
+
+
+def _operation_view(op: Mapping[str, Any], levels: list[str]) -> dict[str, Any]:
+    coverage = op.get("coverage") or {}
+    codes = coverage.get("status_codes") or {}
+    checks = []
+    for check in op.get("checks", ()):
+        checks.append(
+            {
+                "name": check.get("name", "?"),
+                "level": check.get("level", "?"),
+                "verdict": check.get("verdict", "error"),
+                "detail": check.get("detail") or "",
+                "reasons": [a.get("reason", "") for a in check.get("accepted_by") or ()],
+                "cases": check.get("cases"),
+                "failures": [_failure_view(f) for f in check.get("failures") or ()],
+            }
+        )
+    op_levels = op.get("levels") or {}
+    return {
+        "id": op.get("operationId", "?"),
+        "anchor": _anchor(op.get("operationId", "?")),
+        "method": op.get("method", ""),
+        "path": op.get("path", ""),
+        "verdict": op.get("verdict", "error"),
+        "detail": op.get("detail") or "; ".join(str(e) for e in op.get("errors") or ()),
+        "levels": [{"level": lv, "verdict": op_levels.get(lv, "n/a")} for lv in levels],
+        "checks": checks,
+        "failing": [c for c in checks if c["failures"] or c["verdict"] in ("fail", "error")],
+        "coverage": {
+            "enum_values": _ratio(coverage.get("enum_values")),
+            "required_members": _ratio(coverage.get("required_members")),
+            "status_codes": _ratio(
+                {
+                    "exercised": codes.get("exercised", len(codes.get("observed") or ())),
+                    "documented": len(codes.get("documented") or ()),
+                }
+            ),
+            "status_rows": _status_code_rows(codes),
+        },
+    }
+
+
+def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
+    levels = [lv for lv in LEVELS if lv in (result.get("levels") or LEVELS)]
+    summary = result.get("summary") or {}
+    coverage = summary.get("coverage") or {}
+    level_counts = summary.get("levels") or {}
+    target = result.get("target") or {}
+    cleanup = result.get("cleanup") or None
+    return {
+        "tool": result.get("tool") or {"name": "amplify-conformance", "version": "?"},
+        "target": {
+            "base_url": target.get("base_url", "?"),
+            "kind": target.get("kind", "?"),
+            "app_id": target.get("app_id") or "",
+        },
+        "levels": levels,
+        "seed": result.get("seed"),
+        "started_at": result.get("started_at") or "",
+        "finished_at": result.get("finished_at") or "",
+        "complete": bool(result.get("complete", True)),
+        "incomplete_reason": result.get("incomplete_reason") or "",
+        "counts": operation_counts(result),
+        "requests": summary.get("requests"),
+        "retries": summary.get("retries"),
+        "summary_line": summary_line(result),
+        "level_counts": [
+            {"level": lv, **{v: (level_counts.get(lv) or {}).get(v, 0) for v in VERDICTS}}
+            for lv in levels
+            if lv in level_counts
+        ],
+        "coverage": [{"name": name.replace("_", " "), **_ratio(pair)} for name, pair in coverage.items()],
+        "cleanup": cleanup,
+        "settings_file": result.get("settings_file") or "",
+        "deviations": _deviations_view(result.get("deviations")),
+        "phases": [
+            {"name": name, "status": phase.get("status", "?"), "detail": phase.get("detail") or ""}
+            for name, phase in (result.get("phases") or {}).items()
+        ],
+        "operations": [_operation_view(op, levels) for op in result.get("operations", ())],
+    }
+
+
+def _deviations_view(section: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The deviations file's part of a run (see _deviations.apply_deviations), or None without one."""
+    if not section:
+        return None
+    entries = []
+    for entry in section.get("entries") or ():
+        scope = " ".join(str(entry.get(k)) for k in ("level", "case") if entry.get(k))
+        scope = f" ({scope})" if scope else ""
+        entries.append(
+            {
+                "line": entry.get("line"),
+                "subject": f"{entry.get('operation', '?')} {entry.get('check', '?')}{scope}",
+                "status": entry.get("status", "?"),
+                "until": entry.get("until") or "",
+                "reason": entry.get("reason") or "",
+                "matched": ", ".join(f"{m.get('operationId')} {m.get('check')}" for m in entry.get("matched") or ()),
+            }
+        )
+    counts = {k: section.get(k, 0) for k in ("accepted", "applied", "stale", "expired", "not-run")}
+    return {"file": section.get("file") or "?", "counts": counts, "entries": entries}
