@@ -68,6 +68,21 @@ class RunOptions:
     emulator_error_rate: float = 0.01
 
 
+@dataclass(frozen=True)
+class PlanExchange:
+    """One exchange of the deterministic plan, handed to a run's recorder (parity): which unit
+    sent it, to which operation, under which case label, and what came back."""
+
+    run_id: str
+    unit: str  # the operationId of the unit that sent it
+    operation_id: str | None  # None for OPTIONS (CORS)
+    case: str | None
+    method: str
+    path: str
+    params: dict[str, str]
+    exchange: Exchange
+
+
 class _Stop(Exception):
     """The run was interrupted or ran out of time: stop sending, keep what was gathered."""
 
@@ -84,8 +99,16 @@ def _documented_counts() -> dict[str, dict[str, int]]:
 
 
 class Run:
-    def __init__(self, options: RunOptions, target: Target, progress: Callable[[dict], None] | None) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        target: Target,
+        progress: Callable[[dict], None] | None,
+        recorder: Callable[[PlanExchange], None] | None = None,
+    ) -> None:
         self.options = options
+        self.recorder = recorder
+        self._unit = threading.local()  # which unit this worker thread runs, for the recorder
         self.target = target
         self.progress = progress
         self.seed = options.seed if options.seed is not None else random.randrange(2**32)
@@ -121,7 +144,16 @@ class Run:
     ) -> Exchange:
         """Send to one operation and judge the answer with every exchange check (unless the
         caller judges it itself, as the fuzzing does to keep only minimal failing examples)."""
-        exchange = self.transmit(op.method, op.path, params, body, inject=inject, operation_id=op.operation_id)
+        exchange = self.transmit(
+            op.method,
+            op.path,
+            params,
+            body,
+            inject=inject,
+            operation_id=op.operation_id,
+            case=case,
+            plan=judge and seed is None,  # the fuzzing judges its own answers and carries a seed
+        )
         if exchange.error:
             if errors is not None:
                 errors.append(exchange.error)
@@ -142,6 +174,8 @@ class Run:
         *,
         inject: str | None = None,
         operation_id: str | None = None,
+        case: str | None = None,
+        plan: bool = True,
     ) -> Exchange:
         """Every request of the run's phases passes here: none is sent once the run stopped or its
         time budget ran out, and none outlasts the budget. Counted on operation_id, if given."""
@@ -156,6 +190,9 @@ class Run:
                 self.transport_failures += 1
             else:
                 self.answered += 1
+        unit = getattr(self._unit, "operation_id", None)
+        if self.recorder is not None and plan and inject is None and unit is not None:
+            self.recorder(PlanExchange(self.run_id, unit, operation_id, case, method, path, dict(params), exchange))
         return exchange
 
     def _check_time(self) -> None:
@@ -247,6 +284,7 @@ class Run:
 
     def unit(self, op: spec.Operation) -> None:
         errors: list[str] = []
+        self._unit.operation_id = op.operation_id
         try:
             OperationUnit(self, op, errors).run()
         except (Exception, BaseExceptionGroup) as exc:  # a bug or a wild answer must not sink other operations
@@ -257,6 +295,8 @@ class Run:
                 self.ledger.error(op.operation_id, f"target unusable for this operation: {cause}")
             else:
                 self.ledger.error(op.operation_id, _explain(exc))
+        finally:
+            self._unit.operation_id = None
 
     def cleanup(self) -> dict[str, Any]:
         """Best effort, and bounded: remove what this run created, within what is left of the time
@@ -850,12 +890,18 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def run(options: RunOptions | None = None, progress: Callable[[dict], None] | None = None) -> RunResult:
+def run(
+    options: RunOptions | None = None,
+    progress: Callable[[dict], None] | None = None,
+    *,
+    recorder: Callable[[PlanExchange], None] | None = None,
+) -> RunResult:
     """Exercise every selected operation of the spec against a target and judge it level by level.
 
     With no base_url the embedded emulator is started on a free loopback port (with injection on,
     so every documented status code is observed) and stopped afterwards.
-    Raises TargetUnreachable when the target does not answer at all.
+    Raises TargetUnreachable when the target does not answer at all. A ``recorder`` is handed
+    every exchange of the deterministic plan (not the fuzzing, the injected codes or cleanup).
     """
     options = options or RunOptions()
     unknown = set(options.operations or ()) - {op.operation_id for op in spec.operations()}
@@ -870,7 +916,7 @@ def run(options: RunOptions | None = None, progress: Callable[[dict], None] | No
         raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")
     with ExitStack() as stack:
         target = stack.enter_context(_target_for(options))
-        the_run = Run(options, target, progress)  # the time budget counts from here
+        the_run = Run(options, target, progress, recorder)  # the time budget counts from here
         _preflight(target, the_run.deadline)
         return the_run.execute()
 

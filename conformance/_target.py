@@ -216,6 +216,7 @@ class Reply:
     body: bytes
     truncated: bool = False
     elapsed: float = 0.0
+    header_names: tuple[str, ...] = ()  # as the target spelled them, for parity's header-name-case rule
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -358,7 +359,12 @@ class Target:
                 raise requests.Timeout(f"no complete answer within {allowed:.3g} s")
         headers = {k.lower(): v for k, v in response.headers.items()}
         return Reply(
-            response.status_code, headers, b"".join(chunks)[: MAX_BODY + 1], truncated, time.monotonic() - started
+            response.status_code,
+            headers,
+            b"".join(chunks)[: MAX_BODY + 1],
+            truncated,
+            time.monotonic() - started,
+            tuple(response.headers),
         )
 
 

@@ -1,4 +1,5 @@
-"""Reports of a finished run: report.json (the one source), junit.xml, report.md, report.html.
+"""Reports of a finished run: report.json (the one source), junit.xml, report.md, report.html;
+and of a parity run: parity.json (the one source), parity.md, parity.html.
 
 Reporters only render the result dict (``RunResult.to_dict()``); they never re-run logic, so
 the four files cannot disagree. One module per concern: redaction, the views the templates
@@ -7,24 +8,29 @@ show, one renderer per format, files (writing, schemas, loading), and the diff o
 
 from ._diff import Diff, VerdictChange, diff_reports, render_diff
 from ._files import (
+    PARITY_FILES,
     REPORT_FILES,
     ReportError,
     load_report,
+    parity_schema,
     render_json,
     report_schema,
+    validate_parity,
     validate_report,
+    write_parity_reports,
     write_reports,
 )
-from ._html import render_html
+from ._html import render_html, render_parity_html
 from ._junit import render_junit
-from ._markdown import render_markdown
+from ._markdown import render_markdown, render_parity_markdown
 from ._redaction import DISPLAY_BODY_LIMIT, REDACTED, redact
-from ._views import LEVELS, VERDICTS, operation_counts, summary_line
+from ._views import LEVELS, VERDICTS, operation_counts, parity_summary_line, summary_line
 
 __all__ = [
     "DISPLAY_BODY_LIMIT",
     "Diff",
     "LEVELS",
+    "PARITY_FILES",
     "REDACTED",
     "REPORT_FILES",
     "ReportError",
@@ -33,14 +39,20 @@ __all__ = [
     "diff_reports",
     "load_report",
     "operation_counts",
+    "parity_schema",
+    "parity_summary_line",
     "redact",
     "render_diff",
     "render_html",
     "render_json",
     "render_junit",
     "render_markdown",
+    "render_parity_html",
+    "render_parity_markdown",
     "report_schema",
     "summary_line",
+    "validate_parity",
     "validate_report",
+    "write_parity_reports",
     "write_reports",
 ]

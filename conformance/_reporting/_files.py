@@ -17,12 +17,13 @@ from typing import Any
 
 import jsonschema
 
-from ._html import render_html
+from ._html import render_html, render_parity_html
 from ._junit import render_junit
-from ._markdown import render_markdown
+from ._markdown import render_markdown, render_parity_markdown
 from ._redaction import redact
 
 REPORT_FILES = {"json": "report.json", "junit": "junit.xml", "markdown": "report.md", "html": "report.html"}
+PARITY_FILES = {"json": "parity.json", "markdown": "parity.md", "html": "parity.html"}
 
 
 class ReportError(ValueError):
@@ -40,12 +41,13 @@ def _umask() -> int:
     return mask
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write to a temporary sibling, then rename: an interrupted write never leaves half a file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; reports are ordinary files
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        opened = os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with opened as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -57,35 +59,63 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 _RENDERERS = {"json": render_json, "junit": render_junit, "markdown": render_markdown, "html": render_html}
+_PARITY_RENDERERS = {"json": render_json, "markdown": render_parity_markdown, "html": render_parity_html}
+
+
+def _write_all(result: Mapping[str, Any], report_dir: Path, renderers: dict, names: dict) -> dict[str, Path]:
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    safe = redact(result)
+    written = {}
+    for kind, renderer in renderers.items():  # JSON first: the others are only views of it
+        path = report_dir / names[kind]
+        write_atomically(path, renderer(safe))
+        written[kind] = path
+    return written
 
 
 def write_reports(result: Mapping[str, Any], report_dir: Path) -> dict[str, Path]:
     """Write the four reports of ``result`` into ``report_dir``; report.json first, since the
     others are only views of it. Returns the path of each, keyed json/junit/markdown/html."""
-    report_dir = Path(report_dir)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    safe = redact(result)
-    written = {}
-    for kind, renderer in _RENDERERS.items():
-        path = report_dir / REPORT_FILES[kind]
-        _write_atomically(path, renderer(safe))
-        written[kind] = path
-    return written
+    return _write_all(result, report_dir, _RENDERERS, REPORT_FILES)
+
+
+def write_parity_reports(result: Mapping[str, Any], report_dir: Path) -> dict[str, Path]:
+    """parity.json, parity.md and parity.html of a parity result; keyed json/markdown/html."""
+    return _write_all(result, report_dir, _PARITY_RENDERERS, PARITY_FILES)
 
 
 @functools.cache
+def _schema(name: str) -> dict[str, Any]:
+    return json.loads(resources.files("amplify_reports").joinpath(name).read_text("utf-8"))
+
+
 def report_schema() -> dict[str, Any]:
     """report.schema.json, read from the installed amplify_reports package."""
-    return json.loads(resources.files("amplify_reports").joinpath("report.schema.json").read_text("utf-8"))
+    return _schema("report.schema.json")
+
+
+def parity_schema() -> dict[str, Any]:
+    """parity.schema.json, the published format of parity.json."""
+    return _schema("parity.schema.json")
+
+
+def _validate(document: Any, schema: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ReportError(f"{where}: {error.message}")
 
 
 def validate_report(report: Any) -> None:
     """Raise ReportError naming the first place (best match) where ``report`` breaks the schema."""
-    validator = jsonschema.Draft202012Validator(report_schema(), format_checker=jsonschema.FormatChecker())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(report))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ReportError(f"{where}: {error.message}")
+    _validate(report, report_schema())
+
+
+def validate_parity(report: Any) -> None:
+    """Raise ReportError naming the first place where a parity.json breaks parity.schema.json."""
+    _validate(report, parity_schema())
 
 
 def load_report(path: Path | str) -> dict[str, Any]:

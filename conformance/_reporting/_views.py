@@ -5,6 +5,7 @@ The counts and the summary line live here too, so the CLI line and every format 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -199,3 +200,138 @@ def _deviations_view(section: Mapping[str, Any] | None) -> dict[str, Any] | None
         )
     counts = {k: section.get(k, 0) for k in ("accepted", "applied", "stale", "expired", "not-run")}
     return {"file": section.get("file") or "?", "counts": counts, "entries": entries}
+
+
+# ---------------------------------------------------------------------------------------
+# Parity (parity.json): two implementations, or one and a recording, answer by answer
+
+#: Differences shown per operation in parity.md and parity.html (parity.json keeps them all).
+DISPLAY_DIFFERENCES = 25
+
+
+def _side_view(label: str, side: Mapping[str, Any]) -> dict[str, Any]:
+    conformance = side.get("conformance") or {}
+    where = side.get("recording") or side.get("base_url") or "?"
+    return {
+        "label": label,
+        "kind": side.get("kind", "?"),
+        "where": where,
+        "base_url": side.get("base_url") or "",
+        "summary_line": conformance.get("summary_line") or "",
+    }
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _exchange_text(exchange: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if exchange is None:
+        return None
+    request = exchange.get("request") or {}
+    response = exchange.get("response") or {}
+    if exchange.get("recorded"):
+        line = f"{request.get('method', '')} {request.get('path', '')} {_shown(request.get('params') or {})}"
+        body = request.get("json", request.get("text"))
+        answer_body = response.get("json", response.get("text"))
+    else:
+        line = f"{request.get('method', '')} {request.get('url', '')}"
+        body, answer_body = request.get("body"), response.get("body")
+    return {
+        "recorded": bool(exchange.get("recorded")),
+        "request_line": line,
+        "request_body": cut(_shown(body)) if body is not None else "",
+        "curl": exchange.get("curl") or "",
+        "status": response.get("status") if exchange.get("response") else None,
+        "error": exchange.get("error") or "",
+        "headers": [f"{k}: {v}" for k, v in (response.get("headers") or {}).items()],
+        "body": cut(_shown(answer_body)) if answer_body is not None else "",
+    }
+
+
+def parity_view(result: Mapping[str, Any]) -> dict[str, Any]:
+    """What parity.md and parity.html show of a parity result."""
+    sides = result.get("sides") or {}
+    summary = result.get("summary") or {}
+    operations = []
+    for op in result.get("operations", ()):
+        differences = []
+        for diff in (op.get("differences") or ())[:DISPLAY_DIFFERENCES]:
+            differences.append(
+                {
+                    "title": diff.get("case") or f"{diff.get('request', '?')} #{diff.get('n', '?')}",
+                    "request": diff.get("request") or "",
+                    "unit": diff.get("unit") or "",
+                    "operation": diff.get("operationId") or "",
+                    "follows": diff.get("follows") or "",
+                    "fields": [
+                        {
+                            "where": f.get("where", "?"),
+                            "kind": f.get("kind", "?"),
+                            "level": f.get("level", "?"),
+                            "a": _shown(f.get("a")),
+                            "b": _shown(f.get("b")),
+                        }
+                        for f in diff.get("fields") or ()
+                    ],
+                    "more_fields": diff.get("more_fields") or 0,
+                    "a": _exchange_text(diff.get("a")),
+                    "b": _exchange_text(diff.get("b")),
+                }
+            )
+        conformance = op.get("conformance") or {}
+        operations.append(
+            {
+                "id": op.get("operationId", "?"),
+                "anchor": _anchor(op.get("operationId", "?")),
+                "verdict": op.get("verdict", "?"),
+                "pairs": op.get("pairs", 0),
+                "skipped": op.get("skipped", 0),
+                "count": len(op.get("differences") or ()),
+                "hidden": max(0, len(op.get("differences") or ()) - DISPLAY_DIFFERENCES),
+                "conformance_a": conformance.get("a") or "n/a",
+                "conformance_b": conformance.get("b") or "n/a",
+                "differences": differences,
+            }
+        )
+    return {
+        "tool": result.get("tool") or {"name": "amplify-conformance", "version": "?"},
+        "a": _side_view("A", sides.get("a") or {}),
+        "b": _side_view("B", sides.get("b") or {}),
+        "levels": list(result.get("levels") or ()),
+        "plan": result.get("plan") or {},
+        "started_at": result.get("started_at") or "",
+        "finished_at": result.get("finished_at") or "",
+        "complete": bool(result.get("complete", True)),
+        "incomplete_reason": result.get("incomplete_reason") or "",
+        "summary_line": parity_summary_line(result),
+        "rules": [
+            {
+                "name": r.get("name", "?"),
+                "reason": r.get("reason", ""),
+                "enabled": bool(r.get("enabled")),
+                "applied": r.get("applied", 0),
+            }
+            for r in result.get("normalisation") or ()
+        ],
+        "summary": summary,
+        "operations": operations,
+    }
+
+
+def parity_summary_line(result: Mapping[str, Any]) -> str:
+    """The one line a CI log needs of a parity run."""
+    s = result.get("summary") or {}
+    line = (
+        f"{s.get('operations', 0)} operations: {s.get('same', 0)} same, {s.get('differ', 0)} differ; "
+        f"{s.get('differences', 0)} differences in {s.get('compared', 0)} pairs compared"
+    )
+    if s.get("skipped"):
+        line += f" ({s['skipped']} skipped: 429/504)"
+    if not result.get("complete", True):
+        line += f" -- INCOMPLETE: {result.get('incomplete_reason') or 'a side was cut short'}"
+    return line
