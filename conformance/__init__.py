@@ -2,7 +2,9 @@
 
 The library is the product: `run(RunOptions(...))` returns a RunResult whose `to_dict()` is
 report.json, and `apply_deviations(result, load_deviations(path))` accepts an implementation's
-known failures in it. The CLI and the pytest entry are thin shells over it.
+known failures in it. `parity(ParityOptions(...))` compares two implementations (or one and a
+recording made with `run(options, recorder=Recorder())` and `write_recording`) answer by answer.
+The CLI and the pytest entry are thin shells over it.
 
 Names load on first use: the pytest plugin lives in this package and pytest imports it at
 start-up for every run, so importing the package must not pull in the runner or hypothesis.
@@ -15,6 +17,10 @@ _WHERE = {
     "Deviations": "._deviations",
     "DeviationsError": "._deviations",
     "LEVELS": "._checks",
+    "ParityError": "._recording",
+    "ParityOptions": "._parity",
+    "ParityResult": "._parity",
+    "Recorder": "._recording",
     "RunOptions": "._runner",
     "RunResult": "._results",
     "SigV4Target": "._target",
@@ -22,7 +28,10 @@ _WHERE = {
     "TargetUnreachable": "._target",
     "apply_deviations": "._deviations",
     "load_deviations": "._deviations",
+    "load_recording": "._recording",
+    "parity": "._parity",
     "run": "._runner",
+    "write_recording": "._recording",
 }
 
 __all__ = sorted(_WHERE)

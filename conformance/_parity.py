@@ -290,6 +290,7 @@ def _exchange_view(side: _Side, entry: Mapping[str, Any] | None) -> dict[str, An
 
 
 def _op_record(operation_id: str) -> dict[str, Any]:
+    """An operation's part: the pairs its unit sent, and the differences first seen at it."""
     return {"operationId": operation_id, "pairs": 0, "compared": 0, "skipped": 0, "differences": []}
 
 
@@ -322,12 +323,12 @@ def _compare(
             else:
                 statuses = {(e.get("response") or {}).get("status") for e in (ea, eb)}
                 if transient and statuses & set(TRANSIENT):
-                    per_op.setdefault(op_id, _op_record(op_id))["skipped"] += 1
+                    per_op.setdefault(unit, _op_record(unit))["skipped"] += 1
                     skipped_transient += 1
                     continue
-                per_op.setdefault(op_id, _op_record(op_id))["compared"] += 1
+                per_op.setdefault(unit, _op_record(unit))["compared"] += 1
                 fields = _pair_fields(ea, eb)
-            per_op.setdefault(op_id, _op_record(op_id))["pairs"] += 1
+            per_op.setdefault(unit, _op_record(unit))["pairs"] += 1
             fields = [f for f in fields if f["level"] in levels]
             if not fields:
                 continue

@@ -207,3 +207,8 @@ def load_recording(path: Path | str) -> dict[str, Any]:
     if unknown:
         raise ParityError(f"{path}: recorded with unknown normalisation rule(s) {', '.join(sorted(unknown))}")
     return data
+
+
+def write_recording(recorder: Recorder, options: RunOptions, result: Mapping[str, Any], path: Path | str) -> Path:
+    """Save what ``recorder`` gathered during the run that gave ``result`` (``run --record``)."""
+    return save_recording(recording(recorder, options, result), path)

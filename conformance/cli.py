@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Contract tests for the AWS Amplify Admin UI API (AmplifyBackend).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,accept,emulator,report}", parser_class=_Parser
+        dest="command", required=True, metavar="{run,parity,accept,emulator,report}", parser_class=_Parser
     )
 
     run = commands.add_parser(
@@ -185,7 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--strict-accept", action=flag, help="fail the run if an entry of --accept is stale or expired")
     run.add_argument("--allow-todo", action=flag, help="let --accept entries keep the reason TODO")
+    # --- parity (issue 14)
+    run.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="also write every exchange of the deterministic plan, normalised, to FILE (.gz: compressed), "
+        "for parity --against-recording",
+    )
     run.set_defaults(handler=_cmd_run, parser=run)
+    _add_parity(commands)
 
     accept = commands.add_parser(
         "accept",
@@ -393,12 +402,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     try:  # find out now, not after the run, that its results would have nowhere to go
         _check_writable(args.report_dir)
+        if args.record is not None:
+            _check_writable(args.record.parent)
     except OSError as exc:
-        return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}")
+        where = args.report_dir if args.record is None or not args.record.parent.exists() else args.record.parent
+        return _fail(f"cannot write to {where}: {exc.strerror or exc}")
+    recorder = amplify_conformance.Recorder(options.app_id) if args.record is not None else None
     unreachable = getattr(amplify_conformance, "TargetUnreachable", None) or type("_Never", (Exception,), {})
     with _sigterm_as_interrupt():
         try:
-            outcome = amplify_conformance.run(options, progress=progress)
+            outcome = amplify_conformance.run(options, progress=progress, recorder=recorder)
         except unreachable as exc:
             partial = getattr(exc, "result", None)
             if partial is not None:
@@ -419,6 +432,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(summary_line(result), flush=True)
     if not args.quiet:
         print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    if recorder is not None:
+        try:
+            recorded = amplify_conformance.write_recording(recorder, options, result, args.record)
+        except OSError as exc:
+            return _fail(f"cannot write the recording {args.record}: {exc.strerror or exc}")
+        print(f"recording: {recorded} ({len(recorder.entries())} exchanges)")
     if result.get("deviations"):
         from amplify_conformance._deviations import entry_notes
 
@@ -455,6 +474,93 @@ def _signals_deferred() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+# ---------------------------------------------------------------------------------------
+# parity (issue 14): two targets, or one and a recording, answer by answer
+
+
+def _add_parity(commands: Any) -> None:
+    from amplify_conformance._normalise import RULE_NAMES
+
+    parity = commands.add_parser(
+        "parity",
+        help="compare the answers of two implementations (or one and a recording)",
+        description="Send the deterministic plan (matrix, not-found probes, state workflows, CORS; no fuzzing) to "
+        "--base-url and to --against, or compare --base-url with --against-recording FILE (made by run --record), "
+        "and write parity.json, parity.md and parity.html. Exit 0 when nothing differs at the chosen levels, "
+        "1 otherwise, 2 when parity cannot be made.",
+    )
+    parity.add_argument("--base-url", required=True, help="side A, stage prefix included")
+    against = parity.add_mutually_exclusive_group(required=True)
+    against.add_argument("--against", metavar="URL", help="side B: another implementation, stage prefix included")
+    against.add_argument("--against-recording", type=Path, metavar="FILE", help="side B: a recording (run --record)")
+    parity.add_argument("--level", action="append", metavar="LEVEL", help="levels of difference that count")
+    parity.add_argument("--operations", action="append", metavar="OP[,OP]", help="only these operationIds")
+    parity.add_argument(
+        "--no-normalise",
+        action="append",
+        metavar="NAME",
+        help=f"compare what rule NAME takes out; repeatable or comma-separated ({', '.join(RULE_NAMES)})",
+    )
+    parity.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default reports/")
+    parity.add_argument("--workers", type=_workers, metavar="N|auto", help="parallel workers per side")
+    parity.add_argument("--seed", type=int, help="seed of the runs (a recording's own by default)")
+    parity.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="bound on one exchange")
+    parity.add_argument("--max-time", type=_positive(float), metavar="SECONDS", help="time budget of each side")
+    parity.add_argument("--app-id", help="use this existing app on both sides instead of creating apps")
+    parity.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="extra request header")
+    parity.add_argument("--sigv4", action="store_true", help="sign the requests of both sides with AWS SigV4")
+    parity.add_argument("--region", help="AWS region for --sigv4")
+    parity.set_defaults(handler=_cmd_parity)
+
+
+def _cmd_parity(args: argparse.Namespace) -> int:
+    import amplify_conformance
+    from amplify_conformance._normalise import RULE_NAMES
+    from amplify_conformance._reporting import parity_summary_line, write_parity_reports
+
+    off = frozenset(_split(args.no_normalise))
+    unknown = sorted(off - set(RULE_NAMES))
+    if unknown:
+        raise UsageError(f"unknown normalisation rule {unknown[0]!r}; known: {', '.join(RULE_NAMES)}")
+    common = {
+        "levels": _levels(args.level),
+        "operations": _operations(args.operations),
+        "seed": args.seed,
+        "timeout": args.timeout,
+        "time_budget": args.max_time,
+        "app_id": args.app_id,
+        "headers": _headers(args.header),
+        "sigv4": args.sigv4 or None,
+        "region": args.region,
+    }
+    common = {k: v for k, v in common.items() if v is not None}
+    if args.workers is not None:
+        common["workers"] = None if args.workers == "auto" else args.workers
+    side_a = amplify_conformance.RunOptions(base_url=args.base_url, **common)
+    side_b = amplify_conformance.RunOptions(base_url=args.against, **common) if args.against else None
+    options = amplify_conformance.ParityOptions(
+        a=side_a, b=side_b, recording=args.against_recording, levels=side_a.levels, no_normalise=off
+    )
+    try:
+        _check_writable(args.report_dir)
+    except OSError as exc:
+        return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}")
+    with _sigterm_as_interrupt():
+        try:
+            outcome = amplify_conformance.parity(options)
+        except amplify_conformance.ParityError as exc:
+            return _fail(str(exc))
+    result = outcome.to_dict()
+    with _signals_deferred():
+        paths = write_parity_reports(result, args.report_dir)
+    print(parity_summary_line(result), flush=True)
+    for op in result["operations"]:
+        if op["verdict"] == "differ":
+            print(f"DIFFER  {op['operationId']}  ({len(op['differences'])} differences)")
+    print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    return EXIT_NONCONFORMING if outcome.differs else EXIT_CONFORMS
 
 
 # ---------------------------------------------------------------------------------------

@@ -121,6 +121,10 @@ def test_public_names_are_pinned():
         "Deviations",
         "DeviationsError",
         "LEVELS",
+        "ParityError",
+        "ParityOptions",
+        "ParityResult",
+        "Recorder",
         "RunOptions",
         "RunResult",
         "SigV4Target",
@@ -128,7 +132,10 @@ def test_public_names_are_pinned():
         "TargetUnreachable",
         "apply_deviations",
         "load_deviations",
+        "load_recording",
+        "parity",
         "run",
+        "write_recording",
     ]
     assert all(getattr(amplify_conformance, name) is not None for name in amplify_conformance.__all__)
 

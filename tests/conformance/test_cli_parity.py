@@ -1,0 +1,77 @@
+"""amplify-conformance parity and run --record: exit 0 alike, 1 different, 2 cannot compare."""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+
+import pytest
+from amplify_conformance._reporting import validate_parity
+from amplify_conformance.cli import main
+from amplify_emulator import Emulator, EmulatorConfig
+
+TOKENS = "CreateToken,GetToken,DeleteToken"
+
+
+@pytest.fixture
+def clean_and_faulted():
+    """Two clean emulators and one with r8_token (GetToken gives another challengeCode)."""
+    with ExitStack() as stack:
+        urls = []
+        for faults in ((), (), ("r8_token",)):
+            config = EmulatorConfig(throttle_rps=None, error_rate=0.0, faults=frozenset(faults))
+            urls.append(stack.enter_context(Emulator(config, host="127.0.0.1", port=0)).base_url + "/prod")
+        yield urls
+
+
+def _parity(*args: str) -> int:
+    return main(["parity", "--operations", TOKENS, *args])
+
+
+def test_parity_exits_0_when_alike_1_when_not_and_writes_its_three_reports(clean_and_faulted, tmp_path, capsys):
+    clean, other, faulted = clean_and_faulted
+    assert _parity("--base-url", clean, "--against", other, "--report-dir", str(tmp_path / "same")) == 0
+    assert "3 operations: 3 same, 0 differ" in capsys.readouterr().out
+    assert _parity("--base-url", clean, "--against", faulted, "--report-dir", str(tmp_path / "differ")) == 1
+    out = capsys.readouterr().out
+    assert "DIFFER  GetToken" in out and "DIFFER  CreateToken" not in out
+    report = json.loads((tmp_path / "differ" / "parity.json").read_text())
+    validate_parity(report)
+    assert [op["operationId"] for op in report["operations"] if op["verdict"] == "differ"] == ["GetToken"]
+    assert (tmp_path / "differ" / "parity.md").exists() and (tmp_path / "differ" / "parity.html").exists()
+
+
+def test_run_record_then_parity_against_the_recording(clean_and_faulted, tmp_path, capsys):
+    clean, other, faulted = clean_and_faulted
+    recording = tmp_path / "tokens.json"
+    run = ["run", "--base-url", clean, "--operations", TOKENS, "--quiet", "--report-dir", str(tmp_path / "run")]
+    assert main([*run, "--record", str(recording)]) == 0
+    assert "recording: " in capsys.readouterr().out and recording.exists()
+    assert (tmp_path / "run" / "report.json").exists()  # a recorded run is still a run
+    reports = ["--report-dir", str(tmp_path / "parity")]
+    assert _parity("--base-url", other, "--against-recording", str(recording), *reports) == 0
+    assert _parity("--base-url", faulted, "--against-recording", str(recording), *reports) == 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--no-normalise", "no-such-rule"], "unknown normalisation rule 'no-such-rule'"),
+        (["--against-recording", "missing.json"], "missing.json: cannot read"),
+        (["--against", "http://127.0.0.1:9/prod"], "side B: cannot reach"),
+        (["--level", "nonsense"], "unknown level 'nonsense'"),
+    ],
+)
+def test_parity_that_cannot_be_made_exits_2_in_one_line(clean_and_faulted, tmp_path, capsys, args, message):
+    clean = clean_and_faulted[0]
+    if "--against" not in args and "--against-recording" not in args:
+        args = [*args, "--against", clean_and_faulted[1]]
+    code = main(["parity", "--base-url", clean, "--operations", "GetToken", "--report-dir", str(tmp_path), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_parity_needs_exactly_one_side_b(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["parity", "--base-url", "http://127.0.0.1:9/prod"])
+    assert exit_.value.code == 2 and "--against" in capsys.readouterr().err
