@@ -411,7 +411,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     unreachable = getattr(amplify_conformance, "TargetUnreachable", None) or type("_Never", (Exception,), {})
     with _sigterm_as_interrupt():
         try:
-            outcome = amplify_conformance.run(options, progress=progress, recorder=recorder)
+            recording = {"recorder": recorder} if recorder is not None else {}
+            outcome = amplify_conformance.run(options, progress=progress, **recording)
         except unreachable as exc:
             partial = getattr(exc, "result", None)
             if partial is not None:
