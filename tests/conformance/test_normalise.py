@@ -110,3 +110,11 @@ def test_a_body_that_is_not_json_is_kept_as_text_and_a_transport_failure_as_its_
 def test_an_unknown_rule_is_refused():
     with pytest.raises(ValueError, match="unknown normalisation rule"):
         Normaliser(RUN_ID, disabled={"no-such-rule"})
+
+
+def test_the_readme_lists_every_rule_with_its_reason():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for rule in RULES:
+        assert f"| `{rule.name}` | {rule.reason} |" in readme
