@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ._normalise import RULE_NAMES, Normaliser
+from ._reporting import redact, summary_line
+from ._reporting._files import write_atomically
 from ._runner import PlanExchange, RunOptions, __version__
 
 FORMAT = "amplify-conformance-recording"
@@ -129,8 +131,6 @@ def entry_key(entry: Mapping[str, Any]) -> tuple[str, str, str, int]:
 
 def conformance_of(result: Mapping[str, Any]) -> dict[str, Any]:
     """A side's conformance verdicts, as parity carries them: parity never replaces conformance."""
-    from ._reporting import summary_line
-
     return {
         "summary_line": summary_line(result),
         "complete": bool(result.get("complete", True)),
@@ -159,9 +159,6 @@ def recording(recorder: Recorder, options: RunOptions, result: Mapping[str, Any]
 
 def save_recording(data: Mapping[str, Any], path: Path | str) -> Path:
     """Write a recording: one JSON document, one exchange per line; gzip if the name ends in .gz."""
-    from ._reporting import redact
-    from ._reporting._files import write_atomically
-
     path = Path(path)
     data = redact(data)
     head = {k: v for k, v in data.items() if k != "exchanges"}

@@ -6,7 +6,9 @@ from __future__ import annotations
 import gzip
 import json
 from contextlib import ExitStack
+from datetime import UTC, datetime
 
+import jsonschema
 import pytest
 from amplify_conformance import (
     ParityError,
@@ -18,7 +20,10 @@ from amplify_conformance import (
     run,
     write_recording,
 )
+from amplify_conformance._parity import _compare, _Side
 from amplify_conformance._reporting import (
+    ReportError,
+    parity_schema,
     render_parity_html,
     render_parity_markdown,
     validate_parity,
@@ -169,8 +174,9 @@ def test_a_recording_refuses_another_plan_and_a_rule_it_cannot_undo(emulators, t
         (b'{"format": "something else"}', "not a recording"),
         (b'{"format": "amplify-conformance-recording", "version": 99}', "version 99"),
         (b'{"format": "amplify-conformance-recording", "version": 1, "plan": {}, "exchanges": [{}]}', "exchange 0"),
-        (gzip.compress(b"[1, 2]"), "not a recording"),
+        (gzip.compress(b"[1, 2]", mtime=0), "not a recording"),
     ],
+    ids=["missing", "not-json", "other-format", "other-version", "bad-exchange", "gzipped-array"],
 )
 def test_an_unreadable_recording_is_one_clear_error(tmp_path, content, message):
     path = tmp_path / "recording.json"
@@ -195,3 +201,39 @@ def test_parity_reports_render_every_difference_safely(emulators, tmp_path):
 def test_a_side_that_cannot_be_reached_is_a_parity_error(emulators):
     with pytest.raises(ParityError, match="side B: cannot reach"):
         _parity(emulators(), "http://127.0.0.1:9/prod", ("GetToken",))
+
+
+def _side(label: str, status: int, message: str):
+    entry = {
+        "unit": "GetToken",
+        "operationId": "GetToken",
+        "case": "GetToken:valid",
+        "n": 1,
+        "request": {"method": "GET", "path": "/backend/{appId}/challenge/{sessionId}", "params": {}},
+        "response": {"status": status, "headers": {}, "json": {"message": message}},
+    }
+    conformance = {"summary_line": "", "complete": True, "operations": {}}
+    return _Side(label, {"kind": "recording"}, [entry], {}, conformance, {})
+
+
+def test_a_pair_with_a_429_or_504_is_skipped_unless_transient_status_is_off():
+    a, b = _side("A", 200, "ok"), _side("B", 504, "gateway timeout")
+    options = RunOptions(operations=("GetToken",))
+    now = datetime.now(UTC)
+    skipped = _compare(a, b, options, ("schema", "behaviour", "aws"), frozenset(), now)
+    assert skipped["summary"]["skipped"] == 1 and skipped["summary"]["differences"] == 0
+    compared = _compare(a, b, options, ("schema", "behaviour", "aws"), frozenset({"transient-status"}), now)
+    fields = compared["operations"][0]["differences"][0]["fields"]
+    assert {(f["where"], f["level"]) for f in fields} == {("status", "schema"), ("body.message", "behaviour")}
+    only_schema = _compare(a, b, options, ("schema",), frozenset({"transient-status"}), now)
+    assert [f["where"] for f in only_schema["operations"][0]["differences"][0]["fields"]] == ["status"]
+
+
+def test_the_parity_schema_is_a_valid_schema_and_refuses_a_verdict_it_does_not_know():
+    jsonschema.Draft202012Validator.check_schema(parity_schema())
+    a, b = _side("A", 200, "ok"), _side("B", 200, "other")
+    report = _compare(a, b, RunOptions(operations=("GetToken",)), ("behaviour",), frozenset(), datetime.now(UTC))
+    validate_parity(report)
+    report["operations"][0]["verdict"] = "similar"
+    with pytest.raises(ReportError, match="operations/0/verdict"):
+        validate_parity(report)
