@@ -402,11 +402,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     try:  # find out now, not after the run, that its results would have nowhere to go
         _check_writable(args.report_dir)
+    except OSError as exc:
+        return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}")
+    try:
         if args.record is not None:
             _check_writable(args.record.parent)
     except OSError as exc:
-        where = args.report_dir if args.record is None or not args.record.parent.exists() else args.record.parent
-        return _fail(f"cannot write to {where}: {exc.strerror or exc}")
+        return _fail(f"cannot write the recording to {args.record.parent}: {exc.strerror or exc}")
     recorder = amplify_conformance.Recorder(options.app_id) if args.record is not None else None
     unreachable = getattr(amplify_conformance, "TargetUnreachable", None) or type("_Never", (Exception,), {})
     with _sigterm_as_interrupt():
