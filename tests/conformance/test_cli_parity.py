@@ -75,3 +75,12 @@ def test_parity_needs_exactly_one_side_b(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["parity", "--base-url", "http://127.0.0.1:9/prod"])
     assert exit_.value.code == 2 and "--against" in capsys.readouterr().err
+
+
+def test_run_record_into_a_folder_that_cannot_be_written_fails_before_the_run(tmp_path, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    target = tmp_path / "file" / "recording.json"
+    code = main(["run", "--report-dir", str(tmp_path / "reports"), "--record", str(target)])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write the recording to" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "reports" / "report.json").exists()  # nothing was run
