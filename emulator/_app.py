@@ -164,7 +164,10 @@ class EmulatorApp:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
-        self.store = Store(long_ids=self.config.has("long-ids"))
+        self.store = Store(
+            long_ids=self.config.has("long-ids"), async_jobs=self.config.has("async-jobs"), seed=self.config.seed
+        )
+        self._eventual = self.config.has("eventual")
         self._faults = self.config.faults
         self._quirks = self.config.quirks
         self._quirk_rng = random.Random(self.config.seed + 1)  # flaky and slow: apart from the 504 plan
@@ -395,7 +398,12 @@ class EmulatorApp:
         call = Call(op_id, dict(params), body, faults, accepted_by_fault=bool(found), quirks=self._quirks)
         try:
             with self.store.lock:
-                payload = HANDLERS[op_id](self.store, call)
+                if self._eventual and op_id.startswith(("Get", "List")):
+                    payload = HANDLERS[op_id](self.store.as_seen_a_moment_ago(), call)
+                else:
+                    payload = HANDLERS[op_id](self.store, call)
+                    if self._eventual:
+                        self.store.remember()
         except ApiError as exc:
             answer = error_answer(exc.status, exc.message, exc.resource_type)
             if op_id == "GetBackendStorage" and exc.status == 404 and "r2_error_body" in faults:

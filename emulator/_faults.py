@@ -161,6 +161,13 @@ FAULTS: dict[str, Fault] = _faults(
         "a second environment of an existing app is answered 200 but not recorded",
     ),
     (
+        "r8_late_delete",
+        "DeleteBackendStorage",
+        "R8",
+        "R8.resource-lifecycle",
+        "answers 200, but GetBackendStorage shows the resource for another 60 s (beyond any settle bound)",
+    ),
+    (
         "r8_remove_all",
         "RemoveAllBackends",
         "R8",

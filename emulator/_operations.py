@@ -8,6 +8,7 @@ import base64
 import binascii
 import copy
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -84,6 +85,9 @@ def _app(store: Store, call: Call) -> App:
 
 def _resource(store: Store, call: Call, category: str) -> Resource:
     resources = _app(store, call).environments.get(call.env, {})
+    gone_at = resources[category].gone_at if category in resources else None
+    if gone_at is not None and time.monotonic() >= gone_at:
+        del resources[category]
     if category not in resources:
         raise not_found(category, f"{category} resource in environment {call.env!r}")
     return resources[category]
@@ -113,7 +117,7 @@ def _job_answer(store: Store, call: Call, env: str | None = None, **extra: Any) 
         "backendEnvironmentName": env,
         "jobId": job.job_id,
         "operation": job.operation,
-        "status": job.status,
+        "status": job.current_status(),
     }
     answer.update(extra)
     return answer
@@ -374,10 +378,16 @@ def update_backend_storage(store: Store, call: Call) -> dict[str, Any]:
     return _job_answer(store, call)
 
 
+LATE_DELETE = 60.0  # seconds the r8_late_delete fault keeps a deleted resource visible
+
+
 @handles("DeleteBackendStorage")
 def delete_backend_storage(store: Store, call: Call) -> dict[str, Any]:
-    _resource(store, call, STORAGE)
-    del store.apps[call.app_id].environments[call.env][STORAGE]
+    resource = _resource(store, call, STORAGE)
+    if "r8_late_delete" in call.faults:
+        resource.gone_at = resource.gone_at or time.monotonic() + LATE_DELETE
+    else:
+        del store.apps[call.app_id].environments[call.env][STORAGE]
     return _job_answer(store, call)
 
 
@@ -466,7 +476,7 @@ def _job_view(call: Call, env: str, job) -> dict[str, Any]:
         "backendEnvironmentName": env,
         "jobId": job.job_id,
         "operation": job.operation,
-        "status": job.status,
+        "status": job.current_status(),
         "createTime": job.create_time,
         "updateTime": job.update_time,
     }
@@ -496,6 +506,7 @@ def update_backend_job(store: Store, call: Call) -> dict[str, Any]:
             job.operation = call.body["operation"]
         if "status" in call.body:
             job.status = call.body["status"]
+            job.settles_at = 0.0  # a status set by UpdateBackendJob stays as set
         job.update_time = now_iso()
     return _job_view(call, call.env, job)
 
@@ -512,7 +523,7 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
     if "operation" in body:
         jobs = [job for job in jobs if job.operation == body["operation"]]
     if "status" in body and "r8_job_list" not in call.faults:
-        jobs = [job for job in jobs if job.status == body["status"]]
+        jobs = [job for job in jobs if job.current_status() == body["status"]]
     if "newest-first" in call.quirks:
         jobs.reverse()
     scope = f"{call.app_id}/{call.env}"

@@ -110,3 +110,35 @@ def test_a_fault_under_every_compatible_quirk_is_still_caught_on_its_operation_o
     failing = run(options).failing()
     assert {op for op, _ in failing} == {expected.operation_id}, failing
     assert (expected.operation_id, expected.check) in failing
+
+
+# ---- asynchrony: jobs that finish later, reads that lag ------------------------------------
+
+ASYNC = frozenset({"async-jobs", "eventual"})
+STATE_FAULTS = sorted(name for name, fault in FAULTS.items() if fault.rule in ("R7", "R8"))
+
+
+def test_r7_and_r8_faults_are_caught_on_their_own_operations_when_the_target_is_asynchronous():
+    assert len({FAULTS[f].operation_id for f in STATE_FAULTS}) == len(STATE_FAULTS)  # one run holds them all
+    result = run(RunOptions(emulator_faults=frozenset(STATE_FAULTS), emulator_quirks=ASYNC, **QUICK))
+    failing = result.failing()
+    assert {op for op, _ in failing} == {FAULTS[f].operation_id for f in STATE_FAULTS}, failing
+    for name in STATE_FAULTS:
+        assert (FAULTS[name].operation_id, FAULTS[name].check) in failing, name
+    settled = [o["settle_seconds"] for o in result.operations]
+    assert max(settled) >= 0.5  # the suite waited for lagging reads, and the report says how long
+
+
+def test_a_change_visible_only_after_the_bound_is_a_violation_that_says_how_long_it_waited():
+    options = RunOptions(
+        emulator_faults=frozenset({"r8_late_delete"}), operations=("DeleteBackendStorage",), settle=1.0, **QUICK
+    )
+    result = run(options)
+    assert result.to_dict()["settle_bound"] == 1.0
+    failure = result.check("DeleteBackendStorage", "R8.resource-lifecycle")["failures"][0]
+    assert "expected 404, got 200" in failure["message"] and "judged after waiting 1." in failure["message"]
+
+
+def test_a_target_that_applies_everything_at_once_costs_no_extra_read():
+    result = run(RunOptions(operations=("DeleteBackendAuth", "GetToken", "UpdateBackendJob"), **QUICK))
+    assert all(o["settle_seconds"] < 0.05 for o in result.operations)
