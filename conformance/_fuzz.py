@@ -150,7 +150,8 @@ def _judged(unit: OperationUnit, exchange: Exchange, extra: list[C.Seen]) -> Non
     """Record what passed, and failures of checks already known to fail on this operation;
     raise a new failure, so that hypothesis shrinks it and the search looks for it alone."""
     levels = unit.run_.options.levels
-    verdicts = [seen for seen in C.judge_exchange(unit.op, exchange) + extra if C.level_of(seen.check) in levels]
+    judged = C.judge_exchange(unit.op, exchange, unit.run_.request_ids) + extra
+    verdicts = [seen for seen in judged if C.level_of(seen.check) in levels]
     new = [seen for seen in verdicts if not seen.ok and not unit.ledger.has_failed(unit.id, seen.check)]
     for seen in verdicts:
         if seen not in new:

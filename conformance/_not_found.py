@@ -1,4 +1,5 @@
-"""R7: naming something that does not exist is 404 (probed before the world holds anything)."""
+"""R7: naming something that does not exist is 404, an app whose appId is close to an existing
+one's included (probed before the world holds anything but its app)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ def not_found(unit: Unit, world: World) -> None:
         ghost = f"ghost{uuid.uuid4().hex[:10]}"
         ghost_body = unit.identity(body, World(ghost, world.env)) if body is not NO_BODY else body
         probes.append(("an app never created", {**params, "appId": ghost}, ghost_body))
+        # identifiers are compared exactly (R7): these name no app, though one exists that is close
+        for what, near in (
+            ("an appId differing only in letter case", world.app_id.swapcase()),
+            ("an appId that is a prefix of an existing one", world.app_id[:-1]),
+        ):
+            if near and near != world.app_id:
+                near_body = unit.identity(body, World(near, world.env)) if body is not NO_BODY else body
+                probes.append((what, {**params, "appId": near}, near_body))
     if needs_existing_resource(unit.id):
         probes.append((f"no {resource_role(unit.id).category} resource in the environment", params, body))
     if "jobId" in op.path_parameters:

@@ -95,6 +95,7 @@ class Run:
         self.seed = options.seed if options.seed is not None else random.randrange(2**32)
         self.run_id = uuid.uuid4().hex[:6]
         self.ledger = Ledger()
+        self.request_ids = C.RequestIds()
         self.stop = threading.Event()
         self.stop_reason: str | None = None
         self.deadline = time.monotonic() + options.time_budget
@@ -135,7 +136,7 @@ class Run:
                     raise _Unusable(exchange.error)
             return exchange
         if judge:
-            for seen in C.judge_exchange(op, exchange):
+            for seen in C.judge_exchange(op, exchange, self.request_ids):
                 self.ledger.record(op.operation_id, seen, exchange, case=case, seed=seed)
         return exchange
 

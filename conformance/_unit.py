@@ -35,6 +35,8 @@ class RunContext(Protocol):
     seed: int
     run_id: str
     settle_bound: float
+    selected: list[spec.Operation]
+    request_ids: C.RequestIds
 
     def send(self, op: spec.Operation, params: dict[str, str], body: Any = ..., **kw: Any) -> Exchange: ...
 
@@ -69,6 +71,12 @@ class Unit:
         if not ok and self.waited > 0:
             saw += f" (judged after waiting {self.waited:.1f} s for it to settle)"
         self.ledger.record(self.id, C.Seen(check_id, ok, saw), exchange)
+
+    def blame(self, operation_id: str, check_id: str, saw: str, exchange: Exchange | None) -> None:
+        """A failure that another operation's answer caused (a read contradicting what others
+        show); booked on that operation when the run judges it, else on this one."""
+        on = operation_id if operation_id in {op.operation_id for op in self.run_.selected} else self.id
+        self.ledger.record(on, C.Seen(check_id, False, saw), exchange)
 
     def judge_status(self, check_id: str, exchange: Exchange, wanted: int, what: str) -> None:
         """That an answer has the wanted status; 429, 504 or no answer leave it unjudged (R9)."""

@@ -30,8 +30,13 @@ def workflows(unit: Unit, world: World) -> World:
     role = resource_role(unit.id)
     if op.path == "/backend":
         backend_env(unit, world)
+        concurrent_creates(unit, world)
+    if op.path.startswith("/backend/{appId}/environments/"):
+        environment_list(unit)
     if role:
         resource_lifecycle(unit, world, role)
+        creates(unit, world, role)
+        resource_isolation(unit, world, role)
     if op.path.startswith("/backend/{appId}/challenge"):
         token_lifecycle(unit, world)
     if op.path.startswith("/backend/{appId}/job/"):
@@ -82,6 +87,69 @@ def backend_env(unit: Unit, world: World) -> None:
     )
 
 
+def environment_list(unit: Unit) -> None:
+    """CloneBackend makes GetBackend list the target; DeleteBackend takes the environment off."""
+    fresh = unit.new_world()
+    body = unit.identity(strategies.valid_body(unit.id), fresh)
+    answer = unit.send(unit.op, fresh.path_parameters(unit.op), NO_BODY if body is None else body)
+    if unit.status(answer) != 200:
+        return
+    cloning = unit.op.path.endswith("/clone")
+    wanted = fresh.clone_env if cloning else fresh.env
+
+    def listed(exchange: Exchange) -> bool:
+        return wanted in (C.body_of(exchange.reply).get("backendEnvironmentList") or [])
+
+    get_backend = operation_at(GET_BACKEND)
+    got = unit.settle(lambda: unit.send(get_backend, {"appId": fresh.app_id}, {}), lambda e: listed(e) == cloning)
+    if unit.status(got) != 200:
+        return
+    envs = C.body_of(got.reply).get("backendEnvironmentList")
+    unit.judge(
+        C.BACKEND_ENV,
+        listed(got) == cloning,
+        f"GetBackend after {unit.id} of {fresh.env!r}"
+        + (f" to {wanted!r}" if cloning else "")
+        + f" lists {envs!r}: {wanted!r} {'missing' if cloning else 'still listed'}"
+        if listed(got) != cloning
+        else f"GetBackend after {unit.id} lists {envs!r}",
+        got,
+    )
+
+
+CONCURRENT = 6  # CreateBackend calls sent at once (CONTRACT R8: concurrent requests all take effect)
+
+
+def concurrent_creates(unit: Unit, world: World) -> None:
+    """N CreateBackend calls of N environments of one app, sent at once: GetBackend lists all N."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    envs = [f"{world.env}c{n}" for n in range(CONCURRENT)]
+    with ThreadPoolExecutor(CONCURRENT) as pool:
+        answers = list(pool.map(lambda env: unit.create_backend(world.app_id, env), envs))
+    unit.run_.created(world.app_id, tuple(envs))
+    made = [env for env, answer in zip(envs, answers, strict=True) if unit.status(answer) == 200]
+    if len(made) < 2:
+        return  # nothing concurrent took effect to ask about (throttled, say)
+    get_backend = operation_at(GET_BACKEND)
+
+    def missing(exchange: Exchange) -> list[str]:
+        listed = C.body_of(exchange.reply).get("backendEnvironmentList") or []
+        return [env for env in made if env not in listed]
+
+    got = unit.settle(lambda: unit.send(get_backend, {"appId": world.app_id}, {}), lambda e: not missing(e))
+    if unit.status(got) != 200:
+        return
+    lost = missing(got)
+    unit.judge(
+        C.CONCURRENCY,
+        not lost,
+        f"{len(made)} CreateBackend calls sent at once answered 200; GetBackend "
+        + (f"lacks {lost}" if lost else "lists them all"),
+        got,
+    )
+
+
 def remove_all(unit: Unit) -> None:
     world = unit.new_world()
     removed = unit.send(unit.op, {"appId": world.app_id}, {})
@@ -120,7 +188,9 @@ def resource_lifecycle(unit: Unit, world: World, role: Role) -> None:
         if unit.status(answer) != 200:
             return  # judged by the matrix's valid case
         got = C.body_of(answer.reply).get("resourceConfig")
-        unit.judge(C.LIFECYCLE, echoed(answer), f"resourceConfig {_short(got)}; submitted {_short(wanted)}", answer)
+        where = difference(got, wanted, "resourceConfig")
+        saw = f"resourceConfig {_short(got)}" if where is None else f"{where}; submitted {_short(wanted)}"
+        unit.judge(C.LIFECYCLE, where is None, f"{get.operation_id} after {role.category} create: {saw}", answer)
     elif role.role == "delete":
         if role.category not in world.resources:
             unit.create_resource(world, role.category)
@@ -133,29 +203,116 @@ def resource_lifecycle(unit: Unit, world: World, role: Role) -> None:
         unit.judge_status(C.LIFECYCLE, answer, 404, f"{get.operation_id} after {unit.id}")
 
 
+def creates(unit: Unit, world: World, role: Role) -> None:
+    """Create*/Import* on an existing app create the resource in an environment new to the app,
+    and Create* again after a Delete* (R7)."""
+    if role.role not in ("create", "import"):
+        return
+    get = operation_for(role.category, "get")
+    new_env = World(world.app_id, world.env + "n")
+    unit.run_.created(world.app_id, (new_env.env,))
+    body = unit.identity(strategies.valid_body(unit.id), new_env)
+    made = unit.send(unit.op, new_env.path_parameters(unit.op), body)
+    unit.judge_status(C.CREATES, made, 200, f"{unit.id} in {new_env.env!r}, an environment new to the app")
+    if unit.status(made) != 200:
+        return
+    params = {"appId": world.app_id, "backendEnvironmentName": new_env.env}
+    get_body = unit.identity(strategies.valid_body(get.operation_id), new_env)
+    shown = unit.settle_status(get, params, get_body, 200)
+    unit.judge_status(C.CREATES, shown, 200, f"{get.operation_id} in the new environment after {unit.id}")
+    if role.role != "create":
+        return
+    delete = operation_for(role.category, "delete")
+    removed = unit.send(delete, params, unit.identity(strategies.valid_body(delete.operation_id), new_env))
+    if unit.status(removed) != 200 or unit.status(unit.settle_status(get, params, get_body, 404)) != 404:
+        return  # the delete is asked about on its own operation
+    again = unit.send(unit.op, new_env.path_parameters(unit.op), body)
+    unit.judge_status(C.CREATES, again, 200, f"{unit.id} again after {delete.operation_id}")
+    if unit.status(again) == 200:
+        shown = unit.settle_status(get, params, get_body, 200)
+        unit.judge_status(C.CREATES, shown, 200, f"{get.operation_id} after {unit.id} again")
+
+
+def resource_isolation(unit: Unit, world: World, role: Role) -> None:
+    """Two apps with environments of the same name share nothing: Get* in the other app is 404,
+    and Delete* in one leaves the other's resource as it was."""
+    if role.role not in ("get", "delete") or unit.run_.options.app_id:
+        return  # with --app-id there is no second app to make
+    other = World(unit.run_.new_names()[0], world.env)
+    if unit.status(unit.create_backend(other.app_id, other.env)) != 200:
+        return
+    unit.run_.created(other.app_id, (other.env,))
+    unit.visible_backend(other, other.env)
+    get = operation_for(role.category, "get")
+    params = {"appId": other.app_id, "backendEnvironmentName": other.env}
+    get_body = unit.identity(strategies.valid_body(get.operation_id), other)
+    if role.role == "get":
+        if role.category not in world.resources:
+            unit.create_resource(world, role.category)
+        answer = unit.send(get, params, get_body)
+        unit.judge_status(
+            C.ISOLATION,
+            answer,
+            404,
+            f"{unit.id} in app {other.app_id!r}, which has no {role.category} resource"
+            f" (app {world.app_id!r} has one in an environment of the same name)",
+        )
+        return
+    here = World(unit.run_.new_names()[0], world.env)  # a world of this unit's own, with the same env name
+    if unit.status(unit.create_backend(here.app_id, here.env)) != 200:
+        return
+    unit.run_.created(here.app_id, (here.env,))
+    unit.visible_backend(here, here.env)
+    for side in (here, other):
+        if unit.status(unit.create_resource(side, role.category)[0]) != 200:
+            return
+    mine = {"appId": here.app_id, "backendEnvironmentName": here.env}
+    removed = unit.send(unit.op, mine, unit.identity(strategies.valid_body(unit.id), here))
+    if unit.status(removed) != 200:
+        return
+    unit.settle_status(get, mine, unit.identity(get_body, here), 404)
+    answer = unit.send(get, params, get_body)
+    unit.judge_status(
+        C.ISOLATION,
+        answer,
+        200,
+        f"{get.operation_id} in app {other.app_id!r} after {unit.id} in app {here.app_id!r}"
+        " (an environment of the same name)",
+    )
+
+
 def contains(got: Any, wanted: Any) -> bool:
-    """Whether an answer holds everything submitted. Extra members and array order are the
-    target's choice; a member sent under every spelling the reference gives must come back
-    under at least one, and each spelling that comes back must hold what was sent."""
+    """Whether an answer holds everything submitted (see ``difference``)."""
+    return difference(got, wanted) is None
+
+
+def difference(got: Any, wanted: Any, where: str = "") -> str | None:
+    """Where an answer fails to hold what was submitted, or None. Extra members and array order
+    are the target's choice; a member sent under every spelling the reference gives must come
+    back under at least one, and each spelling that comes back must hold what was sent."""
     if isinstance(wanted, dict):
         if not isinstance(got, dict):
-            return False
+            return f"{where or 'the answer'} is {_short(got, 60)}, not an object"
         for key, value in wanted.items():
+            path = f"{where}.{key}" if where else key
             present = [name for name in spec.spellings(key) if name in got]
-            if not present or not all(contains(got[name], value) for name in present):
-                return False
-        return True
+            if not present:
+                return f"{path} missing"
+            for name in present:
+                if (found := difference(got[name], value, f"{where}.{name}" if where else name)) is not None:
+                    return found
+        return None
     if isinstance(wanted, list):
         if not isinstance(got, list):
-            return False
+            return f"{where} is {_short(got, 60)}, not an array"
         unmatched = list(got)
         for item in wanted:
             match = next((i for i, candidate in enumerate(unmatched) if contains(candidate, item)), None)
             if match is None:
-                return False
+                return f"{where} is {_short(got, 80)}: it lacks the submitted {_short(item, 60)}"
             del unmatched[match]
-        return True
-    return got == wanted
+        return None
+    return None if got == wanted else f"{where} is {_short(got, 60)}, submitted {_short(wanted, 60)}"
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -185,6 +342,13 @@ def token_lifecycle(unit: Unit, world: World) -> None:
             return (got.get("sessionId"), got.get("challengeCode")) == (token["sessionId"], token["challengeCode"])
 
         answer = unit.settle(lambda: unit.send(get, params), same)
+        if not unit.run_.options.app_id:
+            other = _other_app(unit, world)
+            if other is not None:
+                stranger = unit.send(get, {"appId": other.app_id, "sessionId": token["sessionId"]})
+                unit.judge_status(
+                    C.ISOLATION, stranger, 404, f"GetToken of app {world.app_id!r}'s session in another app"
+                )
         if unit.status(answer) != 200:
             return
         got = C.body_of(answer.reply)
@@ -216,7 +380,10 @@ def list_jobs(unit: Unit, world: World, **filters: Any) -> tuple[list[dict], Exc
         if unit.status(exchange) != 200:
             return found, exchange, f"ListBackendJobs answered {unit.status(exchange)}"
         answer = C.body_of(exchange.reply)
-        found += [j for j in answer.get("jobs") or [] if isinstance(j, dict)]
+        page = [j for j in answer.get("jobs") or [] if isinstance(j, dict)]
+        if "maxResults" in filters and len(page) > filters["maxResults"]:
+            return found + page, exchange, f"a page of {len(page)} jobs for maxResults {filters['maxResults']}"
+        found += page
         token = answer.get("nextToken")
         if not token:
             return found, exchange, None
@@ -256,11 +423,8 @@ def job_is_traceable(unit: Unit, world: World, exchange: Exchange) -> None:
     got = unit.settle(read_each, resolves)
     if unit.status(got) in (429, 504, None):
         return
-    if not resolves(got):
-        unit.judge(C.JOBS, False, f"GetBackendJob of {job_id} answered {'; '.join(tried)}", got)
-        return
-    home = envs[len(tried) - 1]
-    unit.judge(C.JOBS, True, f"GetBackendJob({home}, {job_id}) resolved it", got)
+    resolved = resolves(got)
+    home = envs[len(tried) - 1] if resolved else envs[0]
     order = [home] + [e for e in envs if e != home]
     problems: list[str] = []
 
@@ -275,9 +439,26 @@ def job_is_traceable(unit: Unit, world: World, exchange: Exchange) -> None:
         return None, last
 
     where, listed = unit.settle(listed_somewhere, lambda result: result[0] is not None)
-    unit.judge(
-        C.JOBS, where is not None, f"ListBackendJobs({where}) lists {job_id}" if where else "; ".join(problems), listed
-    )
+    # Blame the read that contradicts the others: a job one read shows exists, the other must too.
+    if resolved and where is not None:
+        unit.judge(C.JOBS, True, f"GetBackendJob({home}) resolves {job_id} and ListBackendJobs({where}) lists it", got)
+    elif resolved:
+        unit.blame(
+            "ListBackendJobs",
+            C.JOBS,
+            f"{unit.id} announced job {job_id}, which GetBackendJob({home}) resolves, but {'; '.join(problems)}",
+            listed,
+        )
+    elif where is not None:
+        unit.blame(
+            "GetBackendJob",
+            C.JOBS,
+            f"{unit.id} announced job {job_id}, which ListBackendJobs({where}) lists, "
+            f"but GetBackendJob answered {'; '.join(tried)}",
+            got,
+        )
+    else:
+        unit.judge(C.JOBS, False, f"GetBackendJob of {job_id} answered {'; '.join(tried)}; {'; '.join(problems)}", got)
 
 
 def jobs(unit: Unit, world: World) -> None:
@@ -305,18 +486,52 @@ def jobs(unit: Unit, world: World) -> None:
             f"status {job.get('status')!r}",
             got,
         )
-    elif unit.op is get_job:
-        return  # resolution of jobs is judged on the operations that produce them
+    elif unit.op is get_job:  # resolution of jobs is judged on the operations that produce them
+        for where, what in _elsewhere(unit, world):
+            stranger = unit.send(
+                get_job, {"appId": where.app_id, "backendEnvironmentName": where.env, "jobId": world.job_id}
+            )
+            unit.judge_status(C.ISOLATION, stranger, 404, f"GetBackendJob of {world.env!r}'s job in {what}")
     else:
         list_filters(unit, world, update_job)
 
 
+def _other_app(unit: Unit, world: World) -> World | None:
+    """A second app with an environment of the same name (visible), or None."""
+    other = World(unit.run_.new_names()[0], world.env)
+    if unit.status(unit.create_backend(other.app_id, other.env)) != 200:
+        return None
+    unit.run_.created(other.app_id, (other.env,))
+    unit.visible_backend(other, other.env)
+    return other
+
+
+def _elsewhere(unit: Unit, world: World) -> list[tuple[World, str]]:
+    """Places that must not see this world's jobs: another app's environment of the same name
+    (unless --app-id), and another environment of this app."""
+    places = []
+    if not unit.run_.options.app_id and (other := _other_app(unit, world)) is not None:
+        places.append((other, f"app {other.app_id!r}, environment of the same name"))
+    sibling = World(world.app_id, world.env + "s")
+    if unit.status(unit.create_backend(sibling.app_id, sibling.env)) == 200:
+        unit.run_.created(sibling.app_id, (sibling.env,))
+        unit.visible_backend(sibling, sibling.env)
+        places.append((sibling, f"environment {sibling.env!r} of the same app"))
+    return places
+
+
+PAGE_SIZES = (1, 2, 3)  # maxResults asked for, on at least four jobs
+
+
 def list_filters(unit: Unit, world: World, update_job: spec.Operation) -> None:
-    """Filters by status, operation and jobId, and maxResults paging, on at least two jobs."""
-    unit.create_resource(world, "api")  # a second job in this environment
-    found, _, problem = unit.settle(lambda: list_jobs(unit, world), lambda r: r[2] is None and len(r[0]) >= 2)
+    """Filters by status, operation and jobId, alone and together; maxResults paging with more jobs
+    than a page holds; and no listing holds another app's or environment's jobs."""
+    for category in ("api", "auth", "storage"):  # three more jobs in this environment
+        unit.create_resource(world, category)
+    wanted = 1 + 3
+    found, _, problem = unit.settle(lambda: list_jobs(unit, world), lambda r: r[2] is None and len(r[0]) >= wanted)
     if problem or len(found) < 2:
-        unit.judge(C.JOBS, False, problem or f"expected at least 2 jobs in {world.env}, listed {len(found)}")
+        unit.judge(C.JOBS, False, problem or f"expected at least {wanted} jobs in {world.env}, listed {len(found)}")
         return
     first = found[0].get("jobId")
     marked = {"status": f"conformance-{uuid.uuid4().hex[:6]}", "operation": f"Conformance{uuid.uuid4().hex[:6]}"}
@@ -337,13 +552,29 @@ def list_filters(unit: Unit, world: World, update_job: spec.Operation) -> None:
     only_first = [first]
     for key, value in marked.items():
         judged(f"{key} filter {value!r} listed {{ids}}; expected only {first}", only_first, _ids, **{key: value})
+    judged(f"operation and status filters together listed {{ids}}; expected only {first}", only_first, _ids, **marked)
+    crossed = {"operation": marked["operation"], "status": marked["status"] + "-other"}
+    judged("filters matching no job together listed {ids}; expected none", [], _ids, **crossed)
     judged("jobId filter listed {ids}", only_first, _ids, jobId=first)
-    judged(
-        f"paging with maxResults 1 gave {{ids}}; expected each of {sorted(all_ids)} once",
-        sorted(all_ids),
-        lambda got: sorted(_ids(got)) if len(_ids(got)) == len(set(_ids(got))) else None,
-        maxResults=1,
-    )
+    for size in PAGE_SIZES:
+        judged(
+            f"paging with maxResults {size} gave {{ids}}; expected each of {sorted(all_ids)} once",
+            sorted(all_ids),
+            lambda got: sorted(_ids(got)) if len(_ids(got)) == len(set(_ids(got))) else None,
+            maxResults=size,
+        )
+    for where, what in _elsewhere(unit, world):
+        got, exchange, problem = list_jobs(unit, where)
+        leaked = sorted(all_ids & set(_ids(got)))
+        if problem is None:
+            unit.judge(
+                C.ISOLATION,
+                not leaked,
+                f"ListBackendJobs of {what} lists {world.env!r}'s jobs {leaked}"
+                if leaked
+                else f"ListBackendJobs of {what} holds none of {world.env!r}'s jobs",
+                exchange,
+            )
 
 
 def _ids(found: list[dict]) -> list:

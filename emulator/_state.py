@@ -88,6 +88,7 @@ class Store:
         # Jobs are kept apart from environments: they survive DeleteBackend of their env.
         self.jobs: dict[tuple[str, str], dict[str, Job]] = {}
         self._history: list[tuple[float, bytes]] = []  # the eventual quirk: (when, state) after writes
+        self.tombstones: set[tuple[str, str]] = set()  # (app, env) an API was deleted from: r7_recreate
 
     def record_job(self, app_id: str, env: str, operation: str) -> Job:
         stamp = now_iso()
