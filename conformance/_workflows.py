@@ -486,6 +486,7 @@ def jobs(unit: Unit, world: World) -> None:
             f"status {job.get('status')!r}",
             got,
         )
+        concurrent_updates(unit, world)
     elif unit.op is get_job:  # resolution of jobs is judged on the operations that produce them
         for where, what in _elsewhere(unit, world):
             stranger = unit.send(
@@ -494,6 +495,42 @@ def jobs(unit: Unit, world: World) -> None:
             unit.judge_status(C.ISOLATION, stranger, 404, f"GetBackendJob of {world.env!r}'s job in {what}")
     else:
         list_filters(unit, world, update_job)
+
+
+def concurrent_updates(unit: Unit, world: World) -> None:
+    """UpdateBackendJob on distinct jobs, sent at once: each job shows the values given to it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for category in ("api", "auth", "storage"):  # more jobs in this environment
+        unit.create_resource(world, category)
+    found, _, problem = list_jobs(unit, world)
+    ids = [job_id for job_id in _ids(found) if job_id][:CONCURRENT]
+    if problem or len(ids) < 2:
+        return  # listing is asked about on ListBackendJobs
+    update_job, get_job = operation_at(JOB, "POST"), operation_at(JOB, "GET")
+    params = {"appId": world.app_id, "backendEnvironmentName": world.env}
+    values = {job_id: {"status": f"concurrent-{n}", "operation": f"Concurrent{n}"} for n, job_id in enumerate(ids)}
+    with ThreadPoolExecutor(len(ids)) as pool:
+        answers = list(pool.map(lambda j: unit.send(update_job, {**params, "jobId": j}, values[j]), ids))
+    for job_id, answer in zip(ids, answers, strict=True):
+        if unit.status(answer) != 200:
+            continue
+
+        def shows(got: Exchange, job_id: str = job_id) -> bool:
+            job = C.body_of(got.reply)
+            return all(job.get(k) == v for k, v in values[job_id].items())
+
+        got = unit.settle(lambda job_id=job_id: unit.send(get_job, {**params, "jobId": job_id}), shows)
+        if unit.status(got) != 200:
+            continue
+        job = C.body_of(got.reply)
+        unit.judge(
+            C.CONCURRENCY,
+            shows(got),
+            f"{len(ids)} UpdateBackendJob calls at once; job {job_id} shows operation {job.get('operation')!r}, "
+            f"status {job.get('status')!r}, given {values[job_id]}",
+            got,
+        )
 
 
 def _other_app(unit: Unit, world: World) -> World | None:

@@ -274,6 +274,13 @@ FAULTS: dict[str, Fault] = _faults(
         " concurrent creates lose environments",
     ),
     (
+        "r8_update_race",
+        "UpdateBackendJob",
+        "R8",
+        "R8.concurrency",
+        "rewrites every job of the environment from a copy read without the lock: concurrent updates are lost",
+    ),
+    (
         "aws_request_id_reused",
         "GetBackendJob",
         "aws",

@@ -530,6 +530,16 @@ def get_backend_job(store: Store, call: Call) -> dict[str, Any]:
 @handles("UpdateBackendJob")
 def update_backend_job(store: Store, call: Call) -> dict[str, Any]:
     job = _job(store, call)
+    if "r8_update_race" in call.faults and not call.accepted_by_fault:
+        key = (call.app_id, call.env)
+        known = copy.deepcopy(store.jobs[key])  # read every job of the environment ...
+        store.lock.release()
+        try:
+            time.sleep(0.02)  # ... (another request runs here) ...
+        finally:
+            store.lock.acquire()
+        job = known[job.job_id]
+        store.jobs[key] = known  # ... write them all back: updates that landed meanwhile are lost
     if not call.accepted_by_fault:
         if "operation" in call.body:
             job.operation = call.body["operation"]
