@@ -105,6 +105,9 @@ class Run:
         self.created_envs: set[tuple[str, str]] = set()
         default_settle = EMULATOR_SETTLE if target.kind == "emulator" else URL_SETTLE
         self.settle_bound = options.settle if options.settle is not None else default_settle
+        # setup reads back what it made before using it, unless the target is known to show every
+        # write at once (the embedded emulator without its lagging quirk): then that read is saved
+        self.confirm_setup = target.kind != "emulator" or "eventual" in options.emulator_quirks
         self._lock = threading.Lock()
         self._counter = 0
         self.documented = _documented_counts()

@@ -35,6 +35,7 @@ class RunContext(Protocol):
     seed: int
     run_id: str
     settle_bound: float
+    confirm_setup: bool
     selected: list[spec.Operation]
     request_ids: C.RequestIds
 
@@ -134,8 +135,10 @@ class Unit:
         self.visible_backend(world, env)
         return world
 
-    def visible_backend(self, world: World, env: str) -> Exchange:
-        """GetBackend until it lists ``env``."""
+    def visible_backend(self, world: World, env: str) -> Exchange | None:
+        """GetBackend until it lists ``env`` (setup: nothing on a target known to show writes at once)."""
+        if not self.run_.confirm_setup:
+            return None
         get_backend = operation_at("/backend/{appId}/details")
         return self.settle(
             lambda: self.send(get_backend, {"appId": world.app_id}, {}),
@@ -164,7 +167,7 @@ class Unit:
         make = strategies.full_body if full else strategies.valid_body
         body = self.identity(make(create.operation_id), world)
         exchange = self.send(create, world.path_parameters(create), body)
-        if self.status(exchange) == 200 and settle:
+        if self.status(exchange) == 200 and settle and self.run_.confirm_setup:
             world.resources.add(category)
             get = operation_for(category, "get")
             get_body = self.identity(strategies.valid_body(get.operation_id), world)
@@ -186,11 +189,13 @@ class Unit:
             world.session_id = C.body_of(exchange.reply).get("sessionId")
             if not world.session_id:
                 raise RuntimeError(f"setup: CreateToken answered {self.status(exchange)} without a sessionId")
-            get_token = operation_at("/backend/{appId}/challenge/{sessionId}", "GET")
-            self.settle_status(get_token, {"appId": world.app_id, "sessionId": world.session_id}, NO_BODY, 200)
+            if self.run_.confirm_setup:
+                get_token = operation_at("/backend/{appId}/challenge/{sessionId}", "GET")
+                self.settle_status(get_token, {"appId": world.app_id, "sessionId": world.session_id}, NO_BODY, 200)
         if "jobId" in self.op.path_parameters:
             if not world.job_id:
                 raise RuntimeError("setup: CreateBackend's answer carried no jobId to use")
+        if "jobId" in self.op.path_parameters and self.run_.confirm_setup:
             get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
             params = {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": world.job_id}
             self.settle_status(get_job, params, NO_BODY, 200)
