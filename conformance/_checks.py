@@ -9,6 +9,7 @@ which knows what a request meant to exercise.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -63,18 +64,26 @@ FUZZ_REJECTED = _declare(
     "R6.fuzz-rejected", "behaviour", "Is a request schemathesis made invalid answered with a client error?"
 )
 NOT_FOUND = _declare("R7.not-found", "behaviour", "Is naming something that does not exist answered 404?")
+CREATES = _declare(
+    "R7.creates",
+    "behaviour",
+    "Do Create*/Import* on an existing app create the resource, in a new environment and again after a delete?",
+)
 BACKEND_ENV = _declare("R8.backend-env", "behaviour", "Does CreateBackend make GetBackend list the environment?")
 LIFECYCLE = _declare("R8.resource-lifecycle", "behaviour", "Do Create/Get/Delete of API, Auth, Storage keep state?")
 TOKEN = _declare("R8.token-lifecycle", "behaviour", "Do CreateToken/GetToken/DeleteToken keep state?")
 JOBS = _declare("R8.jobs", "behaviour", "Does every jobId resolve and list, with filters, paging and updates honoured?")
 REMOVE_ALL = _declare("R8.remove-all", "behaviour", "Does RemoveAllBackends remove the app?")
 ECHO = _declare("R8.echo", "behaviour", "Do answers echo the request's appId and backendEnvironmentName?")
+ISOLATION = _declare("R8.isolation", "behaviour", "Do apps and environments never share resources, tokens or jobs?")
+CONCURRENCY = _declare("R8.concurrency", "behaviour", "Do concurrent requests all take effect?")
 ERROR_TYPE = _declare("aws.error-type", "aws", "Does every error answer carry x-amzn-ErrorType naming its error?")
-REQUEST_ID = _declare("aws.request-id", "aws", "Does every answer carry x-amzn-RequestId?")
+REQUEST_ID = _declare("aws.request-id", "aws", "Does every answer carry an x-amzn-RequestId of its own?")
 
 # What a matrix case (amplify_strategies.Case.kind) exercises.
 EXPECTATION_CHECK = {
     "valid": VALID,
+    "valid-full": VALID,
     "extra-member": VALID,
     "enum-value": ENUM_ACCEPTED,
     "enum-outside": ENUM_REJECTED,
@@ -162,6 +171,23 @@ def request_id(op: spec.Operation, reply: Reply) -> Seen:
     return Seen(REQUEST_ID, bool(value), f"x-amzn-RequestId {value!r}")
 
 
+class RequestIds:
+    """The x-amzn-RequestId values a run has seen, so that one answer reusing another's is told."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def own(self, op: spec.Operation, reply: Reply) -> Seen | None:
+        value = reply.header("x-amzn-requestid")
+        if not value:
+            return None  # request_id's question
+        with self._lock:
+            fresh = value not in self._seen
+            self._seen.add(value)
+        return None if fresh else Seen(REQUEST_ID, False, f"x-amzn-RequestId {value!r} was already another answer's")
+
+
 EXCHANGE_CHECKS: tuple[Callable[[spec.Operation, Reply], Seen | None], ...] = (
     status_code,
     route,
@@ -173,9 +199,11 @@ EXCHANGE_CHECKS: tuple[Callable[[spec.Operation, Reply], Seen | None], ...] = (
 )
 
 
-def judge_exchange(op: spec.Operation, exchange: Exchange) -> list[Seen]:
-    """Every exchange check on every answer received, retried ones included (R9)."""
-    return [seen for reply in exchange.replies for check in EXCHANGE_CHECKS if (seen := check(op, reply))]
+def judge_exchange(op: spec.Operation, exchange: Exchange, request_ids: RequestIds | None = None) -> list[Seen]:
+    """Every exchange check on every answer received, retried ones included (R9); with the run's
+    request ids, also whether each answer's x-amzn-RequestId is its own."""
+    checks = EXCHANGE_CHECKS + ((request_ids.own,) if request_ids is not None else ())
+    return [seen for reply in exchange.replies for check in checks if (seen := check(op, reply))]
 
 
 # ---- expectation checks: what a labelled request should get ---------------------------------

@@ -33,7 +33,8 @@ from ._target import NO_BODY, Exchange, Reply, SentRequest
 from ._world import operation_at
 
 if TYPE_CHECKING:
-    from ._runner import OperationUnit, Run
+    from ._unit import RunContext as Run
+    from ._unit import Unit as OperationUnit
     from ._world import World
 
 _HYPOTHESIS = threading.Lock()  # hypothesis runs one test at a time: seeds stay reproducible
@@ -149,7 +150,8 @@ def _judged(unit: OperationUnit, exchange: Exchange, extra: list[C.Seen]) -> Non
     """Record what passed, and failures of checks already known to fail on this operation;
     raise a new failure, so that hypothesis shrinks it and the search looks for it alone."""
     levels = unit.run_.options.levels
-    verdicts = [seen for seen in C.judge_exchange(unit.op, exchange) + extra if C.level_of(seen.check) in levels]
+    judged = C.judge_exchange(unit.op, exchange, unit.run_.request_ids) + extra
+    verdicts = [seen for seen in judged if C.level_of(seen.check) in levels]
     new = [seen for seen in verdicts if not seen.ok and not unit.ledger.has_failed(unit.id, seen.check)]
     for seen in verdicts:
         if seen not in new:
@@ -220,8 +222,7 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
             path_parameters, body = request
             exchange = unit.send(unit.op, path_parameters, NO_BODY if body is None else body, judge=False)
             if unit.op.path == "/backend" and exchange.reply and exchange.reply.status == 200:
-                with run._lock:  # an app with a hostile name: this run's to remove
-                    run.created_apps.add(body["appId"])
+                run.created(body["appId"], ())  # an app with a hostile name: this run's to remove
             if exchange.reply is not None:
                 _judged(unit, exchange, [])
 
@@ -267,8 +268,8 @@ def stateful_phase(run: Run) -> str:
         hypothesis.seed(run.seed)(Machine.TestCase)
         Machine.run(settings=settings)
     finally:
-        with run._lock:
-            run.created_apps.update(created)
+        for app in created:
+            run.created(app, ())
     return f"{steps} calls chained through the spec's links"
 
 

@@ -87,7 +87,9 @@ def _run_name_patterns(run_id: str, app_id: str | None) -> tuple[tuple[str, re.P
     """The names _runner.Run and its units make up (new_names, the not-found probes, the job marks)."""
     edge = r"(?<![A-Za-z0-9])"
     patterns = [
-        ("app", rf"{edge}ac{re.escape(run_id)}(?:st)?\d{{3}}"),
+        # the app names, and the near misses the not-found probes make of them (letter case swapped,
+        # the last character cut)
+        ("app", rf"{edge}(?i:ac{re.escape(run_id)}(?:st)?)\d{{2,3}}"),
         ("env", rf"{edge}dev{re.escape(run_id[:3])}\d{{3}}"),
         ("ghost", rf"{edge}ghost[0-9a-f]{{10}}"),
         ("job", rf"{edge}job[0-9a-f]{{12}}"),
@@ -96,7 +98,7 @@ def _run_name_patterns(run_id: str, app_id: str | None) -> tuple[tuple[str, re.P
         ("mark", r"(?i:conformance-?)[0-9a-f]{6}"),
     ]
     if app_id:
-        patterns.insert(0, ("app", re.escape(app_id)))
+        patterns.insert(0, ("app", rf"(?i:{re.escape(app_id[:-1])}(?:{re.escape(app_id[-1:])})?)"))
     return tuple((kind, re.compile(p)) for kind, p in patterns)
 
 

@@ -41,6 +41,7 @@ class _OperationRecord:
     skipped: dict[str, str] = field(default_factory=dict)  # check id -> why it could not be judged
     requests: int = 0
     retries: int = 0
+    settle: float = 0.0  # the longest a read-back waited for state to show
 
 
 class Ledger:
@@ -86,6 +87,11 @@ class Ledger:
                 self._ops[operation_id].enum_values.add(enum_value)
             if required:
                 self._ops[operation_id].required_members.add(required)
+
+    def settled(self, operation_id: str, seconds: float) -> None:
+        with self._lock:
+            record = self._ops[operation_id]
+            record.settle = max(record.settle, seconds)
 
     def error(self, operation_id: str, cause: str) -> None:
         with self._lock:
@@ -161,6 +167,7 @@ class Ledger:
                 "coverage": coverage,
                 "requests": record.requests,
                 "retries": record.retries,
+                "settle_seconds": round(record.settle, 3),
                 "errors": list(record.errors),
             }
 

@@ -119,6 +119,16 @@ def _positive(kind: type) -> Any:
     return parse
 
 
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} must be a finite number of seconds, 0 or more")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, in one place for --help and the tests."""
     parser = _Parser(prog=PROG, description="Contract tests for the AWS Amplify Admin UI API (AmplifyBackend).")
@@ -168,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time budget of the whole run (default 900): then it stops sending, writes its reports "
         "marked incomplete and exits 1; cleanup gets 10 s more",
+    )
+    run.add_argument(
+        "--settle",
+        type=_non_negative_float,
+        metavar="SECONDS",
+        help="how long a read-back polls (with backoff) for what a write announced before it judges; for "
+        "asynchronous, eventually consistent targets (default 10 against a URL, 5 against the embedded emulator)",
     )
     run.add_argument("--app-id", help="use this existing app instead of creating one")
     run.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="extra request header; repeatable")
@@ -327,6 +344,7 @@ def _run_options(args: argparse.Namespace) -> Any:
         "seed": args.seed,
         "timeout": args.timeout,
         "time_budget": args.max_time,
+        "settle": args.settle,
         "app_id": args.app_id,
         "headers": _headers(args.header),
         "sigv4": args.sigv4,

@@ -164,7 +164,10 @@ class EmulatorApp:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
-        self.store = Store(long_ids=self.config.has("long-ids"))
+        self.store = Store(
+            long_ids=self.config.has("long-ids"), async_jobs=self.config.has("async-jobs"), seed=self.config.seed
+        )
+        self._eventual = self.config.has("eventual")
         self._faults = self.config.faults
         self._quirks = self.config.quirks
         self._quirk_rng = random.Random(self.config.seed + 1)  # flaky and slow: apart from the 504 plan
@@ -207,6 +210,8 @@ class EmulatorApp:
         op_id = operation.operation_id if operation else None
         if not (op_id == "ListS3Buckets" and "aws_request_id" in self._faults):
             headers["x-amzn-RequestId"] = request_id
+        if op_id == "GetBackendJob" and "aws_request_id_reused" in self._faults:
+            headers["x-amzn-RequestId"] = "00000000-0000-0000-0000-000000000000"
         if op_id == "GetBackendJob" and "aws_error_type" in self._faults:
             headers.pop("x-amzn-ErrorType", None)
         headers.setdefault("Access-Control-Allow-Origin", "*")
@@ -369,6 +374,8 @@ class EmulatorApp:
                 known = params["appId"] in self.store.apps
             if not known:
                 return error_answer(404, f"backend for app {params['appId'][:100]!r} not found", "backend")
+        if op_id == "UpdateBackendConfig" and "r6_whitespace" in faults and not raw_body.strip():
+            raw_body = b""
         try:
             body = _without(parse_body(raw_body), self._unfollowed)
         except MalformedBody as exc:
@@ -379,6 +386,9 @@ class EmulatorApp:
             documented = set(amplify_openapi.schema(operation.request_schema).get("properties", {}))
             if set(body) - documented:
                 return error_answer(400, f"unknown member(s): {', '.join(sorted(set(body) - documented))}")
+        rejected = self._rejected_by_fault(op_id, body)
+        if rejected:
+            return error_answer(400, rejected)
         if self.config.has("picky") and (reason := _too_unusual(params, body)):
             return error_answer(400, reason)
         unvalidated = op_id == "ListS3Buckets" and "r6_unvalidated" in faults
@@ -395,13 +405,31 @@ class EmulatorApp:
         call = Call(op_id, dict(params), body, faults, accepted_by_fault=bool(found), quirks=self._quirks)
         try:
             with self.store.lock:
-                payload = HANDLERS[op_id](self.store, call)
+                if self._eventual and op_id.startswith(("Get", "List")):
+                    payload = HANDLERS[op_id](self.store.as_seen_a_moment_ago(), call)
+                else:
+                    payload = HANDLERS[op_id](self.store, call)
+                    if self._eventual:
+                        self.store.remember()
         except ApiError as exc:
             answer = error_answer(exc.status, exc.message, exc.resource_type)
             if op_id == "GetBackendStorage" and exc.status == 404 and "r2_error_body" in faults:
                 answer.body["resourceType"] = 404
             return answer
         return self._success(operation, payload)
+
+    def _rejected_by_fault(self, op_id: str, body: dict[str, Any]) -> str | None:
+        """What a switched-on fault refuses although it is valid."""
+        faults = self._faults
+        config = body.get("resourceConfig") if isinstance(body.get("resourceConfig"), dict) else {}
+        pool = config.get("userPoolConfigs") if isinstance(config.get("userPoolConfigs"), dict) else {}
+        policy = pool.get("passwordPolicy") if isinstance(pool.get("passwordPolicy"), dict) else {}
+        length = policy.get("minimumLength")
+        if op_id == "CreateBackendAuth" and "r6_fraction" in faults and isinstance(length, float) and length % 1:
+            return "resourceConfig.userPoolConfigs.passwordPolicy.minimumLength: must be a whole number"
+        if op_id == "UpdateBackendAuth" and "r6_deprecated" in faults and "forgotPassword" in pool:
+            return "resourceConfig.userPoolConfigs.forgotPassword: no longer supported"
+        return None
 
     def _let_through(self, op_id: str, violation: Violation) -> bool:
         """Whether a switched-on fault accepts this violation."""
@@ -425,6 +453,12 @@ class EmulatorApp:
                 and "r6_wrong_type" in faults
                 and where == "status"
                 and violation.keyword == "type"
+            )
+            or (
+                op_id == "DeleteBackendStorage"
+                and "r5_enum_case" in faults
+                and violation.keyword == "enum"
+                and where == "serviceName"
             )
             or (
                 op_id == "ListBackendJobs"

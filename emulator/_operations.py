@@ -8,6 +8,7 @@ import base64
 import binascii
 import copy
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -77,6 +78,8 @@ def handles(operation_id: str) -> Callable[[Handler], Handler]:
 
 def _app(store: Store, call: Call) -> App:
     app = store.apps.get(call.app_id)
+    if app is None and "r7_app_case" in call.faults and call.operation_id == "GetBackend":
+        app = next((a for name, a in store.apps.items() if name.lower() == call.app_id.lower()), None)
     if app is None:
         raise not_found("backend", f"backend for app {call.app_id!r}")
     return app
@@ -84,6 +87,9 @@ def _app(store: Store, call: Call) -> App:
 
 def _resource(store: Store, call: Call, category: str) -> Resource:
     resources = _app(store, call).environments.get(call.env, {})
+    gone_at = resources[category].gone_at if category in resources else None
+    if gone_at is not None and time.monotonic() >= gone_at:
+        del resources[category]
     if category not in resources:
         raise not_found(category, f"{category} resource in environment {call.env!r}")
     return resources[category]
@@ -113,7 +119,7 @@ def _job_answer(store: Store, call: Call, env: str | None = None, **extra: Any) 
         "backendEnvironmentName": env,
         "jobId": job.job_id,
         "operation": job.operation,
-        "status": job.status,
+        "status": job.current_status(),
     }
     answer.update(extra)
     return answer
@@ -188,7 +194,15 @@ def create_backend(store: Store, call: Call) -> dict[str, Any]:
     app_id, env = call.body["appId"], call.body["backendEnvironmentName"]
     app = store.apps.setdefault(app_id, App(call.body["appName"]))
     app.name = call.body["appName"]
-    if not (app.environments and "r8_backend_env" in call.faults):
+    if "r8_lost_update" in call.faults and app.environments:
+        known = dict(app.environments)  # read ...
+        store.lock.release()
+        try:
+            time.sleep(0.02)  # ... (another request runs here) ...
+        finally:
+            store.lock.acquire()
+        app.environments = {**known, env: known.get(env, {})}  # ... write back: what landed meanwhile is lost
+    elif not (app.environments and "r8_backend_env" in call.faults):
         app.environments.setdefault(env, {})
     call.params["appId"] = app_id
     return _job_answer(store, call, env)
@@ -215,7 +229,8 @@ def clone_backend(store: Store, call: Call) -> dict[str, Any]:
     if call.env not in app.environments:
         raise not_found("environment", f"environment {call.env!r}")
     target = call.body["targetEnvironmentName"]
-    app.environments[target] = store.clone_environment(app.environments[call.env])
+    if "r8_clone_unlisted" not in call.faults:
+        app.environments[target] = store.clone_environment(app.environments[call.env])
     env = call.env
     if "r8_echo" in call.faults:
         env = target if target != call.env else f"{call.env}-clone"
@@ -230,7 +245,10 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
     app = _app(store, call)
     if call.env not in app.environments:
         raise not_found("environment", f"environment {call.env!r}")
-    del app.environments[call.env]
+    if "r8_delete_listed" in call.faults:
+        app.environments[call.env] = {}
+    else:
+        del app.environments[call.env]
     return _job_answer(store, call)
 
 
@@ -252,6 +270,8 @@ def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("CreateBackendAPI")
 def create_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    if "r7_recreate" in call.faults and (call.app_id, call.env) in store.tombstones:
+        raise ApiError(400, f"an API was deleted from environment {call.env!r}; it cannot be created again")
     _put_resource(store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
     return _job_answer(store, call)
 
@@ -276,6 +296,7 @@ def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
     _resource(store, call, API)
     if "r8_resource_lifecycle" not in call.faults:
         del store.apps[call.app_id].environments[call.env][API]
+        store.tombstones.add((call.app_id, call.env))
     return _job_answer(store, call)
 
 
@@ -302,6 +323,8 @@ def get_backend_api_models(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("CreateBackendAuth")
 def create_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    if "r7_new_env" in call.faults and call.env not in _app(store, call).environments:
+        raise not_found("environment", f"environment {call.env!r}")
     _put_resource(store, call, AUTH, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
     return _job_answer(store, call)
 
@@ -338,6 +361,9 @@ def update_backend_auth(store: Store, call: Call) -> dict[str, Any]:
 def delete_backend_auth(store: Store, call: Call) -> dict[str, Any]:
     _resource(store, call, AUTH)
     del store.apps[call.app_id].environments[call.env][AUTH]
+    if "r8_delete_spills" in call.faults:
+        for app in store.apps.values():
+            app.environments.get(call.env, {}).pop(AUTH, None)
     return _job_answer(store, call)
 
 
@@ -362,7 +388,14 @@ def import_backend_storage(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("GetBackendStorage")
 def get_backend_storage(store: Store, call: Call) -> dict[str, Any]:
-    return _resource_answer(call, _resource(store, call, STORAGE))
+    if "r8_shared_storage" in call.faults and call.app_id in store.apps:
+        for app in store.apps.values():
+            if STORAGE in app.environments.get(call.env, {}):
+                return _resource_answer(call, app.environments[call.env][STORAGE])
+    answer = _resource_answer(call, _resource(store, call, STORAGE))
+    if "r8_storage_echo" in call.faults and "permissions" in answer.get("resourceConfig", {}):
+        answer["resourceConfig"]["permissions"]["authenticated"] = ["READ"]
+    return answer
 
 
 @handles("UpdateBackendStorage")
@@ -374,10 +407,16 @@ def update_backend_storage(store: Store, call: Call) -> dict[str, Any]:
     return _job_answer(store, call)
 
 
+LATE_DELETE = 60.0  # seconds the r8_late_delete fault keeps a deleted resource visible
+
+
 @handles("DeleteBackendStorage")
 def delete_backend_storage(store: Store, call: Call) -> dict[str, Any]:
-    _resource(store, call, STORAGE)
-    del store.apps[call.app_id].environments[call.env][STORAGE]
+    resource = _resource(store, call, STORAGE)
+    if "r8_late_delete" in call.faults:
+        resource.gone_at = resource.gone_at or time.monotonic() + LATE_DELETE
+    else:
+        del store.apps[call.app_id].environments[call.env][STORAGE]
     return _job_answer(store, call)
 
 
@@ -466,7 +505,7 @@ def _job_view(call: Call, env: str, job) -> dict[str, Any]:
         "backendEnvironmentName": env,
         "jobId": job.job_id,
         "operation": job.operation,
-        "status": job.status,
+        "status": job.current_status(),
         "createTime": job.create_time,
         "updateTime": job.update_time,
     }
@@ -491,11 +530,22 @@ def get_backend_job(store: Store, call: Call) -> dict[str, Any]:
 @handles("UpdateBackendJob")
 def update_backend_job(store: Store, call: Call) -> dict[str, Any]:
     job = _job(store, call)
+    if "r8_update_race" in call.faults and not call.accepted_by_fault:
+        key = (call.app_id, call.env)
+        known = copy.deepcopy(store.jobs[key])  # read every job of the environment ...
+        store.lock.release()
+        try:
+            time.sleep(0.02)  # ... (another request runs here) ...
+        finally:
+            store.lock.acquire()
+        job = known[job.job_id]
+        store.jobs[key] = known  # ... write them all back: updates that landed meanwhile are lost
     if not call.accepted_by_fault:
         if "operation" in call.body:
             job.operation = call.body["operation"]
         if "status" in call.body:
             job.status = call.body["status"]
+            job.settles_at = 0.0  # a status set by UpdateBackendJob stays as set
         job.update_time = now_iso()
     return _job_view(call, call.env, job)
 
@@ -509,10 +559,13 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
         raise not_found("job", f"jobs of environment {call.env!r}")
     if "jobId" in body:
         jobs = [job for job in jobs if job.job_id == body["jobId"]]
-    if "operation" in body:
-        jobs = [job for job in jobs if job.operation == body["operation"]]
-    if "status" in body and "r8_job_list" not in call.faults:
-        jobs = [job for job in jobs if job.status == body["status"]]
+    if "r8_filters_or" in call.faults and "operation" in body and "status" in body:
+        jobs = [j for j in jobs if j.operation == body["operation"] or j.current_status() == body["status"]]
+    else:
+        if "operation" in body:
+            jobs = [job for job in jobs if job.operation == body["operation"]]
+        if "status" in body and "r8_job_list" not in call.faults:
+            jobs = [job for job in jobs if job.current_status() == body["status"]]
     if "newest-first" in call.quirks:
         jobs.reverse()
     scope = f"{call.app_id}/{call.env}"
@@ -523,7 +576,7 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
         except ApiError:
             if "token-restart" not in call.quirks:
                 raise
-    size = body.get("maxResults", 25)
+    size = body.get("maxResults", 25) if "r8_page_size" not in call.faults else max(len(jobs), 1)
     if "short-pages" in call.quirks:
         size = max(1, size // 2)
     page = jobs[start : start + size]

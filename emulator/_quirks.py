@@ -150,6 +150,17 @@ def _rows() -> list[Quirk]:
             "about 4% of requests are answered 429 and 4% 504 (seeded), OPTIONS excepted",
             "CONTRACT R9: 429 and 504 are legitimate answers at any time",
         ),
+        Quirk(
+            "async-jobs",
+            "each job starts IN_PROGRESS and completes 1-2 s later; a status set by UpdateBackendJob stays as set",
+            "CONTRACT 'Asynchrony': a job's status may pass through intermediate values before its final one",
+        ),
+        Quirk(
+            "eventual",
+            "reads (Get*, List*) see the state as it was 0.6 s earlier; writes act on the latest state;"
+            " what never existed is 404 at once",
+            "CONTRACT 'Asynchrony': what a 200 answer announces may take a few seconds to become visible",
+        ),
         Quirk("slow", "every answer is delayed 5-30 ms (seeded)", f"{_OPEN}: latency"),
     ]
     return rows

@@ -3,9 +3,13 @@ challenge tokens, jobs and config, guarded by one lock."""
 
 from __future__ import annotations
 
+import bisect
 import copy
 import itertools
+import pickle
+import random
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +42,7 @@ class Resource:
     name: str | None
     config: dict[str, Any] | None
     models_generated: bool = False
+    gone_at: float | None = None  # the r8_late_delete fault: deleted, but visible until then
 
 
 @dataclass
@@ -48,6 +53,10 @@ class Job:
     create_time: str
     update_time: str
     error: str | None = None
+    settles_at: float = 0.0  # the async-jobs quirk: IN_PROGRESS until then, unless a status was set
+
+    def current_status(self) -> str:
+        return "IN_PROGRESS" if time.monotonic() < self.settles_at else self.status
 
 
 @dataclass
@@ -70,18 +79,46 @@ class Store:
 
     JOB_STATUS = "COMPLETED"
 
-    def __init__(self, long_ids: bool = False) -> None:
+    def __init__(self, long_ids: bool = False, async_jobs: bool = False, seed: int = 0) -> None:
         self.long_ids = long_ids  # the long-ids quirk: identifiers of 200+ characters
+        self.async_jobs = async_jobs  # the async-jobs quirk: jobs complete 1-2 s after they start
+        self._rng = random.Random(seed)
         self.lock = threading.Lock()
         self.apps: dict[str, App] = {}
         # Jobs are kept apart from environments: they survive DeleteBackend of their env.
         self.jobs: dict[tuple[str, str], dict[str, Job]] = {}
+        self._history: list[tuple[float, bytes]] = []  # the eventual quirk: (when, state) after writes
+        self.tombstones: set[tuple[str, str]] = set()  # (app, env) an API was deleted from: r7_recreate
 
     def record_job(self, app_id: str, env: str, operation: str) -> Job:
         stamp = now_iso()
         job = Job(self.new_id(), operation, self.JOB_STATUS, stamp, stamp)
+        if self.async_jobs:
+            job.settles_at = time.monotonic() + self._rng.uniform(1.0, 2.0)
         self.jobs.setdefault((app_id, env), {})[job.job_id] = job
         return job
+
+    # ---- the eventual quirk: reads see the state as it was a moment ago -----------------------
+
+    HISTORY = 3.0  # seconds of past states kept (reads lag EVENTUAL_LAG behind)
+    EVENTUAL_LAG = 0.6  # one lag for every read, as a replica behind its primary: once seen, state stays seen
+
+    def remember(self) -> None:
+        """Keep the state as it is after a write (called under ``lock``)."""
+        now = time.monotonic()
+        self._history.append((now, pickle.dumps((self.apps, self.jobs))))
+        while len(self._history) > 1 and self._history[1][0] < now - self.HISTORY:
+            self._history.pop(0)
+
+    def as_seen_a_moment_ago(self) -> Store:
+        """A read-only copy of the state as it was EVENTUAL_LAG ago (called under ``lock``).
+        What was never written is in no past state, so it is absent at once."""
+        when = time.monotonic() - self.EVENTUAL_LAG
+        index = bisect.bisect_right([t for t, _ in self._history], when) - 1
+        past = Store(self.long_ids, self.async_jobs)
+        if index >= 0:
+            past.apps, past.jobs = pickle.loads(self._history[index][1])
+        return past
 
     def new_id(self) -> str:
         """A jobId or sessionId: 32 hex digits, or with long-ids far longer and with '-._~'."""

@@ -8,6 +8,7 @@ from typing import Any
 RULES = ("valid", "R4", "R5", "R6")
 KINDS = (
     "valid",
+    "valid-full",
     "enum-value",
     "required-missing",
     "wrong-type",
@@ -19,7 +20,7 @@ KINDS = (
     "deprecated-member",
 )
 #: The kinds whose case a conformant target accepts (200); every other kind is rejected (400).
-ACCEPTED_KINDS = frozenset({"valid", "enum-value", "bound-inside", "fraction", "deprecated-member"})
+ACCEPTED_KINDS = frozenset({"valid", "valid-full", "enum-value", "bound-inside", "fraction", "deprecated-member"})
 #: The kinds whose id names the value placed (the others are unique by path alone).
 _VALUE_IN_ID = frozenset(
     {"enum-value", "wrong-type", "enum-outside", "bound-inside", "bound-outside", "malformed-body", "fraction"}

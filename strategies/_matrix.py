@@ -123,6 +123,15 @@ def outside_value(site: Site) -> str:
     return value
 
 
+def other_case(site: Site) -> str:
+    """The site's first enum value in another letter case (R5: that is another value)."""
+    first = site.enum[0]
+    for variant in (first.lower(), first.upper(), first.swapcase(), first.capitalize()):
+        if variant not in site.enum and variant != first:
+            return variant
+    raise NotImplementedError(f"{site.json_path}: {first!r} has no other letter case")
+
+
 def bound_values(site: Site) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """(just inside, just outside) values of a site's documented numeric bounds."""
     step = 1 if site.json_type == "integer" else 0.5
@@ -147,6 +156,15 @@ def _cases(operation_id: str) -> Iterator[Case]:
     yield Case(operation_id, "valid", "valid", "", base, "accept", "minimal valid body")
     if base is None:
         return
+    yield Case(
+        operation_id,
+        "valid",
+        "valid-full",
+        "",
+        full_body(operation_id),
+        "accept",
+        "every documented member (deprecated ones included), varied values",
+    )
     every = sites(operation_id)
 
     def case(rule: str, kind: str, site: Site, body: Any, expect: str, detail: str, **extra: Any) -> Case:
@@ -185,18 +203,21 @@ def _cases(operation_id: str) -> Iterator[Case]:
             )
     for site in every:
         if site.enum is not None:
-            value = outside_value(site)
-            body = edit(operation_id, base, site.path, put(value))
-            yield case(
-                "R5",
-                "enum-outside",
-                site,
-                body,
-                "reject",
-                f"{site.json_path} = {placed(site, value)!r} (not in {site.enum_name or 'enum'})",
-                enum=site.enum_name,
-                value=value,
-            )
+            for value, why in (
+                (outside_value(site), f"not in {site.enum_name or 'enum'}"),
+                (other_case(site), "a documented value in another letter case"),
+            ):
+                body = edit(operation_id, base, site.path, put(value))
+                yield case(
+                    "R5",
+                    "enum-outside",
+                    site,
+                    body,
+                    "reject",
+                    f"{site.json_path} = {placed(site, value)!r} ({why})",
+                    enum=site.enum_name,
+                    value=value,
+                )
     bounded = [site for site in every if site.bounds]
     for site in bounded:
         for value in bound_values(site)[0]:

@@ -124,6 +124,7 @@ def _operation_view(op: Mapping[str, Any], levels: list[str]) -> dict[str, Any]:
         "detail": op.get("detail") or "; ".join(str(e) for e in op.get("errors") or ()),
         "levels": [{"level": lv, "verdict": op_levels.get(lv, "n/a")} for lv in levels],
         "checks": checks,
+        "settle_seconds": op.get("settle_seconds") or 0,
         "failing": [c for c in checks if c["failures"] or c["verdict"] in ("fail", "error")],
         "coverage": {
             "enum_values": _ratio(coverage.get("enum_values")),
@@ -155,6 +156,7 @@ def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
         },
         "levels": levels,
         "seed": result.get("seed"),
+        "settle_bound": result.get("settle_bound"),
         "started_at": result.get("started_at") or "",
         "finished_at": result.get("finished_at") or "",
         "complete": bool(result.get("complete", True)),

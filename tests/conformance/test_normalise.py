@@ -118,3 +118,13 @@ def test_the_readme_lists_every_rule_with_its_reason():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for rule in RULES:
         assert f"| `{rule.name}` | {rule.reason} |" in readme
+
+
+def test_the_near_misses_of_a_run_made_app_name_are_run_names_too():
+    normaliser = Normaliser(RUN_ID)
+    near = {"swapped": APP.swapcase(), "prefix": APP[:-1]}
+    got = _normalise(normaliser, _exchange(near), where="Probe#1")
+    assert got["response"]["json"] == {"swapped": "<app@Probe#1/2>", "prefix": "<app@Probe#1/3>"}
+    given = Normaliser(RUN_ID, app_id="d1a2b3c4example")
+    text = given.text("d1a2b3c4exampl and D1A2B3C4EXAMPLE and d1a2b3c4example")
+    assert "d1a2b3c4" not in text.lower()

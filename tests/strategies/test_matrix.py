@@ -39,6 +39,7 @@ def test_each_case_fails_validation_for_exactly_its_labelled_reason(case):
 def test_rules_and_expectations_follow_the_kind():
     rule_of = {
         "valid": "valid",
+        "valid-full": "valid",
         "enum-value": "R5",
         "enum-outside": "R5",
         "required-missing": "R4",
@@ -51,7 +52,7 @@ def test_rules_and_expectations_follow_the_kind():
     }
     for case in ALL_CASES:
         assert case.rule == rule_of[case.kind], case.id
-        if case.kind in ("valid", "enum-value", "bound-inside", "fraction", "deprecated-member"):
+        if case.kind in ("valid", "valid-full", "enum-value", "bound-inside", "fraction", "deprecated-member"):
             assert case.expect == "accept", case.id
         elif case.kind != "malformed-body":
             assert case.expect == "reject", case.id
@@ -119,9 +120,15 @@ def test_enum_value_cases_cover_every_enum_the_request_models_use():
     assert set(amplify_openapi.enum_names()) - used <= {"Status"}
 
 
-def test_every_enum_site_has_an_outside_value_case():
+def test_every_enum_site_has_an_outside_value_case_and_a_letter_case_variant():
     expected = [(op, site["path"]) for op in OPERATION_IDS for site in walk(op) if "enum" in site["schema"]]
-    one_to_one(expected, [(c.operation_id, c.json_path) for c in by_kind("enum-outside")])
+    outside = [c for c in by_kind("enum-outside") if "another letter case" not in c.detail]
+    one_to_one(expected, [(c.operation_id, c.json_path) for c in outside])
+    variants = [c for c in by_kind("enum-outside") if "another letter case" in c.detail]
+    one_to_one(expected, [(c.operation_id, c.json_path) for c in variants])
+    for case in variants:
+        enum = amplify_openapi.schema(case.enum)["enum"]
+        assert case.value not in enum and case.value.lower() in {v.lower() for v in enum}, case.id
 
 
 def test_every_required_member_at_every_depth_has_a_missing_case():
@@ -186,13 +193,13 @@ def test_matrix_size_is_the_sum_of_what_the_spec_documents():
     sites = [site for op in OPERATION_IDS for site in walk(op)]
     expected = (
         len(OPERATION_IDS)
-        + sum(len(s["schema"]["enum"]) + 1 for s in sites if "enum" in s["schema"])
+        + sum(len(s["schema"]["enum"]) + 2 for s in sites if "enum" in s["schema"])
         + sum(s["required"] for s in sites)
         + sum(len([t for t in TYPES if t not in allowed_types(s["schema"])]) for s in sites)
         + 2 * sum(("minimum" in s["schema"]) + ("maximum" in s["schema"]) for s in sites)
         + sum(s["schema"].get("type") == "number" and not {"minimum", "maximum"} & set(s["schema"]) for s in sites)
         + sum(s.get("deprecated", False) for s in sites)
-        + 4 * len(WITH_BODY)
+        + 5 * len(WITH_BODY)  # four malformed bodies and the full valid one
     )
     assert len(ALL_CASES) == expected
 

@@ -1,0 +1,71 @@
+"""R4-R6: the deterministic matrix of labelled cases (amplify_strategies), each sent in the
+operation's world and judged against what it expects; 200 answers are also asked R8.echo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import amplify_strategies as strategies
+
+from . import _checks as C
+from ._target import NO_BODY, Exchange
+from ._unit import Unit
+from ._world import World, removes_what_it_names
+
+EXTRA_MEMBER = "xAmplifyConformanceExtra"
+
+
+def _cases(unit: Unit) -> list[strategies.Case]:
+    cases = list(strategies.matrix(unit.id))
+    valid = next(c for c in cases if c.kind == "valid")
+    if isinstance(valid.body, dict):
+        extra = dict(valid.body, **{EXTRA_MEMBER: {"ignored": True}})
+        cases.append(
+            strategies.Case(
+                unit.id, "R6", "extra-member", EXTRA_MEMBER, extra, "accept", "an unknown extra member (ignored)"
+            )
+        )
+    return cases
+
+
+def matrix(unit: Unit, world: World) -> World:
+    """Send every case; the world left for what follows (a fresh one after a removing 200)."""
+    for case in _cases(unit):
+        if case.expect == "accept" and unit.would_remove_given_app:
+            unit.ledger.skip(unit.id, C.EXPECTATION_CHECK[case.kind], "--app-id given: would remove that app")
+            continue
+        body = unit.identity(case.body, world, case.json_path)
+        exchange = unit.send(
+            unit.op, world.path_parameters(unit.op), NO_BODY if case.body is None else body, case=case.id
+        )
+        if exchange.reply is None:
+            continue
+        seen = C.expectation(C.EXPECTATION_CHECK[case.kind], case.expect, case.detail, exchange.reply)
+        if seen is None:
+            continue
+        unit.ledger.record(unit.id, seen, exchange, case=case.id)
+        if case.kind == "enum-value":
+            unit.ledger.exercised(unit.id, enum_value=case.id)
+        elif case.kind == "required-missing":
+            unit.ledger.exercised(unit.id, required=case.json_path)
+        if exchange.reply.status == 200:
+            echo(unit, world, body, exchange)
+            if removes_what_it_names(unit.id):
+                world = unit.new_world()
+                unit.prepare(world)
+    return world
+
+
+def echo(unit: Unit, world: World, body: Any, exchange: Exchange) -> None:
+    """200 answers echo the request's appId and backendEnvironmentName (where they carry them)."""
+    answer = C.body_of(exchange.reply)
+    sent = body if isinstance(body, dict) else {}
+    path_params = unit.op.path_parameters
+    request_env = world.env if "backendEnvironmentName" in path_params else sent.get("backendEnvironmentName")
+    request_app = world.app_id if "appId" in path_params else sent.get("appId")
+    for member, expected in (("appId", request_app), ("backendEnvironmentName", request_env)):
+        if expected is None or member not in answer:
+            continue
+        unit.judge(
+            C.ECHO, answer[member] == expected, f"{member} {answer[member]!r}, request named {expected!r}", exchange
+        )

@@ -1,0 +1,206 @@
+"""The one small context every family of questions works through: one operation's unit of work.
+
+A Unit sends (every answer judged by the exchange checks), judges, makes fresh worlds and the
+state an operation needs, and reads state back until it settles. The modules that ask the
+questions (_cors, _matrix, _not_found, _workflows, _status_plan, _fuzz) take a Unit and never
+import the runner or each other.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import amplify_openapi as spec
+import amplify_strategies as strategies
+
+from . import _checks as C
+from ._results import Ledger
+from ._target import NO_BODY, Exchange, Target
+from ._world import World, needs_existing_resource, operation_at, operation_for, resource_role
+
+T = TypeVar("T")
+FIRST_POLL = 0.05  # seconds before the first re-read; doubled each time, at most MAX_POLL
+MAX_POLL = 1.0
+
+
+class RunContext(Protocol):
+    """What a unit needs of its run (conformance._runner.Run provides it)."""
+
+    options: Any
+    target: Target
+    ledger: Ledger
+    seed: int
+    run_id: str
+    settle_bound: float
+    confirm_setup: bool
+    selected: list[spec.Operation]
+    request_ids: C.RequestIds
+
+    def send(self, op: spec.Operation, params: dict[str, str], body: Any = ..., **kw: Any) -> Exchange: ...
+
+    def transmit(self, method: str, path: str, params: dict[str, str], body: Any = ..., **kw: Any) -> Exchange: ...
+
+    def new_names(self) -> tuple[str, str]: ...
+
+    def created(self, app: str, envs: tuple[str, ...]) -> None: ...
+
+
+class Unit:
+    """Everything one operation is judged on, in worlds of its own."""
+
+    def __init__(self, run: RunContext, op: spec.Operation, errors: list[str]) -> None:
+        self.run_ = run
+        self.op = op
+        self.id = op.operation_id
+        self.errors = errors
+        self.ledger = run.ledger
+        self.waited = 0.0  # how long the last settle() waited
+
+    # ---- sending and judging ----------------------------------------------------------------
+
+    def send(self, op: spec.Operation, params: dict[str, str], body: Any = NO_BODY, **kw: Any) -> Exchange:
+        return self.run_.send(op, params, body, errors=self.errors, **kw)
+
+    @staticmethod
+    def status(exchange: Exchange | None) -> int | None:
+        return exchange.reply.status if exchange is not None and exchange.reply else None
+
+    def judge(self, check_id: str, ok: bool, saw: str, exchange: Exchange | None = None) -> None:
+        if not ok and self.waited > 0:
+            saw += f" (judged after waiting {self.waited:.1f} s for it to settle)"
+        self.ledger.record(self.id, C.Seen(check_id, ok, saw), exchange)
+
+    def blame(self, operation_id: str, check_id: str, saw: str, exchange: Exchange | None) -> None:
+        """A failure that another operation's answer caused (a read contradicting what others
+        show); booked on that operation when the run judges it, else on this one."""
+        on = operation_id if operation_id in {op.operation_id for op in self.run_.selected} else self.id
+        self.ledger.record(on, C.Seen(check_id, False, saw), exchange)
+
+    def judge_status(self, check_id: str, exchange: Exchange, wanted: int, what: str) -> None:
+        """That an answer has the wanted status; 429, 504 or no answer leave it unjudged (R9)."""
+        status = self.status(exchange)
+        if status is not None and status not in (429, 504):
+            self.judge(check_id, status == wanted, f"{what}: expected {wanted}, got {status}", exchange)
+
+    # ---- asynchrony -------------------------------------------------------------------------
+
+    def settle(self, read: Callable[[], T], ready: Callable[[T], bool]) -> T:
+        """Read until ``ready`` or the run's settle bound passes, with exponential backoff
+        (CONTRACT 'Asynchrony'); a read that shows the state at once is the only one sent, and
+        a transport failure ends the wait. How long the state took to show is recorded for the
+        report; when it never showed, ``self.waited`` says how long the judge waited."""
+        started = time.monotonic()
+        delay = FIRST_POLL
+        result = read()
+        while not (done := ready(result)) and getattr(result, "error", None) is None:
+            remaining = self.run_.settle_bound - (time.monotonic() - started)
+            if remaining <= 0:
+                break
+            time.sleep(min(delay, remaining))  # the last read falls on the bound itself
+            delay = min(delay * 2, MAX_POLL)
+            result = read()
+        elapsed = time.monotonic() - started
+        self.waited = 0.0 if done else elapsed
+        if done:
+            self.ledger.settled(self.id, elapsed)
+        return result
+
+    def settle_status(self, op: spec.Operation, params: dict[str, str], body: Any, wanted: int) -> Exchange:
+        """Send a read until it answers ``wanted`` (or the bound passes)."""
+        return self.settle(lambda: self.send(op, params, body), lambda e: self.status(e) == wanted)
+
+    # ---- worlds -----------------------------------------------------------------------------
+
+    def create_backend(self, app: str, env: str) -> Exchange:
+        create = operation_at("/backend")
+        body = {**(strategies.valid_body(create.operation_id) or {}), "appId": app, "backendEnvironmentName": env}
+        return self.send(create, {}, body)
+
+    def new_world(self) -> World:
+        """A fresh app and environment, created and visible (an eventually consistent target may
+        answer 404 for a moment after the create)."""
+        app, env = self.run_.new_names()
+        world = World(app, env)
+        exchange = self.create_backend(app, env)
+        if self.status(exchange) != 200:
+            raise RuntimeError(
+                f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
+                f"{' (' + exchange.error + ')' if exchange.error else ''}"
+            )
+        self.run_.created(app, (env, world.clone_env))
+        world.job_id = C.body_of(exchange.reply).get("jobId")
+        self.visible_backend(world, env)
+        return world
+
+    def visible_backend(self, world: World, env: str) -> Exchange | None:
+        """GetBackend until it lists ``env`` (setup: nothing on a target known to show writes at once)."""
+        if not self.run_.confirm_setup:
+            return None
+        get_backend = operation_at("/backend/{appId}/details")
+        return self.settle(
+            lambda: self.send(get_backend, {"appId": world.app_id}, {}),
+            lambda e: env in (C.body_of(e.reply).get("backendEnvironmentList") or []),
+        )
+
+    def identity(self, body: Any, world: World, case_path: str = "") -> Any:
+        """The body with the world's names in place of generated ones, so every app and
+        environment a request names or creates is this run's (unless the case is about it,
+        or the value is not a string: then it is what a negative case negates)."""
+        if not isinstance(body, dict):
+            return body
+        body = copy.deepcopy(body)
+        names = {"appId": world.app_id, "backendEnvironmentName": world.env, "targetEnvironmentName": world.clone_env}
+        for member, value in names.items():
+            if isinstance(body.get(member), str) and case_path.split(".")[0].rstrip("[]") != member:
+                body[member] = value
+        return body
+
+    def create_resource(
+        self, world: World, category: str, *, full: bool = False, settle: bool = True
+    ) -> tuple[Exchange, dict]:
+        """Create* of the category in the world (the minimal body, or ``full``: every member),
+        then (``settle``) read until the resource is visible."""
+        create = operation_for(category, "create")
+        make = strategies.full_body if full else strategies.valid_body
+        body = self.identity(make(create.operation_id), world)
+        exchange = self.send(create, world.path_parameters(create), body)
+        if self.status(exchange) == 200 and settle and self.run_.confirm_setup:
+            world.resources.add(category)
+            get = operation_for(category, "get")
+            get_body = self.identity(strategies.valid_body(get.operation_id), world)
+            self.settle_status(get, {"appId": world.app_id, "backendEnvironmentName": world.env}, get_body, 200)
+        elif self.status(exchange) == 200:
+            world.resources.add(category)
+        return exchange, body
+
+    def prepare(self, world: World) -> None:
+        """Give the world what this operation names, so only the labelled rule is broken."""
+        role = resource_role(self.id)
+        if role and needs_existing_resource(self.id):
+            exchange, _ = self.create_resource(world, role.category)
+            if self.status(exchange) != 200:
+                raise RuntimeError(f"setup: creating the {role.category} resource answered {self.status(exchange)}")
+        if "sessionId" in self.op.path_parameters:
+            create_token = operation_at("/backend/{appId}/challenge")
+            exchange = self.send(create_token, {"appId": world.app_id})
+            world.session_id = C.body_of(exchange.reply).get("sessionId")
+            if not world.session_id:
+                raise RuntimeError(f"setup: CreateToken answered {self.status(exchange)} without a sessionId")
+            if self.run_.confirm_setup:
+                get_token = operation_at("/backend/{appId}/challenge/{sessionId}", "GET")
+                self.settle_status(get_token, {"appId": world.app_id, "sessionId": world.session_id}, NO_BODY, 200)
+        if "jobId" in self.op.path_parameters:
+            if not world.job_id:
+                raise RuntimeError("setup: CreateBackend's answer carried no jobId to use")
+        if "jobId" in self.op.path_parameters and self.run_.confirm_setup:
+            get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
+            params = {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": world.job_id}
+            self.settle_status(get_job, params, NO_BODY, 200)
+
+    @property
+    def would_remove_given_app(self) -> bool:
+        """RemoveAllBackends on an app the user named (--app-id) is never sent for real."""
+        return bool(self.run_.options.app_id) and self.op.path == "/backend/{appId}/remove"
