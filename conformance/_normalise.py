@@ -61,6 +61,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("error-type-suffix", "AWS may append ':' and a URI to x-amzn-ErrorType, which clients strip"),
     Rule(
+        "polls",
+        "a read the suite repeats until state settles (CONTRACT 'Asynchrony') is sent as often as the target "
+        "needs: the same request sent again in a row counts once, with its last answer",
+    ),
+    Rule(
         "transient-status",
         "429 and 504 are legitimate at any time (R9): a pair where either side got one is not compared",
     ),
@@ -189,7 +194,14 @@ class Normaliser:
     ) -> dict[str, Any]:
         """The request and its answer as plain data, everything expected to differ taken out;
         ``where`` names the exchange within its unit (the names first seen in it say so)."""
+        self.at(where)
+        return {"request": self.request(method, path, params, exchange), **self.answer(exchange)}
+
+    def at(self, where: str) -> None:
+        """Name the exchange about to be normalised, for the names first seen in it."""
         self._where, self._kinds = where, Counter()
+
+    def request(self, method: str, path: str, params: dict[str, str], exchange: Exchange) -> dict[str, Any]:
         sent = exchange.request
         request: dict[str, Any] = {
             "method": method,
@@ -197,9 +209,12 @@ class Normaliser:
             "params": {k: self.text(str(v)) for k, v in sorted(params.items())},
         }
         request.update(self._body(sent.body, answer=False))
+        return request
+
+    def answer(self, exchange: Exchange) -> dict[str, Any]:
         reply = exchange.reply
         if reply is None:
-            return {"request": request, "response": None, "error": exchange.error or "no answer"}
+            return {"response": None, "error": exchange.error or "no answer"}
         headers = {}
         spelled = {n.lower(): n for n in reply.header_names}
         for name in COMPARED_HEADERS:
@@ -211,7 +226,7 @@ class Normaliser:
         response = {"status": reply.status, "headers": headers, **self._body(reply.body, answer=True)}
         if reply.truncated:
             response["truncated"] = True
-        return {"request": request, "response": response}
+        return {"response": response}
 
     def _body(self, body: bytes | None, *, answer: bool) -> dict[str, Any]:
         if body is None or body == b"":

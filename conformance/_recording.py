@@ -88,19 +88,27 @@ class Recorder:
         # a unit sends from one thread, one request at a time: its own state needs no lock
         operation = planned.operation_id or planned.method
         label = planned.case or ""
-        seen[(operation, label)] += 1
+        n = seen[(operation, label)] + 1
+        normaliser.at(f"{label or operation}#{n}")
+        request = normaliser.request(planned.method, planned.path, planned.params, planned.exchange)
+        last = entries[-1] if entries else None
+        if (
+            last is not None
+            and normaliser.on("polls")
+            and (last["operationId"], last["case"], last["request"]) == (planned.operation_id, planned.case, request)
+        ):
+            n -= 1  # a poll: it replaces the read before it
+            normaliser.at(f"{label or operation}#{n}")
+            normaliser.applied["polls"] += 1
+            entries.pop()
+        seen[(operation, label)] = n
         entry = {
             "unit": planned.unit,
             "operationId": planned.operation_id,
             "case": planned.case,
-            "n": seen[(operation, label)],
-            **normaliser.exchange(
-                f"{label or operation}#{seen[(operation, label)]}",
-                planned.method,
-                planned.path,
-                planned.params,
-                planned.exchange,
-            ),
+            "n": n,
+            "request": request,
+            **normaliser.answer(planned.exchange),
         }
         entries.append(entry)
         with self._lock:

@@ -26,7 +26,7 @@ def _normalise(normaliser: Normaliser, exchange: Exchange, where: str = "Op#1") 
     return normaliser.exchange(where, "POST", "/backend/{appId}", {"appId": APP}, exchange)
 
 
-# one answer per rule that the rule changes (transient-status acts when pairs are compared)
+# one answer per rule that the rule changes (polls acts on a unit's sequence, transient-status on pairs)
 SAMPLES = {
     "run-names": _exchange({"appId": APP, "message": f"backend {APP} env {ENV}cl not found"}),
     "server-ids": _exchange({"jobId": JOB}),
@@ -42,7 +42,7 @@ SAMPLES = {
 
 def test_every_rule_has_a_reason_and_a_sample():
     assert all(rule.reason for rule in RULES)
-    assert set(SAMPLES) == set(RULE_NAMES) - {"transient-status"}
+    assert set(SAMPLES) == set(RULE_NAMES) - {"transient-status", "polls"}  # they act on pairs and sequences
 
 
 @pytest.mark.parametrize("rule", sorted(SAMPLES))
@@ -128,3 +128,20 @@ def test_the_near_misses_of_a_run_made_app_name_are_run_names_too():
     given = Normaliser(RUN_ID, app_id="d1a2b3c4example")
     text = given.text("d1a2b3c4exampl and D1A2B3C4EXAMPLE and d1a2b3c4example")
     assert "d1a2b3c4" not in text.lower()
+
+
+@pytest.mark.parametrize("polls_on", [True, False])
+def test_a_read_repeated_in_a_row_counts_once_with_its_last_answer(polls_on):
+    from amplify_conformance._recording import Recorder
+    from amplify_conformance._runner import PlanExchange
+
+    recorder = Recorder(disabled=() if polls_on else {"polls"})
+    for status in (404, 404, 200):  # a read polled until the state shows
+        exchange = _exchange({"appId": APP})
+        exchange = Exchange(exchange.request, (Reply(status, {}, exchange.reply.body),))
+        recorder(
+            PlanExchange(RUN_ID, "GetBackend", "GetBackend", None, "POST", "/backend/{appId}/details", {}, exchange)
+        )
+    statuses = [(e["n"], e["response"]["status"]) for e in recorder.entries()]
+    assert statuses == ([(1, 200)] if polls_on else [(1, 404), (2, 404), (3, 200)])
+    assert recorder.applied()["polls"] == (2 if polls_on else 0)
