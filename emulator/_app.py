@@ -569,8 +569,8 @@ def _too_unusual(params: dict[str, str], body: Any) -> str | None:
     stack = [("body", body)]
     while stack:
         where, value = stack.pop()
-        if isinstance(value, str) and len(value) > 128:
-            return f"{where}: longer than 128 characters"
+        if isinstance(value, str) and len(value) > 256:
+            return f"{where}: longer than 256 characters"
         if isinstance(value, list):
             if not value:
                 return f"{where}: must not be empty"

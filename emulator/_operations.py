@@ -194,7 +194,9 @@ def create_backend(store: Store, call: Call) -> dict[str, Any]:
     app_id, env = call.body["appId"], call.body["backendEnvironmentName"]
     app = store.apps.setdefault(app_id, App(call.body["appName"]))
     app.name = call.body["appName"]
-    if "r8_lost_update" in call.faults and app.environments:
+    if app.environments and "r8_backend_env" in call.faults:
+        pass  # a second environment of an existing app: answered, not recorded
+    elif "r8_lost_update" in call.faults and app.environments:
         known = dict(app.environments)  # read ...
         store.lock.release()
         try:
@@ -202,7 +204,7 @@ def create_backend(store: Store, call: Call) -> dict[str, Any]:
         finally:
             store.lock.acquire()
         app.environments = {**known, env: known.get(env, {})}  # ... write back: what landed meanwhile is lost
-    elif not (app.environments and "r8_backend_env" in call.faults):
+    else:
         app.environments.setdefault(env, {})
     call.params["appId"] = app_id
     return _job_answer(store, call, env)
@@ -294,9 +296,9 @@ def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
 @handles("DeleteBackendAPI")
 def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
     _resource(store, call, API)
+    store.tombstones.add((call.app_id, call.env))
     if "r8_resource_lifecycle" not in call.faults:
         del store.apps[call.app_id].environments[call.env][API]
-        store.tombstones.add((call.app_id, call.env))
     return _job_answer(store, call)
 
 
@@ -388,11 +390,17 @@ def import_backend_storage(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("GetBackendStorage")
 def get_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    shared = None
     if "r8_shared_storage" in call.faults and call.app_id in store.apps:
-        for app in store.apps.values():
-            if STORAGE in app.environments.get(call.env, {}):
-                return _resource_answer(call, app.environments[call.env][STORAGE])
-    answer = _resource_answer(call, _resource(store, call, STORAGE))
+        shared = next(
+            (
+                a.environments[call.env][STORAGE]
+                for a in store.apps.values()
+                if STORAGE in a.environments.get(call.env, {})
+            ),
+            None,
+        )
+    answer = _resource_answer(call, shared or _resource(store, call, STORAGE))
     if "r8_storage_echo" in call.faults and "permissions" in answer.get("resourceConfig", {}):
         answer["resourceConfig"]["permissions"]["authenticated"] = ["READ"]
     return answer

@@ -68,7 +68,7 @@ def _rows() -> list[Quirk]:
         ),
         Quirk(
             "picky",
-            "400 for a string member over 128 characters, an empty array, or a path identifier with a character"
+            "400 for a string member over 256 characters, an empty array, or a path identifier with a character"
             " outside A-Z a-z 0-9 - . _ ~",
             f"{_OPEN}: whether unusual but well-typed values are accepted or answered 400 (never a 5xx)",
         ),

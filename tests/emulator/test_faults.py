@@ -162,6 +162,154 @@ def r8_remove_all(c: Client) -> bool:
     return c.post(f"/backend/{app}/details").status == 200
 
 
+def _with_storage(
+    c: Client, app: str | None = None, authenticated: tuple[str, ...] = ("READ",), env: str = "dev"
+) -> str:
+    app = app or c.new_backend()
+    config = dict(STORAGE_CONFIG, permissions={"authenticated": list(authenticated)})
+    body = {"backendEnvironmentName": env, "resourceName": "s", "resourceConfig": config}
+    assert c.post(f"/backend/{app}/storage", body).status == 200
+    return app
+
+
+def r5_enum_case(c: Client) -> bool:
+    env = unique("case")
+    app = _with_storage(c, env=env)
+    return c.post(f"/backend/{app}/storage/{env}/remove", {"resourceName": "s", "serviceName": "s3"}).status == 200
+
+
+def r6_whitespace(c: Client) -> bool:
+    return c.post(f"/backend/{c.new_backend()}/config/update", raw=b" \t\n").status == 200
+
+
+def r6_fraction(c: Client) -> bool:
+    config = copy.deepcopy(AUTH_CONFIG)
+    config["userPoolConfigs"]["passwordPolicy"] = {"minimumLength": 8.5}
+    body = {"backendEnvironmentName": "dev", "resourceName": "a", "resourceConfig": config}
+    return c.post(f"/backend/{c.new_backend()}/auth", body).status == 400
+
+
+def r6_deprecated(c: Client) -> bool:
+    app = _with_auth(c)
+    config = copy.deepcopy(AUTH_UPDATE)
+    config["userPoolConfigs"]["forgotPassword"] = {"deliveryMethod": "EMAIL"}
+    return c.post(f"/backend/{app}/auth/dev", {"resourceName": "a", "resourceConfig": config}).status == 400
+
+
+def r7_new_env(c: Client) -> bool:
+    body = {"backendEnvironmentName": "fresh", "resourceName": "a", "resourceConfig": AUTH_CONFIG}
+    return c.post(f"/backend/{c.new_backend()}/auth", body).status == 404
+
+
+def r7_recreate(c: Client) -> bool:
+    app = _with_api(c)
+    assert c.post(f"/backend/{app}/api/dev/remove", {"resourceName": "a"}).status == 200
+    body = {"backendEnvironmentName": "dev", "resourceName": "a", "resourceConfig": API_CONFIG}
+    return c.post(f"/backend/{app}/api", body).status == 400
+
+
+def r7_app_case(c: Client) -> bool:
+    return c.post(f"/backend/{c.new_backend().upper()}/details").status == 200
+
+
+def r8_clone_unlisted(c: Client) -> bool:
+    app = c.new_backend()
+    assert c.post(f"/backend/{app}/environments/dev/clone", {"targetEnvironmentName": "copy"}).status == 200
+    return "copy" not in c.post(f"/backend/{app}/details").json["backendEnvironmentList"]
+
+
+def r8_delete_listed(c: Client) -> bool:
+    app = c.new_backend("other")
+    c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": "dev"})
+    assert c.post(f"/backend/{app}/environments/other/remove").status == 200
+    return "other" in c.post(f"/backend/{app}/details").json["backendEnvironmentList"]
+
+
+def r8_page_size(c: Client) -> bool:
+    app = c.new_backend()
+    c.post(f"/backend/{app}/config")
+    return len(c.post(f"/backend/{app}/job/dev", {"maxResults": 1}).json["jobs"]) > 1
+
+
+def r8_filters_or(c: Client) -> bool:
+    app = _with_api(c)
+    job = next(j for j in c.post(f"/backend/{app}/job/dev").json["jobs"] if j["operation"] == "CreateBackend")
+    c.post(f"/backend/{app}/job/dev/{job['jobId']}", {"status": "MARKED"})
+    if len(c.post(f"/backend/{app}/job/dev", {"status": "MARKED"}).json["jobs"]) != 1:
+        return False  # a filter alone is broken: r8_job_list's break, not this one
+    listed = c.post(f"/backend/{app}/job/dev", {"operation": "CreateBackendAPI", "status": "MARKED"}).json["jobs"]
+    return len(listed) > 0
+
+
+def r8_storage_echo(c: Client) -> bool:
+    env = unique("echo")  # an environment name no other app has (r8_shared_storage looks by name)
+    app = _with_storage(c, authenticated=("DELETE", "CREATE_AND_UPDATE"), env=env)
+    got = c.post(f"/backend/{app}/storage/{env}/details", {"resourceName": "s"}).json
+    return got["resourceConfig"]["permissions"]["authenticated"] == ["READ"]
+
+
+def r8_shared_storage(c: Client) -> bool:
+    _with_storage(c)
+    return c.post(f"/backend/{c.new_backend()}/storage/dev/details", {"resourceName": "s"}).status == 200
+
+
+def r8_delete_spills(c: Client) -> bool:
+    mine, theirs = _with_auth(c), _with_auth(c)
+    assert c.post(f"/backend/{mine}/auth/dev/remove", {"resourceName": "a"}).status == 200
+    return c.post(f"/backend/{theirs}/auth/dev/details", {"resourceName": "a"}).status == 404
+
+
+def r8_late_delete(c: Client) -> bool:
+    env = unique("late")
+    app = _with_storage(c, env=env)
+    assert c.post(f"/backend/{app}/storage/{env}/remove", {"resourceName": "s", "serviceName": "S3"}).status == 200
+    return c.post(f"/backend/{app}/storage/{env}/details", {"resourceName": "s"}).status == 200
+
+
+def _at_once(calls) -> list:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+def r8_lost_update(c: Client) -> bool:
+    app = c.new_backend()
+    envs = [f"e{n}" for n in range(6)]
+    body = {"appId": app, "appName": "demo"}
+    c.post("/backend", dict(body, backendEnvironmentName="one"))
+    if "one" not in c.post(f"/backend/{app}/details").json["backendEnvironmentList"]:
+        return False  # one at a time is already lost: r8_backend_env's break, not this one
+    clients = [Client(c.base_url) for _ in envs]  # a connection each, so they truly overlap
+    creates = [
+        lambda k=k, e=e: k.post("/backend", dict(body, backendEnvironmentName=e))
+        for k, e in zip(clients, envs, strict=True)
+    ]
+    _at_once(creates)
+    listed = c.post(f"/backend/{app}/details").json["backendEnvironmentList"]
+    return not set(envs) <= set(listed)
+
+
+def r8_update_race(c: Client) -> bool:
+    app = _with_storage(_with_api(c) and c, app=_with_auth(c))
+    jobs = [j["jobId"] for j in c.post(f"/backend/{app}/job/dev").json["jobs"]]
+    clients = [Client(c.base_url) for _ in jobs]
+    _at_once(
+        [
+            lambda k=k, j=j: k.post(f"/backend/{app}/job/dev/{j}", {"status": f"s-{j}"})
+            for k, j in zip(clients, jobs, strict=True)
+        ]
+    )
+    return any(c.get(f"/backend/{app}/job/dev/{j}").json["status"] != f"s-{j}" for j in jobs)
+
+
+def aws_request_id_reused(c: Client) -> bool:
+    app = c.new_backend()
+    job = c.post(f"/backend/{app}/job/dev").json["jobs"][0]["jobId"]
+    ids = {c.get(f"/backend/{app}/job/dev/{job}").headers["x-amzn-RequestId"] for _ in range(2)}
+    return len(ids) == 1
+
+
 PROBES = {
     fn.__name__: fn
     for fn in [
@@ -188,6 +336,24 @@ PROBES = {
         r6_unvalidated,
         r8_backend_env,
         r8_remove_all,
+        r5_enum_case,
+        r6_whitespace,
+        r6_fraction,
+        r6_deprecated,
+        r7_new_env,
+        r7_recreate,
+        r7_app_case,
+        r8_clone_unlisted,
+        r8_delete_listed,
+        r8_page_size,
+        r8_filters_or,
+        r8_storage_echo,
+        r8_shared_storage,
+        r8_delete_spills,
+        r8_late_delete,
+        r8_lost_update,
+        r8_update_race,
+        aws_request_id_reused,
     ]
 }
 
@@ -207,6 +373,9 @@ def test_a_fault_breaks_exactly_what_it_says(faulty, name):
 
 
 def test_faults_combine(faulty):
-    on = set(FAULTS) - {"r2_body_schema"}  # it hides the challengeCode the r8_token probe compares
+    # each of these hides what another's probe needs: r2_body_schema the challengeCode r8_token
+    # compares, r8_job_list the working filter r8_filters_or starts from, r8_backend_env the
+    # working sequential create r8_lost_update starts from
+    on = set(FAULTS) - {"r2_body_schema", "r8_job_list", "r8_backend_env"}
     client = faulty(*on)
     assert [name for name, probe in PROBES.items() if probe(client)] == [n for n in PROBES if n in on]

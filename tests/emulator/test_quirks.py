@@ -246,7 +246,7 @@ def test_quirk_slow():
 
 
 def test_every_compatible_quirk_at_once_still_serves_a_workflow():
-    app = EmulatorApp(EmulatorConfig(quirks=compatible_set() - {"gzip", "chunked", "slow", "flaky"}))
+    app = EmulatorApp(EmulatorConfig(quirks=compatible_set() - {"gzip", "chunked", "slow", "flaky", "eventual"}))
     _backend(app)
     reply = _post(app, "/backend/app1/details", {})
     assert reply.status == 200 and "dev" in reply.json["backendEnvironmentList"]
@@ -278,7 +278,7 @@ def test_quirk_picky():
     storage = {"resourceName": "s", "backendEnvironmentName": "dev"}
     storage["resourceConfig"] = {"serviceName": "S3", "permissions": {"authenticated": []}}
     assert "must not be empty" in _post(app, "/backend/app1/storage", storage).json["message"]
-    assert _post(app, "/backend/app1/details", {"backendEnvironmentName": "x" * 129}).status == 400
+    assert _post(app, "/backend/app1/details", {"backendEnvironmentName": "x" * 257}).status == 400
     assert _post(app, "/backend/a%20b/details", {}).status == 400
     assert _post(app, "/backend/app1/details", {}).status == 200
 
@@ -299,3 +299,33 @@ def test_quirk_error_names_sdk():
     }
     assert names["429"]["x-amzn-ErrorType"] == "TooManyRequestsException"
     assert names["504"]["x-amzn-ErrorType"] == "GatewayTimeoutException"
+
+
+def test_quirk_async_jobs():
+    import time
+
+    app = _app("async-jobs")
+    _backend(app)
+    job = _post(app, "/backend/app1/job/dev", {}).json["jobs"][0]
+    assert job["status"] == "IN_PROGRESS"
+    assert _post(app, "/backend/app1/job/dev", {"status": "IN_PROGRESS"}).json["jobs"]
+    marked = _post(app, f"/backend/app1/job/dev/{job['jobId']}", {"status": "MINE"}).json
+    assert marked["status"] == "MINE"  # a status set by UpdateBackendJob stays as set
+    _post(app, "/backend/app1/config", {})
+    later = time.monotonic() + 2.2
+    while time.monotonic() < later:
+        time.sleep(0.1)
+    statuses = {j["operation"]: j["status"] for j in _post(app, "/backend/app1/job/dev", {}).json["jobs"]}
+    assert statuses == {"CreateBackend": "MINE", "CreateBackendConfig": "COMPLETED"}
+
+
+def test_quirk_eventual():
+    import time
+
+    app = _app("eventual")
+    _backend(app)
+    assert _post(app, "/backend/app1/details", {}).status == 404  # not yet visible to reads
+    assert _post(app, "/backend/app1/config", {}).status == 200  # writes see the latest state
+    assert _post(app, "/backend/never/details", {}).status == 404
+    time.sleep(0.7)
+    assert _post(app, "/backend/app1/details", {}).json["backendEnvironmentList"] == ["dev"]
