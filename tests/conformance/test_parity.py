@@ -62,7 +62,7 @@ def _fields(result) -> list[dict]:
     return [f for op in result.to_dict()["operations"] for d in op["differences"] for f in d["fields"]]
 
 
-@pytest.mark.quality  # the whole plan twice: about 10 s
+@pytest.mark.quality  # the whole plan on two targets at once: about 15 s
 def test_two_clean_instances_answer_every_request_of_the_plan_alike(emulators):
     result = _parity(emulators(), emulators())
     report = result.to_dict()
