@@ -43,6 +43,19 @@ class _OperationRecord:
     retries: int = 0
 
 
+def failure_record(
+    seen: Seen, exchange: Exchange | None, case: str | None = None, seed: int | None = None
+) -> dict[str, Any]:
+    """One failure as report.json keeps it: what was seen, the exchange and its curl reproducer."""
+    failure: dict[str, Any] = {"message": seen.saw, "case": case, "seed": seed}
+    if exchange is not None:
+        failure["request"] = exchange.request.to_dict()
+        failure["curl"] = exchange.request.curl()
+        if exchange.reply is not None:
+            failure["response"] = exchange.reply.to_dict()
+    return failure
+
+
 class Ledger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -64,13 +77,7 @@ class Ledger:
                 return
             tally.failed += 1
             if len(tally.failures) < MAX_FAILURES_KEPT:
-                failure: dict[str, Any] = {"message": seen.saw, "case": case, "seed": seed}
-                if exchange is not None:
-                    failure["request"] = exchange.request.to_dict()
-                    failure["curl"] = exchange.request.curl()
-                    if exchange.reply is not None:
-                        failure["response"] = exchange.reply.to_dict()
-                tally.failures.append(failure)
+                tally.failures.append(failure_record(seen, exchange, case, seed))
 
     def observed(self, operation_id: str, exchange: Exchange) -> None:
         with self._lock:

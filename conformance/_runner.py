@@ -27,6 +27,7 @@ import amplify_openapi as spec
 import amplify_strategies as strategies
 
 from . import _checks as C
+from ._campaign import Campaign
 from ._results import Ledger, RunResult, verdict_summary
 from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
 from ._world import (
@@ -50,6 +51,9 @@ class RunOptions:
     operations: tuple[str, ...] | None = None
     max_examples: int = 5  # schemathesis examples per operation and generation mode
     fuzz: bool = False  # long fuzzing: more examples, hostile identifiers
+    # --- fuzzing campaigns (issue 15): see _campaign.py
+    duration: float | None = None  # seconds: with fuzz, keep generating until then (within time_budget)
+    database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
     stateful: bool = True
     workers: int | None = None  # None: auto
     seed: int | None = None
@@ -84,7 +88,13 @@ def _documented_counts() -> dict[str, dict[str, int]]:
 
 
 class Run:
-    def __init__(self, options: RunOptions, target: Target, progress: Callable[[dict], None] | None) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        target: Target,
+        progress: Callable[[dict], None] | None,
+        tick: Callable[[dict], None] | None = None,
+    ) -> None:
         self.options = options
         self.target = target
         self.progress = progress
@@ -104,6 +114,8 @@ class Run:
         self.selected = (
             [spec.operation(o) for o in options.operations] if options.operations else list(spec.operations())
         )
+        self.workers = options.workers or min(16, (os.cpu_count() or 2) * 4)
+        self.campaign = Campaign(self, tick)  # issue 15: the fuzzing's time, seeds, database, groups
 
     # ---- sending ----------------------------------------------------------------------------
 
@@ -190,8 +202,9 @@ class Run:
 
     def execute(self) -> RunResult:
         started = datetime.now(UTC)
-        workers = self.options.workers or min(16, (os.cpu_count() or 2) * 4)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conformance")
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="conformance")
+        ticking = self.campaign.ticking()
+        ticking.__enter__()
         try:
             futures = {pool.submit(self.unit, op): op for op in self.selected}
             pending = set(futures)
@@ -214,6 +227,7 @@ class Run:
             )
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            ticking.__exit__(None, None, None)
         if self.stop_reason == "interrupted":
             cleanup = {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
             self.phases["cleanup"] = {"status": "skipped", "detail": "run interrupted"}
@@ -323,6 +337,7 @@ class Run:
                 "cleanup": cleanup,
                 "phases": self.phases,
                 "operations": operations,
+                **({"fuzz": self.campaign.section()} if self.options.fuzz else {}),
             }
         )
 
@@ -850,12 +865,17 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def run(options: RunOptions | None = None, progress: Callable[[dict], None] | None = None) -> RunResult:
+def run(
+    options: RunOptions | None = None,
+    progress: Callable[[dict], None] | None = None,
+    tick: Callable[[dict], None] | None = None,
+) -> RunResult:
     """Exercise every selected operation of the spec against a target and judge it level by level.
 
     With no base_url the embedded emulator is started on a free loopback port (with injection on,
     so every documented status code is observed) and stopped afterwards.
-    Raises TargetUnreachable when the target does not answer at all.
+    Raises TargetUnreachable when the target does not answer at all. ``progress`` gets each
+    operation's result as it finishes; ``tick`` gets a campaign's figures every second.
     """
     options = options or RunOptions()
     unknown = set(options.operations or ()) - {op.operation_id for op in spec.operations()}
@@ -865,12 +885,14 @@ def run(options: RunOptions | None = None, progress: Callable[[dict], None] | No
         parts = urlsplit(options.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base URL {options.base_url!r} is not an http(s) URL such as https://host/prod")
+    if options.duration is not None and (options.duration <= 0 or not options.fuzz):
+        raise ValueError("a campaign's duration must be positive, and needs fuzz (--fuzz --duration 30m)")
     bad_levels = set(options.levels) - set(C.LEVELS)
     if bad_levels:
         raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")
     with ExitStack() as stack:
         target = stack.enter_context(_target_for(options))
-        the_run = Run(options, target, progress)  # the time budget counts from here
+        the_run = Run(options, target, progress, tick)  # the time budget counts from here
         _preflight(target, the_run.deadline)
         return the_run.execute()
 
