@@ -83,8 +83,9 @@ def _sent_body(exchange: Exchange) -> Any:
         return "<not JSON>"
 
 
-def _size(failure: dict[str, Any]) -> int:
-    request = failure.get("request") or {}
+def example_size(failure: dict[str, Any] | None) -> int:
+    """How big a failing example's request is: the smaller, the better an example."""
+    request = (failure or {}).get("request") or {}
     return len(str(request.get("body") or "")) + len(str(request.get("url") or ""))
 
 
@@ -221,7 +222,8 @@ class Campaign:
                 group = self._groups[key] = _Group(operation_id, seen.check, seen.saw, shape)
             if not shrunk:
                 group.count += 1
-            if shrunk or group.example is None or (not group.shrunk and _size(example) < _size(group.example)):
+            smaller = group.example is None or example_size(example) < example_size(group.example)
+            if (shrunk and (smaller or not group.shrunk)) or (smaller and not group.shrunk):
                 group.example, group.shrunk = example, group.shrunk or shrunk
         return key
 

@@ -194,6 +194,23 @@ def verdict_summary(operations: list[dict[str, Any]], levels) -> dict[str, Any]:
     return summary
 
 
+def run_summary(operations: list[dict[str, Any]], levels, requests: int, retries: int) -> dict[str, Any]:
+    """A result's summary: the verdict counts, requests and retries, coverage summed over operations."""
+    summary = verdict_summary(operations, levels)
+    summary["requests"], summary["retries"] = requests, retries
+    summary["coverage"] = {
+        key: {
+            "exercised": sum(o["coverage"][key]["exercised"] for o in operations),
+            "documented": sum(
+                o["coverage"][key]["documented"] if key != "status_codes" else len(o["coverage"][key]["documented"])
+                for o in operations
+            ),
+        }
+        for key in ("enum_values", "required_members", "status_codes")
+    }
+    return summary
+
+
 def _combine(verdicts) -> str:
     seen = set(verdicts)
     for verdict in ("fail", "error", "accepted", "pass"):

@@ -28,7 +28,7 @@ import amplify_strategies as strategies
 
 from . import _checks as C
 from ._campaign import Campaign
-from ._results import Ledger, RunResult, verdict_summary
+from ._results import Ledger, RunResult, run_summary
 from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
 from ._world import (
     World,
@@ -311,18 +311,7 @@ class Run:
             self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
             for op in self.selected
         ]
-        summary = verdict_summary(operations, self.options.levels)
-        summary["requests"], summary["retries"] = self.ledger.totals()
-        summary["coverage"] = {
-            key: {
-                "exercised": sum(o["coverage"][key]["exercised"] for o in operations),
-                "documented": sum(
-                    o["coverage"][key]["documented"] if key != "status_codes" else len(o["coverage"][key]["documented"])
-                    for o in operations
-                ),
-            }
-            for key in ("enum_values", "required_members", "status_codes")
-        }
+        summary = run_summary(operations, self.options.levels, *self.ledger.totals())
         return RunResult(
             {
                 "tool": {"name": "amplify-conformance", "version": __version__},
