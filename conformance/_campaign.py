@@ -146,15 +146,14 @@ class Campaign:
     # ---- time -------------------------------------------------------------------------------
 
     def unit_end(self) -> float | None:
-        """When the calling unit must stop fuzzing: its fair share of what is left, with the
-        run's workers in parallel (None: no campaign, the fixed number of examples)."""
+        """When the calling unit must stop fuzzing: its fair share of what is left, the units
+        fuzzing one after the other (None: no campaign, the fixed number of examples)."""
         if self.fuzz_end is None:
             return None
-        workers = self.run.workers
         with self._lock:
             waiting, self._waiting = max(1, self._waiting), max(0, self._waiting - 1)
-        left = max(0.0, self.fuzz_end - time.monotonic())
-        return time.monotonic() + left * min(workers, waiting) / waiting
+        now = time.monotonic()
+        return now + max(0.0, self.fuzz_end - now) / waiting
 
     @staticmethod
     def over(end: float | None) -> bool:
@@ -163,12 +162,14 @@ class Campaign:
     def seeds(self, end: float | None) -> Iterator[int]:
         """The run's seed first, then seeds derived from it, until the end (one seed if no campaign)."""
         seed = self.run.seed
+        with self._lock:
+            self.rounds = max(self.rounds, 1)
         yield seed
         n = 0
         while end is not None and not self.over(end) and not self.run.stop.is_set():
             n += 1
             with self._lock:
-                self.rounds = max(self.rounds, n)
+                self.rounds = max(self.rounds, n + 1)  # the most rounds one search began
             digest = hashlib.sha256(f"{seed}:{n}".encode()).digest()
             yield int.from_bytes(digest[:4], "big")
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ._runner import OperationUnit, Run
     from ._world import World
 
+CAMPAIGN_ROUND = 50  # examples per search and round of a campaign (each round has a fresh seed)
 _HYPOTHESIS = threading.Lock()  # hypothesis runs one test at a time: seeds stay reproducible
 BUILTIN_CHECKS = {
     builtin.status_code_conformance: C.STATUS_CODE,
@@ -171,8 +172,8 @@ def _judged(unit: OperationUnit, exchange: Exchange, extra: list[C.Seen]) -> Non
 def _search(unit: OperationUnit, test, label: str, seed: int) -> None:
     """Run a hypothesis test; record the (minimal, with --fuzz) failing example it ends on.
 
-    A campaign's searches run side by side (hypothesis keeps each test's random state to
-    itself); a fixed-budget run keeps them one at a time, as it always has."""
+    One search at a time: in a campaign the unit holds the lock for all its rounds (see
+    fuzz_operation), otherwise each search takes it here."""
     run = unit.run_
     run.campaign.use_database(test, unit.id, label, replay=seed == run.seed)
     try:
@@ -214,10 +215,23 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
     """Positive and negative examples from schemathesis, then hostile identifiers (fuzz mode);
     in a campaign, round after round with fresh seeds until the unit's share of time is up."""
     run = unit.run_
+    if run.campaign.end is None:
+        _fuzz_rounds(unit, world, None)
+        return
+    # hypothesis searches are not safe side by side (CPython 3.11's compile() in threads fails
+    # with "AST constructor recursion depth mismatch"): a campaign's units fuzz one after the
+    # other, each for its share of what is left once its turn comes
+    with _HYPOTHESIS:
+        _fuzz_rounds(unit, world, run.campaign.unit_end())
+
+
+def _fuzz_rounds(unit: OperationUnit, world: World, end: float | None) -> None:
+    run = unit.run_
     examples = run.options.max_examples * (20 if run.options.fuzz else 1)
+    if end is not None:  # short rounds: once the time is up, hypothesis has little left to generate
+        examples = min(examples, CAMPAIGN_ROUND)
     st_operation = _schema().find_operation_by_id(unit.id)
     params = world.path_parameters(unit.op)
-    end = run.campaign.unit_end()
     for seed in run.campaign.seeds(end):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             if run.campaign.over(end):

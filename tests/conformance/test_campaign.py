@@ -39,11 +39,11 @@ def test_a_duration_needs_fuzz_and_must_be_positive():
 
 def test_a_campaign_finds_the_generated_only_fault_shrinks_it_and_reports_it_once(tmp_path):
     began = time.monotonic()
-    data = run(RunOptions(duration=4, database=str(tmp_path / "db"), **CAMPAIGN)).to_dict()
-    assert time.monotonic() - began < 4 + 60  # generous: it ends by itself
+    data = run(RunOptions(duration=8, database=str(tmp_path / "db"), **CAMPAIGN)).to_dict()
+    assert time.monotonic() - began < 8 + 60  # generous: it ends by itself
     assert data["complete"], data["incomplete_reason"]
     fuzz = data["fuzz"]
-    assert fuzz["duration"] == 4 and fuzz["rounds"] >= 1 and fuzz["requests"] > 0
+    assert fuzz["duration"] == 8 and fuzz["rounds"] >= 1 and fuzz["requests"] > 0
     assert fuzz["distinct_inputs"] > 0 and fuzz["distinct_failures"] == len(fuzz["groups"])
     groups = [g for g in fuzz["groups"] if g["check"] == "R6.no-5xx"]
     assert len(groups) == 1, groups  # one kind of failure, reported once
@@ -56,9 +56,17 @@ def test_a_campaign_finds_the_generated_only_fault_shrinks_it_and_reports_it_onc
     assert fuzz["database"]["path"] == str(tmp_path / "db") and fuzz["database"]["replayed"] == 0
 
 
+def test_a_campaign_begins_round_after_round_until_its_time_is_up():
+    began = time.monotonic()
+    data = run(RunOptions(duration=3, max_examples=1, stateful=False, **CAMPAIGN)).to_dict()
+    assert 3 <= time.monotonic() - began < 3 + 60
+    assert data["fuzz"]["rounds"] >= 2, data["fuzz"]  # 20 examples a round: a fresh seed when it is done
+    assert data["fuzz"]["elapsed"] >= 3
+
+
 def test_the_next_campaign_replays_the_database_first(tmp_path):
     db = str(tmp_path / "db")
-    run(RunOptions(duration=2, database=db, stateful=False, **CAMPAIGN))
+    run(RunOptions(duration=4, database=db, stateful=False, **CAMPAIGN))
     again = run(RunOptions(duration=2, database=db, stateful=False, **{**CAMPAIGN, "seed": 7})).to_dict()
     assert again["fuzz"]["database"]["replayed"] >= 1
     assert ("R6.no-5xx", "fail") in {(c["name"], c["verdict"]) for c in again["operations"][0]["checks"]}
