@@ -34,14 +34,19 @@ MAX_GROUP_MESSAGES = 200  # distinct failure groups kept in full; the count of t
 
 
 @cache
-def _documented_members() -> frozenset[str]:
-    """Every member name the spec documents in any model."""
+def documented_members(operation_id: str) -> frozenset[str]:
+    """Every member name the operation's request model documents, at any depth."""
     import amplify_openapi as spec
 
     names: set[str] = set()
+    seen: set[str] = set()
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref not in seen:
+                seen.add(ref)
+                walk(spec.schema(ref.rsplit("/", 1)[-1]))
             names.update(node.get("properties") or {})
             for value in node.values():
                 walk(value)
@@ -49,19 +54,22 @@ def _documented_members() -> frozenset[str]:
             for value in node:
                 walk(value)
 
-    walk(spec.document().get("components", {}))
+    request = spec.operation(operation_id).request_schema
+    if request:
+        walk(spec.schema(request))
     return frozenset(names)
 
 
-def shape_of(value: Any) -> Any:
+def shape_of(value: Any, members: frozenset[str] | None = None) -> Any:
     """The shape of an input: its JSON types and documented member names, not its values, so
     that two inputs failing the same way for the same kind of data fall into one group. Members
-    the spec does not document are left out: the contract has them ignored. Strings say whether
-    they are empty, ASCII or not: that is what data-dependent faults turn on."""
+    not in ``members`` (those the operation documents; None: keep all) are left out: the
+    contract has them ignored. Strings say whether they are empty, ASCII or not: that is what
+    data-dependent faults turn on."""
     if isinstance(value, dict):
-        return {key: shape_of(value[key]) for key in sorted(value) if key in _documented_members()}
+        return {key: shape_of(value[key], members) for key in sorted(value) if members is None or key in members}
     if isinstance(value, list):
-        return sorted({json.dumps(shape_of(item), sort_keys=True) for item in value})
+        return sorted({json.dumps(shape_of(item, members), sort_keys=True) for item in value})
     if isinstance(value, str):
         return "str" if not value else ("ascii" if value.isascii() else "unicode")
     if isinstance(value, bool):
@@ -214,7 +222,7 @@ class Campaign:
         end of a search, replaces the group's example without counting again); its group's key."""
         from ._results import failure_record
 
-        shape = shape_of(_sent_body(exchange))
+        shape = shape_of(_sent_body(exchange), documented_members(operation_id))
         key = (operation_id, seen.check, seen.saw, json.dumps(shape, sort_keys=True))
         example = failure_record(seen, exchange, case, seed)
         with self._lock:

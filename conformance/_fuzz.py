@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ._runner import OperationUnit, Run
     from ._world import World
 
-CAMPAIGN_ROUND = 50  # examples per search and round of a campaign (each round has a fresh seed)
+CAMPAIGN_ROUND = 10  # examples per search and round of a campaign (each round has a fresh seed)
 _HYPOTHESIS = threading.Lock()  # hypothesis runs one test at a time: seeds stay reproducible
 BUILTIN_CHECKS = {
     builtin.status_code_conformance: C.STATUS_CODE,

@@ -43,8 +43,8 @@ def pytest_generate_tests(metafunc) -> None:
         metafunc.parametrize(("operation_id", "shard"), pairs, ids=[f"{i}-shard{n}" for i, n in pairs])
 
 
-def _campaign(config, shard: int, items: int) -> dict:
-    """The fuzzing options of one item: its shard's seed and its share of the campaign's time."""
+def _campaign(config, items: int) -> dict:
+    """The fuzzing options of one item: its share of the campaign's time, the shared database."""
     if not config.getoption("--conformance-fuzz"):
         return {}
     from amplify_conformance.cli import _duration
@@ -76,7 +76,7 @@ def test_operation_conforms(operation_id: str, shard: int, request, pytestconfig
         seed=_seed(pytestconfig, shard),
         operations=(operation_id,),
         stateful=False,
-        **_campaign(pytestconfig, shard, items),
+        **_campaign(pytestconfig, items),
     )
     data = run(options).to_dict()
     deviations = pytestconfig.stash.get(DEVIATIONS, None)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from amplify_conformance import RunOptions, run
-from amplify_conformance._campaign import shape_of
+from amplify_conformance._campaign import documented_members, shape_of
 
 # the emulator fault that only generated data finds: a nextToken with a character outside ASCII
 FAULT = frozenset({"r6_token_unicode"})
@@ -22,12 +22,16 @@ CAMPAIGN = {
 }
 
 
-def test_shape_keeps_types_and_documented_members_not_values():
-    assert shape_of({"nextToken": "tok\u00e9n", "xUnknown": 1}) == {"nextToken": "unicode"}
+def test_shape_keeps_types_and_the_operations_documented_members_not_values():
+    members = documented_members("ListS3Buckets")
+    assert members == {"nextToken"}
+    assert shape_of({"nextToken": "tok\u00e9n", "xUnknown": 1, "jobId": None}, members) == {"nextToken": "unicode"}
     assert shape_of({"nextToken": "abc"}) == shape_of({"nextToken": "zz"}) == {"nextToken": "ascii"}
     assert shape_of({"nextToken": ""}) != shape_of({"nextToken": "a"})
     assert shape_of({"maxResults": 3, "jobId": None}) == {"jobId": "null", "maxResults": "number"}
     assert shape_of([1, 2.5, "a"]) == sorted(['"number"', '"ascii"'])
+    nested = documented_members("CreateBackendAuth")
+    assert {"resourceConfig", "userPoolConfigs", "signInMethod"} <= nested and "nextToken" not in nested
 
 
 def test_a_duration_needs_fuzz_and_must_be_positive():
