@@ -15,6 +15,7 @@ built-in checks whose question the contract shares. The built-ins left out, and 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from ._unit import Unit as OperationUnit
     from ._world import World
 
+CAMPAIGN_ROUND = 10  # examples per search and round of a campaign (each round has a fresh seed)
 _HYPOTHESIS = threading.Lock()  # hypothesis runs one test at a time: seeds stay reproducible
 BUILTIN_CHECKS = {
     builtin.status_code_conformance: C.STATUS_CODE,
@@ -130,13 +132,15 @@ class _Found(Exception):
         self.failures, self.exchange = failures, exchange
 
 
-def _settings(run: Run, examples: int) -> hypothesis.settings:
+def _settings(run: Run, examples: int, *, replay: bool = False) -> hypothesis.settings:
     # shrinking costs requests, so a default run keeps the first failing example as found and
-    # --fuzz shrinks it to a minimal one
-    phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if run.options.fuzz else [])
+    # --fuzz shrinks it to a minimal one; a campaign's first round replays its database first
+    database = run.campaign.database
+    phases = [Phase.reuse] if replay and database is not None else []
+    phases += [Phase.explicit, Phase.generate] + ([Phase.shrink] if run.options.fuzz else [])
     return hypothesis.settings(
         max_examples=examples,
-        database=None,
+        database=database,
         deadline=None,
         phases=phases,
         verbosity=Verbosity.quiet,
@@ -148,22 +152,34 @@ def _settings(run: Run, examples: int) -> hypothesis.settings:
 
 def _judged(unit: OperationUnit, exchange: Exchange, extra: list[C.Seen]) -> None:
     """Record what passed, and failures of checks already known to fail on this operation;
-    raise a new failure, so that hypothesis shrinks it and the search looks for it alone."""
-    levels = unit.run_.options.levels
-    judged = C.judge_exchange(unit.op, exchange, unit.run_.request_ids) + extra
+    raise a new failure, so that hypothesis shrinks it and the search looks for it alone.
+    Every failure also goes to the campaign's groups (a known one with the example as sent)."""
+    run = unit.run_
+    levels = run.options.levels
+    judged = C.judge_exchange(unit.op, exchange, run.request_ids) + extra
     verdicts = [seen for seen in judged if C.level_of(seen.check) in levels]
-    new = [seen for seen in verdicts if not seen.ok and not unit.ledger.has_failed(unit.id, seen.check)]
+    run.campaign.sent(unit.id, exchange)
+    new = []
     for seen in verdicts:
-        if seen not in new:
-            unit.ledger.record(unit.id, seen, exchange)
+        if not seen.ok:
+            run.campaign.failed(unit.id, seen, exchange)
+            if not unit.ledger.has_failed(unit.id, seen.check):
+                new.append(seen)
+                continue
+        unit.ledger.record(unit.id, seen, exchange)
     if new:
         raise _Found(new, exchange)
 
 
-def _search(unit: OperationUnit, test, label: str) -> None:
-    """Run a hypothesis test; record the (minimal, with --fuzz) failing example it ends on."""
+def _search(unit: OperationUnit, test, label: str, seed: int) -> None:
+    """Run a hypothesis test; record the (minimal, with --fuzz) failing example it ends on.
+
+    One search at a time: in a campaign the unit holds the lock for all its rounds (see
+    fuzz_operation), otherwise each search takes it here."""
+    run = unit.run_
+    run.campaign.use_database(test, unit.id, label, replay=seed == run.seed)
     try:
-        with _HYPOTHESIS:
+        with _HYPOTHESIS if run.campaign.end is None else contextlib.nullcontext():
             test()
     except Exception as exc:
         # a target that fails only sometimes makes hypothesis report the failure as flaky
@@ -174,59 +190,89 @@ def _search(unit: OperationUnit, test, label: str) -> None:
         )
         if found is None:
             raise
+        case = f"{label} (seed {seed})"
         for seen in found.failures:
-            unit.ledger.record(
-                unit.id, seen, found.exchange, case=f"{label} (seed {unit.run_.seed})", seed=unit.run_.seed
-            )
+            unit.ledger.record(unit.id, seen, found.exchange, case=case, seed=seed)
+            run.campaign.failed(unit.id, seen, found.exchange, case, seed, shrunk=run.options.fuzz)
 
 
-def _examples(unit: OperationUnit, world: World, strategy, examples: int, label: str) -> None:
+def _examples(unit: OperationUnit, world: World, strategy, examples: int, label: str, seed: int, end) -> None:
     run = unit.run_
 
-    @hypothesis.seed(run.seed)
-    @_settings(run, examples)
+    @_settings(run, examples, replay=seed == run.seed)  # above seed(), which would drop the database
+    @hypothesis.seed(seed)
     @hypothesis.given(case=strategy)
     def probe(case: schemathesis.Case) -> None:
+        if run.campaign.over(end):
+            return  # the campaign's time is up: let hypothesis finish without sending
         body = _wire_body(case.body)
         exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label, judge=False)
         if exchange.reply is not None:
             _judged(unit, exchange, _builtin_verdicts(unit.op, case, exchange))
 
-    _search(unit, probe, label)
+    _search(unit, probe, label, seed)
 
 
 def fuzz_operation(unit: OperationUnit, world: World) -> None:
-    """Positive and negative examples from schemathesis, then hostile identifiers (fuzz mode)."""
+    """Positive and negative examples from schemathesis, then hostile identifiers (fuzz mode);
+    in a campaign, round after round with fresh seeds until the unit's share of time is up."""
+    run = unit.run_
+    if run.campaign.end is None:
+        _fuzz_rounds(unit, world, None)
+        return
+    # hypothesis searches are not safe side by side (CPython 3.11's compile() in threads fails
+    # with "AST constructor recursion depth mismatch"): a campaign's units fuzz one after the
+    # other, each for its share of what is left once its turn comes
+    with _HYPOTHESIS:
+        _fuzz_rounds(unit, world, run.campaign.unit_end())
+
+
+def _fuzz_rounds(unit: OperationUnit, world: World, end: float | None) -> None:
     run = unit.run_
     examples = run.options.max_examples * (20 if run.options.fuzz else 1)
+    if end is not None:  # short rounds: once the time is up, hypothesis has little left to generate
+        examples = min(examples, CAMPAIGN_ROUND)
     st_operation = _schema().find_operation_by_id(unit.id)
     params = world.path_parameters(unit.op)
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        try:
-            _examples(
-                unit,
-                world,
-                st_operation.as_strategy(generation_mode=mode, path_parameters=params),
-                examples,
-                f"{unit.id}:schemathesis:{mode.value}",
-            )
-        except hypothesis.errors.Unsatisfiable:
-            pass  # nothing to negate: the operation takes no body and its path is fixed
-    if run.options.fuzz:
-        import amplify_strategies as strategies
+    for seed in run.campaign.seeds(end):
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if run.campaign.over(end):
+                return
+            try:
+                _examples(
+                    unit,
+                    world,
+                    st_operation.as_strategy(generation_mode=mode, path_parameters=params),
+                    examples,
+                    f"{unit.id}:schemathesis:{mode.value}",
+                    seed,
+                    end,
+                )
+            except hypothesis.errors.Unsatisfiable:
+                pass  # nothing to negate: the operation takes no body and its path is fixed
+        if run.options.fuzz and not run.campaign.over(end):
+            _hostile(unit, examples, seed, end)
 
-        @hypothesis.seed(run.seed)
-        @_settings(run, examples)
-        @hypothesis.given(request=strategies.valid_requests(unit.id, mode="hostile"))
-        def hostile(request) -> None:
-            path_parameters, body = request
-            exchange = unit.send(unit.op, path_parameters, NO_BODY if body is None else body, judge=False)
-            if unit.op.path == "/backend" and exchange.reply and exchange.reply.status == 200:
-                run.created(body["appId"], ())  # an app with a hostile name: this run's to remove
-            if exchange.reply is not None:
-                _judged(unit, exchange, [])
 
-        _search(unit, hostile, f"{unit.id}:hostile-identifiers")
+def _hostile(unit: OperationUnit, examples: int, seed: int, end) -> None:
+    import amplify_strategies as strategies
+
+    run = unit.run_
+
+    @_settings(run, examples, replay=seed == run.seed)  # above seed(), which would drop the database
+    @hypothesis.seed(seed)
+    @hypothesis.given(request=strategies.valid_requests(unit.id, mode="hostile"))
+    def hostile(request) -> None:
+        if run.campaign.over(end):
+            return
+        path_parameters, body = request
+        exchange = unit.send(unit.op, path_parameters, NO_BODY if body is None else body, judge=False)
+        if unit.op.path == "/backend" and exchange.reply and exchange.reply.status == 200:
+            run.created(body["appId"], ())  # an app with a hostile name: this run's to remove
+        if exchange.reply is not None:
+            _judged(unit, exchange, [])
+
+    _search(unit, hostile, f"{unit.id}:hostile-identifiers", seed)
 
 
 def stateful_phase(run: Run) -> str:
@@ -238,6 +284,8 @@ def stateful_phase(run: Run) -> str:
     problem of the phase never fails or errors an operation."""
     created: list[str] = []
     steps = 0
+    campaign = run.campaign
+    round_seed = run.seed
 
     # OPTIONS (CORS) is judged per operation; left in, the machine steps onto it whenever the
     # links give it nothing better (a stateless mock, say), and it names no operation
@@ -251,9 +299,13 @@ def stateful_phase(run: Run) -> str:
 
         def call(self, case: schemathesis.Case, **kwargs: Any) -> schemathesis.Response:
             nonlocal steps
+            if campaign.over(campaign.end):
+                raise _TimeUp
             op = _operation_of(case)
             label = f"{op.operation_id}:stateful"
-            exchange = run.send(op, dict(case.path_parameters or {}), _wire_body(case.body), case=label, seed=run.seed)
+            exchange = run.send(
+                op, dict(case.path_parameters or {}), _wire_body(case.body), case=label, seed=round_seed
+            )
             steps += 1
             if exchange.reply is None:
                 why = f"after {steps} calls, {op.operation_id} failed on the transport: {exchange.error}"
@@ -263,14 +315,38 @@ def stateful_phase(run: Run) -> str:
         def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
             pass  # judged as it was sent
 
-    settings = hypothesis.settings(_settings(run, max(1, run.options.max_examples)), stateful_step_count=6)
+    # no shrinking: the phase judges as it sends and never fails a test, and a round cut by
+    # the campaign's end must not be replayed
+    settings = hypothesis.settings(
+        _settings(run, max(1, run.options.max_examples)),
+        stateful_step_count=6,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+    )
+    rounds = 0
     try:
-        hypothesis.seed(run.seed)(Machine.TestCase)
-        Machine.run(settings=settings)
+        for round_seed in campaign.seeds(campaign.end):
+            hypothesis.seed(round_seed)(Machine.TestCase)
+            try:
+                Machine.run(settings=settings)
+            except (Exception, BaseExceptionGroup) as exc:
+                # cut mid-round, hypothesis may also see the round as flaky: either way, time is up
+                if not (_has(exc, _TimeUp) or campaign.over(campaign.end)):
+                    raise
+                break
+            rounds += 1
     finally:
         for app in created:
             run.created(app, ())
-    return f"{steps} calls chained through the spec's links"
+    return f"{steps} calls chained through the spec's links" + (f" in {rounds} rounds" if campaign.end else "")
+
+
+class _TimeUp(Exception):
+    """The campaign's time is up: the stateful phase ends (no failure of anything)."""
+
+
+def _has(exc: BaseException, kind: type[BaseException]) -> bool:
+    return isinstance(exc, kind) or any(_has(inner, kind) for inner in getattr(exc, "exceptions", None) or ())
 
 
 class StatefulStopped(Exception):

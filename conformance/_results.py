@@ -44,6 +44,19 @@ class _OperationRecord:
     settle: float = 0.0  # the longest a read-back waited for state to show
 
 
+def failure_record(
+    seen: Seen, exchange: Exchange | None, case: str | None = None, seed: int | None = None
+) -> dict[str, Any]:
+    """One failure as report.json keeps it: what was seen, the exchange and its curl reproducer."""
+    failure: dict[str, Any] = {"message": seen.saw, "case": case, "seed": seed}
+    if exchange is not None:
+        failure["request"] = exchange.request.to_dict()
+        failure["curl"] = exchange.request.curl()
+        if exchange.reply is not None:
+            failure["response"] = exchange.reply.to_dict()
+    return failure
+
+
 class Ledger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -65,13 +78,7 @@ class Ledger:
                 return
             tally.failed += 1
             if len(tally.failures) < MAX_FAILURES_KEPT:
-                failure: dict[str, Any] = {"message": seen.saw, "case": case, "seed": seed}
-                if exchange is not None:
-                    failure["request"] = exchange.request.to_dict()
-                    failure["curl"] = exchange.request.curl()
-                    if exchange.reply is not None:
-                        failure["response"] = exchange.reply.to_dict()
-                tally.failures.append(failure)
+                tally.failures.append(failure_record(seen, exchange, case, seed))
 
     def observed(self, operation_id: str, exchange: Exchange) -> None:
         with self._lock:
@@ -190,6 +197,23 @@ def verdict_summary(operations: list[dict[str, Any]], levels) -> dict[str, Any]:
         summary[verdict] = sum(1 for o in operations if o["verdict"] == verdict)
     summary["levels"] = {
         level: {v: sum(1 for o in operations if o["levels"].get(level) == v) for v in VERDICTS} for level in levels
+    }
+    return summary
+
+
+def run_summary(operations: list[dict[str, Any]], levels, requests: int, retries: int) -> dict[str, Any]:
+    """A result's summary: the verdict counts, requests and retries, coverage summed over operations."""
+    summary = verdict_summary(operations, levels)
+    summary["requests"], summary["retries"] = requests, retries
+    summary["coverage"] = {
+        key: {
+            "exercised": sum(o["coverage"][key]["exercised"] for o in operations),
+            "documented": sum(
+                o["coverage"][key]["documented"] if key != "status_codes" else len(o["coverage"][key]["documented"])
+                for o in operations
+            ),
+        }
+        for key in ("enum_values", "required_members", "status_codes")
     }
     return summary
 

@@ -26,11 +26,12 @@ import amplify_openapi as spec
 import amplify_strategies as strategies
 
 from . import _checks as C
+from ._campaign import Campaign
 from ._cors import cors
 from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
 from ._matrix import matrix
 from ._not_found import not_found
-from ._results import Ledger, RunResult, verdict_summary
+from ._results import Ledger, RunResult, run_summary
 from ._status_plan import status_plan
 from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
 from ._unit import Unit
@@ -51,6 +52,9 @@ class RunOptions:
     operations: tuple[str, ...] | None = None
     max_examples: int = 5  # schemathesis examples per operation and generation mode
     fuzz: bool = False  # long fuzzing: more examples, hostile identifiers
+    # --- fuzzing campaigns (issue 15): see _campaign.py
+    duration: float | None = None  # seconds: with fuzz, keep generating until then (within time_budget)
+    database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
     stateful: bool = True
     workers: int | None = None  # None: auto
     seed: int | None = None
@@ -108,6 +112,7 @@ class Run:
         options: RunOptions,
         target: Target,
         progress: Callable[[dict], None] | None,
+        tick: Callable[[dict], None] | None = None,
         recorder: Callable[[PlanExchange], None] | None = None,
     ) -> None:
         self.options = options
@@ -137,6 +142,8 @@ class Run:
         self.selected = (
             [spec.operation(o) for o in options.operations] if options.operations else list(spec.operations())
         )
+        self.workers = options.workers or min(16, (os.cpu_count() or 2) * 4)
+        self.campaign = Campaign(self, tick)  # issue 15: the fuzzing's time, seeds, database, groups
 
     # ---- sending ----------------------------------------------------------------------------
 
@@ -243,8 +250,9 @@ class Run:
 
     def execute(self) -> RunResult:
         started = datetime.now(UTC)
-        workers = self.options.workers or min(16, (os.cpu_count() or 2) * 4)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="conformance")
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="conformance")
+        ticking = self.campaign.ticking()
+        ticking.__enter__()
         try:
             futures = {pool.submit(self.unit, op): op for op in self.selected}
             pending = set(futures)
@@ -267,6 +275,7 @@ class Run:
             )
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            ticking.__exit__(None, None, None)
         if self.stop_reason == "interrupted":
             cleanup = {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
             self.phases["cleanup"] = {"status": "skipped", "detail": "run interrupted"}
@@ -351,18 +360,7 @@ class Run:
             self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
             for op in self.selected
         ]
-        summary = verdict_summary(operations, self.options.levels)
-        summary["requests"], summary["retries"] = self.ledger.totals()
-        summary["coverage"] = {
-            key: {
-                "exercised": sum(o["coverage"][key]["exercised"] for o in operations),
-                "documented": sum(
-                    o["coverage"][key]["documented"] if key != "status_codes" else len(o["coverage"][key]["documented"])
-                    for o in operations
-                ),
-            }
-            for key in ("enum_values", "required_members", "status_codes")
-        }
+        summary = run_summary(operations, self.options.levels, *self.ledger.totals())
         return RunResult(
             {
                 "tool": {"name": "amplify-conformance", "version": __version__},
@@ -378,6 +376,7 @@ class Run:
                 "cleanup": cleanup,
                 "phases": self.phases,
                 "operations": operations,
+                **({"fuzz": self.campaign.section()} if self.options.fuzz else {}),
             }
         )
 
@@ -419,6 +418,7 @@ def _explain(exc: BaseException) -> str:
 def run(
     options: RunOptions | None = None,
     progress: Callable[[dict], None] | None = None,
+    tick: Callable[[dict], None] | None = None,
     *,
     recorder: Callable[[PlanExchange], None] | None = None,
 ) -> RunResult:
@@ -426,8 +426,10 @@ def run(
 
     With no base_url the embedded emulator is started on a free loopback port (with injection on,
     so every documented status code is observed) and stopped afterwards.
-    Raises TargetUnreachable when the target does not answer at all. A ``recorder`` is handed
-    every exchange of the deterministic plan (not the fuzzing, the injected codes or cleanup).
+    Raises TargetUnreachable when the target does not answer at all. ``progress`` gets each
+    operation's result as it finishes; ``tick`` gets a campaign's figures every second. A
+    ``recorder`` is handed every exchange of the deterministic plan (not the fuzzing, the
+    injected codes or cleanup).
     """
     options = options or RunOptions()
     unknown = set(options.operations or ()) - {op.operation_id for op in spec.operations()}
@@ -437,12 +439,14 @@ def run(
         parts = urlsplit(options.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base URL {options.base_url!r} is not an http(s) URL such as https://host/prod")
+    if options.duration is not None and (options.duration <= 0 or not options.fuzz):
+        raise ValueError("a campaign's duration must be positive, and needs fuzz (--fuzz --duration 30m)")
     bad_levels = set(options.levels) - set(C.LEVELS)
     if bad_levels:
         raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")
     with ExitStack() as stack:
         target = stack.enter_context(_target_for(options))
-        the_run = Run(options, target, progress, recorder)  # the time budget counts from here
+        the_run = Run(options, target, progress, tick, recorder)  # the time budget counts from here
         _preflight(target, the_run.deadline)
         return the_run.execute()
 

@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import importlib.metadata
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -129,12 +130,23 @@ def _non_negative_float(value: str) -> float:
     return number
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
+
+
+def _duration(value: str) -> float:
+    """``90s``, ``30m``, ``2h`` or plain seconds."""
+    match = _DURATION.match(value)
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration such as 90s, 30m or 2h")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, in one place for --help and the tests."""
     parser = _Parser(prog=PROG, description="Contract tests for the AWS Amplify Admin UI API (AmplifyBackend).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,parity,accept,emulator,report}", parser_class=_Parser
+        dest="command", required=True, metavar="{run,parity,accept,replay,emulator,report}", parser_class=_Parser
     )
 
     run = commands.add_parser(
@@ -193,6 +205,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--region", help="AWS region for --sigv4")
     run.add_argument("--fuzz", action=flag, help="longer fuzzing with hostile inputs")
     run.add_argument("--quiet", action=flag, help="print only the final summary line")
+    # --- fuzzing campaigns (issue 15)
+    run.add_argument(
+        "--duration",
+        type=_duration,
+        metavar="90s|30m|2h",
+        help="with --fuzz: keep generating until this much time has passed, then write the reports "
+        "(the time budget grows to fit unless --max-time is given)",
+    )
+    run.add_argument(
+        "--db",
+        type=Path,
+        metavar="DIR",
+        help="with --fuzz: hypothesis's example database, whose failing examples are replayed first "
+        "(default REPORT_DIR/fuzz-db)",
+    )
     # --- known deviations (issue 13)
     run.add_argument(
         "--accept",
@@ -223,6 +250,17 @@ def build_parser() -> argparse.ArgumentParser:
     accept.set_defaults(handler=_cmd_accept)
     # ---
 
+    replay = commands.add_parser(
+        "replay",
+        help="send a report's failing requests again and say which still fail",
+        description="Re-send every failing request recorded in REPORT.json (campaign groups included) and "
+        "judge each answer again. Exit 1 if any still fails.",
+    )
+    replay.add_argument("report", type=Path, metavar="REPORT.json")
+    replay.add_argument("--base-url", help="send to this implementation instead of the report's target")
+    replay.add_argument("--timeout", type=_positive(float), default=10.0, metavar="SECONDS")
+    replay.set_defaults(handler=_cmd_replay)
+
     emulator = commands.add_parser(
         "emulator",
         help="serve the reference emulator over HTTP",
@@ -251,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="work with report.json files")
     report_commands = report.add_subparsers(
-        dest="report_command", required=True, metavar="{diff}", parser_class=_Parser
+        dest="report_command", required=True, metavar="{diff,merge}", parser_class=_Parser
     )
     diff = report_commands.add_parser(
         "diff",
@@ -261,6 +299,14 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("before", type=Path, metavar="A.json")
     diff.add_argument("after", type=Path, metavar="B.json")
     diff.set_defaults(handler=_cmd_report_diff)
+    merge = report_commands.add_parser(
+        "merge",
+        help="merge partial results (shards, machines) into one report",
+        description="Merge several report.json files into one, written in the four formats to --report-dir.",
+    )
+    merge.add_argument("parts", type=Path, nargs="+", metavar="PART.json")
+    merge.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR")
+    merge.set_defaults(handler=_cmd_report_merge)
     return parser
 
 
@@ -350,12 +396,27 @@ def _run_options(args: argparse.Namespace) -> Any:
         "sigv4": args.sigv4,
         "region": args.region,
         "fuzz": args.fuzz,
+        **_campaign_options(args),
     }
     # Unset options keep RunOptions' own defaults; base_url None means the embedded emulator.
     options = {k: v for k, v in given.items() if v is not None or k == "base_url"}
     if args.workers is not None:
         options["workers"] = None if args.workers == "auto" else args.workers  # RunOptions: None is auto
     return RunOptions(**options)
+
+
+def _campaign_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--duration and --db (issue 15): the campaign's length, its database, a budget to fit."""
+    if not args.fuzz:
+        if args.duration is not None or args.db is not None:
+            raise UsageError(f"--{'duration' if args.duration is not None else 'db'} needs --fuzz")
+        return {}
+    options: dict[str, Any] = {"database": str(args.db or Path(args.report_dir) / "fuzz-db")}
+    if args.duration is not None:
+        options["duration"] = args.duration
+        if args.max_time is None:  # room for the last requests and the cleanup after the campaign
+            options["time_budget"] = max(900.0, args.duration + 2 * (args.timeout or 10.0))
+    return options
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -409,6 +470,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     options = _run_options(args)
 
+    display = _display(args)
+
     def progress(operation: Any) -> None:
         if not args.quiet:
             operation = _as_dict(operation)
@@ -416,7 +479,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 from amplify_conformance._deviations import accept_operation
 
                 operation = accept_operation(operation, deviations, getattr(options, "levels", ()))
-            print(progress_line(operation), flush=True)
+            if display:
+                display.line(progress_line(operation))
+            else:
+                print(progress_line(operation), flush=True)
 
     try:  # find out now, not after the run, that its results would have nowhere to go
         _check_writable(args.report_dir)
@@ -429,10 +495,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _fail(f"cannot write the recording to {args.record.parent}: {exc.strerror or exc}")
     recorder = amplify_conformance.Recorder(options.app_id) if args.record is not None else None
     unreachable = getattr(amplify_conformance, "TargetUnreachable", None) or type("_Never", (Exception,), {})
-    with _sigterm_as_interrupt():
+    with _sigterm_as_interrupt(), display or contextlib.nullcontext():
         try:
-            recording = {"recorder": recorder} if recorder is not None else {}
-            outcome = amplify_conformance.run(options, progress=progress, **recording)
+            extra = {"tick": display.tick} if display else {}
+            if recorder is not None:
+                extra["recorder"] = recorder
+            outcome = amplify_conformance.run(options, progress=progress, **extra)
         except unreachable as exc:
             partial = getattr(exc, "result", None)
             if partial is not None:
@@ -452,6 +520,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}; written to {fallback}")
     print(summary_line(result), flush=True)
     if not args.quiet:
+        if result.get("fuzz"):
+            print(_campaign_lines(result["fuzz"]), flush=True)
         print(f"reports: {', '.join(str(p) for p in paths.values())}")
     if recorder is not None:
         try:
@@ -468,6 +538,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"{PROG}: --strict-accept: the deviations file names failures that no longer occur", file=sys.stderr)
         return EXIT_NONCONFORMING
     return _exit_code(result)
+
+
+def _display(args: argparse.Namespace) -> Any:
+    """The campaign's live view for --fuzz runs (None otherwise: operation lines only)."""
+    if not args.fuzz:
+        return None
+    from amplify_conformance._progress import CampaignDisplay
+
+    return CampaignDisplay(quiet=bool(args.quiet))
+
+
+def _campaign_lines(fuzz: Mapping[str, Any]) -> str:
+    """The campaign's figures and each distinct failure, one line each, after the summary."""
+    from amplify_conformance._progress import describe
+
+    lines = [describe({**fuzz, "remaining": None, "duration": None})]
+    for group in fuzz.get("groups", ()):
+        body = ((group.get("example") or {}).get("request") or {}).get("body")
+        lines.append(
+            f"  {group['operation']} {group['check']}: {group['seen']} x{group['count']}"
+            + (f"; {'minimal' if group.get('shrunk') else 'smallest'} example body {body}" if body else "")
+        )
+    return "\n".join(lines)
 
 
 def _check_writable(report_dir: Path) -> None:
@@ -627,6 +720,46 @@ def _cmd_report_diff(args: argparse.Namespace) -> int:
     diff = diff_reports(before, after)
     sys.stdout.write(render_diff(diff))
     return EXIT_NONCONFORMING if diff.regressions else EXIT_CONFORMS
+
+
+def _cmd_report_merge(args: argparse.Namespace) -> int:
+    from amplify_conformance._merge import merge_results
+
+    try:
+        parts = [load_report(path) for path in args.parts]
+    except ReportError as exc:
+        return _fail(str(exc))
+    result = merge_results(parts)
+    try:
+        paths = _write(result, args.report_dir)
+    except OSError as exc:
+        return _fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}")
+    print(summary_line(result))
+    print(f"reports: {', '.join(str(p) for p in paths.values())}")
+    return _exit_code(result)
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from amplify_conformance._replay import replay
+
+    try:
+        report = load_report(args.report)
+    except ReportError as exc:
+        return _fail(str(exc))
+    outcomes = replay(report, base_url=args.base_url, timeout=args.timeout)
+    for outcome in outcomes:
+        print(f"{outcome['outcome'].upper():<15} {outcome['operation']} {outcome['check']}: {outcome['detail']}")
+    still = sum(o["outcome"] == "still fails" for o in outcomes)
+    counts = {
+        name: sum(o["outcome"] == name for o in outcomes) for name in ("passes now", "not replayable", "no answer")
+    }
+    print(
+        f"{len(outcomes)} failing requests replayed: {still} still fail, "
+        + ", ".join(f"{n} {k}" for k, n in counts.items())
+    )
+    if still:
+        return EXIT_NONCONFORMING
+    return EXIT_CANNOT_RUN if outcomes and counts["no answer"] == len(outcomes) else EXIT_CONFORMS
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import pytest
 #: The user property through which each item (on any xdist worker) reports what the deviations file did.
 DEVIATIONS_PROPERTY = "amplify_conformance_deviations"
 DEVIATIONS = pytest.StashKey[Any]()
+#: The user property through which each item sends its partial result to the controller (issue 15).
+RESULT_PROPERTY = "amplify_conformance_result"
 
 
 def pytest_addoption(parser) -> None:
@@ -27,9 +29,47 @@ def pytest_addoption(parser) -> None:
         metavar="FILE",
         help="deviations file: the failures it names are xfail with their reason",
     )
+    # --- fuzzing campaigns spread over xdist workers (issue 15)
+    group.addoption("--conformance-fuzz", action="store_true", help="long fuzzing: more examples, hostile inputs")
+    group.addoption(
+        "--conformance-duration",
+        default=None,
+        metavar="90s|30m|2h",
+        help="with --conformance-fuzz: the campaign's length; each item fuzzes for its share "
+        "(duration x workers / items)",
+    )
+    group.addoption(
+        "--conformance-shards",
+        type=int,
+        default=1,
+        metavar="N",
+        help="items per operation, each with its own seed (operation x shard)",
+    )
+    group.addoption(
+        "--conformance-report",
+        default=None,
+        metavar="DIR",
+        help="merge every item's result (on any worker) into one report.json, junit.xml, report.md, report.html",
+    )
 
 
 def pytest_configure(config) -> None:
+    shards = config.getoption("--conformance-shards", 1)
+    if shards is not None and shards < 1:
+        raise pytest.UsageError(f"--conformance-shards must be at least 1, not {shards}")
+    duration = config.getoption("--conformance-duration", None)
+    if duration is not None:
+        from amplify_conformance.cli import _duration
+
+        try:
+            _duration(duration)
+        except Exception as exc:
+            raise pytest.UsageError(f"--conformance-duration: {exc}") from None
+        if not config.getoption("--conformance-fuzz"):
+            raise pytest.UsageError("--conformance-duration needs --conformance-fuzz")
+    report_dir = config.getoption("--conformance-report", None)
+    if report_dir and not hasattr(config, "workerinput"):  # the controller (or a run without xdist) merges
+        config.pluginmanager.register(_ReportMerger(report_dir), "amplify-conformance-report")
     path = config.getoption("--conformance-accept", None)
     if not path:
         return
@@ -65,3 +105,30 @@ class _DeviationsSummary:
         )
         for note in entry_notes(section):
             terminalreporter.line(note)
+
+
+class _ReportMerger:
+    """Gathers each item's partial result (sent from any worker with its report) and writes one
+    merged report in the four formats when the session ends."""
+
+    def __init__(self, report_dir: str) -> None:
+        self.report_dir = report_dir
+        self.parts: list[dict[str, Any]] = []
+        self.written: str | None = None
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call":
+            self.parts += [value for name, value in report.user_properties if name == RESULT_PROPERTY]
+
+    def pytest_sessionfinish(self, session) -> None:
+        if not self.parts:
+            return
+        from amplify_conformance._merge import merge_results
+        from amplify_conformance._reporting import write_reports
+
+        paths = write_reports(merge_results(self.parts), self.report_dir)
+        self.written = str(paths["json"])
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.written:
+            terminalreporter.line(f"amplify-conformance: {len(self.parts)} partial results merged into {self.written}")

@@ -402,6 +402,8 @@ class EmulatorApp:
             and ((body.get("resourceConfig") or {}).get("userPoolConfigs") or {}).get("signInMethod") == "PHONE_NUMBER"
         ):
             return error_answer(400, "resourceConfig.userPoolConfigs.signInMethod: 'PHONE_NUMBER' is not supported")
+        if op_id == "ListS3Buckets" and "r6_token_unicode" in faults and _non_ascii_token(body):
+            return Answer(500, {"message": "Internal server error"}, {"x-amzn-ErrorType": "InternalFailure"})
         call = Call(op_id, dict(params), body, faults, accepted_by_fault=bool(found), quirks=self._quirks)
         try:
             with self.store.lock:
@@ -559,6 +561,12 @@ def _with_extra_members(value: Any) -> Any:
 
 
 _PLAIN_IDENTIFIER = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def _non_ascii_token(body: Any) -> bool:
+    """The r6_token_unicode trigger: a nextToken string with a character outside ASCII."""
+    token = body.get("nextToken") if isinstance(body, dict) else None
+    return isinstance(token, str) and not token.isascii()
 
 
 def _too_unusual(params: dict[str, str], body: Any) -> str | None:

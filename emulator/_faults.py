@@ -294,4 +294,11 @@ FAULTS: dict[str, Fault] = _faults(
         "R8.remove-all",
         "answers 200 but leaves the app in place",
     ),
+    (
+        "r6_token_unicode",
+        "ListS3Buckets",
+        "R6",
+        "R6.no-5xx",
+        "a nextToken holding a character outside ASCII is answered 500 (only generated data sends one)",
+    ),
 )

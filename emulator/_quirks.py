@@ -157,7 +157,7 @@ def _rows() -> list[Quirk]:
         ),
         Quirk(
             "eventual",
-            "reads (Get*, List*) see the state as it was 0.6 s earlier; writes act on the latest state;"
+            "reads (Get*, List*) see the state as it was 0.3 s earlier; writes act on the latest state;"
             " what never existed is 404 at once",
             "CONTRACT 'Asynchrony': what a 200 answer announces may take a few seconds to become visible",
         ),

@@ -101,7 +101,7 @@ class Store:
     # ---- the eventual quirk: reads see the state as it was a moment ago -----------------------
 
     HISTORY = 3.0  # seconds of past states kept (reads lag EVENTUAL_LAG behind)
-    EVENTUAL_LAG = 0.6  # one lag for every read, as a replica behind its primary: once seen, state stays seen
+    EVENTUAL_LAG = 0.3  # one lag for every read, as a replica behind its primary: once seen, state stays seen
 
     def remember(self) -> None:
         """Keep the state as it is after a write (called under ``lock``)."""

@@ -33,7 +33,7 @@ class FakeRunner:
         self.result, self.raises, self.during = result, raises, during
         self.options = None
 
-    def __call__(self, options, progress=None):
+    def __call__(self, options, progress=None, tick=None):
         self.options = options
         if self.raises is not None:
             raise self.raises
@@ -142,6 +142,16 @@ def test_options_reach_the_runner(tmp_path, fake_run):
         3,
         True,
     )
+    assert (getattr(o, "duration", None), o.database) == (None, str(tmp_path / "reports" / "fuzz-db"))
+
+
+def test_a_campaign_gets_its_duration_and_a_budget_that_fits_it(tmp_path, fake_run):
+    runner = fake_run(result=passing_result())
+    run_cli(tmp_path, "--fuzz", "--duration", "2h", "--db", str(tmp_path / "db"))
+    o = runner.options
+    assert (o.duration, o.database, o.time_budget) == (7200, str(tmp_path / "db"), 7220)
+    run_cli(tmp_path, "--fuzz", "--duration", "90s", "--max-time", "60")
+    assert (runner.options.duration, runner.options.time_budget) == (90, 60)  # --max-time bounds the campaign
 
 
 def test_default_run_targets_the_embedded_emulator_at_every_level(tmp_path, fake_run):

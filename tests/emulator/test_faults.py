@@ -150,6 +150,10 @@ def r6_unvalidated(c: Client) -> bool:
     return c.post("/s3Buckets", {"nextToken": 7}).status == 200
 
 
+def r6_token_unicode(c: Client) -> bool:
+    return c.post("/s3Buckets", {"nextToken": "tok\u00e9n"}).status == 500
+
+
 def r8_backend_env(c: Client) -> bool:
     app = c.new_backend()
     assert c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": "second"}).status == 200
@@ -354,6 +358,7 @@ PROBES = {
         r8_lost_update,
         r8_update_race,
         aws_request_id_reused,
+        r6_token_unicode,
     ]
 }
 

@@ -327,5 +327,5 @@ def test_quirk_eventual():
     assert _post(app, "/backend/app1/details", {}).status == 404  # not yet visible to reads
     assert _post(app, "/backend/app1/config", {}).status == 200  # writes see the latest state
     assert _post(app, "/backend/never/details", {}).status == 404
-    time.sleep(0.7)
+    time.sleep(0.4)
     assert _post(app, "/backend/app1/details", {}).json["backendEnvironmentList"] == ["dev"]

@@ -1,0 +1,86 @@
+"""Fuzzing campaigns: bounded by time, seeded afresh each round, replaying their database first,
+and reporting each kind of failure once, with a minimal example and a count."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from amplify_conformance import RunOptions, run
+from amplify_conformance._campaign import documented_members, shape_of
+
+# the emulator fault that only generated data finds: a nextToken with a character outside ASCII
+FAULT = frozenset({"r6_token_unicode"})
+CAMPAIGN = {
+    "operations": ("ListS3Buckets",),
+    "fuzz": True,
+    "seed": 20261202,
+    "emulator_faults": FAULT,
+    "emulator_throttle_rps": None,
+    "emulator_error_rate": 0.0,
+}
+
+
+def test_shape_keeps_types_and_the_operations_documented_members_not_values():
+    members = documented_members("ListS3Buckets")
+    assert members == {"nextToken"}
+    assert shape_of({"nextToken": "tok\u00e9n", "xUnknown": 1, "jobId": None}, members) == {"nextToken": "unicode"}
+    assert shape_of({"nextToken": "abc"}) == shape_of({"nextToken": "zz"}) == {"nextToken": "ascii"}
+    assert shape_of({"nextToken": ""}) != shape_of({"nextToken": "a"})
+    assert shape_of({"maxResults": 3, "jobId": None}) == {"jobId": "null", "maxResults": "number"}
+    assert shape_of([1, 2.5, "a"]) == sorted(['"number"', '"ascii"'])
+    nested = documented_members("CreateBackendAuth")
+    assert {"resourceConfig", "userPoolConfigs", "signInMethod"} <= nested and "nextToken" not in nested
+
+
+def test_a_duration_needs_fuzz_and_must_be_positive():
+    with pytest.raises(ValueError, match="duration"):
+        run(RunOptions(duration=5))
+    with pytest.raises(ValueError, match="duration"):
+        run(RunOptions(fuzz=True, duration=0))
+
+
+def test_a_campaign_finds_the_generated_only_fault_shrinks_it_and_reports_it_once(tmp_path):
+    began = time.monotonic()
+    data = run(RunOptions(duration=8, database=str(tmp_path / "db"), **CAMPAIGN)).to_dict()
+    assert time.monotonic() - began < 8 + 60  # generous: it ends by itself
+    assert data["complete"], data["incomplete_reason"]
+    fuzz = data["fuzz"]
+    assert fuzz["duration"] == 8 and fuzz["rounds"] >= 1 and fuzz["requests"] > 0
+    assert fuzz["distinct_inputs"] > 0 and fuzz["distinct_failures"] == len(fuzz["groups"])
+    groups = [g for g in fuzz["groups"] if g["check"] == "R6.no-5xx"]
+    assert len(groups) == 1, groups  # one kind of failure, reported once
+    group = groups[0]
+    assert group["operation"] == "ListS3Buckets" and group["shape"] == {"nextToken": "unicode"}
+    assert group["count"] >= 1 and group["shrunk"]
+    minimal = json.loads(group["example"]["request"]["body"])
+    assert minimal == {"nextToken": "\x80"}  # the smallest character outside ASCII
+    assert group["example"]["curl"].startswith("curl ")
+    assert fuzz["database"]["path"] == str(tmp_path / "db") and fuzz["database"]["replayed"] == 0
+
+
+def test_a_campaign_begins_round_after_round_until_its_time_is_up():
+    began = time.monotonic()
+    data = run(RunOptions(duration=3, max_examples=1, stateful=False, **CAMPAIGN)).to_dict()
+    assert 3 <= time.monotonic() - began < 3 + 60
+    assert data["fuzz"]["rounds"] >= 2, data["fuzz"]  # 20 examples a round: a fresh seed when it is done
+    assert data["fuzz"]["elapsed"] >= 3
+
+
+def test_the_next_campaign_replays_the_database_first(tmp_path):
+    db = str(tmp_path / "db")
+    run(RunOptions(duration=4, database=db, stateful=False, **CAMPAIGN))
+    again = run(RunOptions(duration=2, database=db, stateful=False, **{**CAMPAIGN, "seed": 7})).to_dict()
+    assert again["fuzz"]["database"]["replayed"] >= 1
+    assert ("R6.no-5xx", "fail") in {(c["name"], c["verdict"]) for c in again["operations"][0]["checks"]}
+
+
+def test_a_clean_campaign_fails_nothing_and_keeps_to_its_time():
+    options = {**CAMPAIGN, "emulator_faults": frozenset(), "operations": ("ListS3Buckets", "GetBackendJob")}
+    began = time.monotonic()
+    data = run(RunOptions(duration=3, **options)).to_dict()
+    assert time.monotonic() - began < 3 + 60
+    assert data["complete"] and data["fuzz"]["groups"] == []
+    assert all(o["verdict"] == "pass" for o in data["operations"]), [o["verdict"] for o in data["operations"]]
+    assert data["phases"]["stateful"]["status"] == "ran"
