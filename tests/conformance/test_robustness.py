@@ -59,7 +59,15 @@ def _answer(handler, status, body: bytes, content_type="application/json", lengt
 
 def _options(url, **kw):
     return RunOptions(
-        base_url=url, operations=FEW, max_examples=1, stateful=False, timeout=1.0, retries=1, time_budget=30, **kw
+        base_url=url,
+        operations=FEW,
+        max_examples=1,
+        stateful=False,
+        timeout=1.0,
+        retries=1,
+        time_budget=30,
+        settle=kw.pop("settle", 0.2),
+        **kw,
     )
 
 
@@ -332,7 +340,8 @@ def test_the_stateful_phase_runs_against_a_stateless_target():
     """A stateless mock gives the links nothing to follow, and the state machine fell back on the
     spec's OPTIONS routes, which name no operation: it crashed with StopIteration (Prism)."""
     with broken_target(_answer_200_empty) as url:
-        result = run(RunOptions(base_url=url, operations=("CreateBackend",), max_examples=3, seed=1, timeout=2))
+        options = RunOptions(base_url=url, operations=("CreateBackend",), max_examples=3, seed=1, timeout=2, settle=0.2)
+        result = run(options)  # settle: a stateless target never shows what was written
     stateful = result.to_dict()["phases"]["stateful"]
     assert stateful["status"] == "ran", stateful
 
@@ -344,7 +353,7 @@ def test_a_crash_of_the_stateful_phase_is_the_phase_s_error_not_an_operation_s(m
         raise StopIteration
 
     with broken_target(_answer_200_empty) as url:
-        options = RunOptions(base_url=url, operations=("CreateBackend",), max_examples=1, seed=1, timeout=2)
+        options = RunOptions(base_url=url, operations=("CreateBackend",), max_examples=1, seed=1, timeout=2, settle=0.2)
         calm = run(options).operation("CreateBackend")
         monkeypatch.setattr(fuzz, "_operation_of", crash)
         result = run(options)
