@@ -238,11 +238,9 @@ def resource_isolation(unit: Unit, world: World, role: Role) -> None:
     and Delete* in one leaves the other's resource as it was."""
     if role.role not in ("get", "delete") or unit.run_.options.app_id:
         return  # with --app-id there is no second app to make
-    other = World(unit.run_.new_names()[0], world.env)
-    if unit.status(unit.create_backend(other.app_id, other.env)) != 200:
+    other = _other_app(unit, world)
+    if other is None:
         return
-    unit.run_.created(other.app_id, (other.env,))
-    unit.visible_backend(other, other.env)
     get = operation_for(role.category, "get")
     params = {"appId": other.app_id, "backendEnvironmentName": other.env}
     get_body = unit.identity(strategies.valid_body(get.operation_id), other)
@@ -258,11 +256,9 @@ def resource_isolation(unit: Unit, world: World, role: Role) -> None:
             f" (app {world.app_id!r} has one in an environment of the same name)",
         )
         return
-    here = World(unit.run_.new_names()[0], world.env)  # a world of this unit's own, with the same env name
-    if unit.status(unit.create_backend(here.app_id, here.env)) != 200:
+    here = _other_app(unit, world)  # a world of this unit's own, with the same env name
+    if here is None:
         return
-    unit.run_.created(here.app_id, (here.env,))
-    unit.visible_backend(here, here.env)
     for side in (here, other):
         if unit.status(unit.create_resource(side, role.category)[0]) != 200:
             return
@@ -533,14 +529,18 @@ def concurrent_updates(unit: Unit, world: World) -> None:
         )
 
 
+def _made(unit: Unit, place: World) -> World | None:
+    """``place`` created with CreateBackend, recorded for the cleanup and visible; None if refused."""
+    if unit.status(unit.create_backend(place.app_id, place.env)) != 200:
+        return None
+    unit.run_.created(place.app_id, (place.env,))
+    unit.visible_backend(place, place.env)
+    return place
+
+
 def _other_app(unit: Unit, world: World) -> World | None:
     """A second app with an environment of the same name (visible), or None."""
-    other = World(unit.run_.new_names()[0], world.env)
-    if unit.status(unit.create_backend(other.app_id, other.env)) != 200:
-        return None
-    unit.run_.created(other.app_id, (other.env,))
-    unit.visible_backend(other, other.env)
-    return other
+    return _made(unit, World(unit.run_.new_names()[0], world.env))
 
 
 def _elsewhere(unit: Unit, world: World) -> list[tuple[World, str]]:
@@ -549,10 +549,7 @@ def _elsewhere(unit: Unit, world: World) -> list[tuple[World, str]]:
     places = []
     if not unit.run_.options.app_id and (other := _other_app(unit, world)) is not None:
         places.append((other, f"app {other.app_id!r}, environment of the same name"))
-    sibling = World(world.app_id, world.env + "s")
-    if unit.status(unit.create_backend(sibling.app_id, sibling.env)) == 200:
-        unit.run_.created(sibling.app_id, (sibling.env,))
-        unit.visible_backend(sibling, sibling.env)
+    if (sibling := _made(unit, World(world.app_id, world.env + "s"))) is not None:
         places.append((sibling, f"environment {sibling.env!r} of the same app"))
     return places
 
