@@ -301,4 +301,32 @@ FAULTS: dict[str, Fault] = _faults(
         "R6.no-5xx",
         "a nextToken holding a character outside ASCII is answered 500 (only generated data sends one)",
     ),
+    (
+        "r7_app_prefix",
+        "RemoveBackendConfig",
+        "R7",
+        "R7.not-found",
+        "finds an app by any prefix of its appId",
+    ),
+    (
+        "r8_shared_token",
+        "GetToken",
+        "R8",
+        "R8.isolation",
+        "finds a session by its sessionId in any app",
+    ),
+    (
+        "r8_shared_jobs",
+        "GetBackendJob",
+        "R8",
+        "R8.isolation",
+        "finds a job by its jobId in any app and environment",
+    ),
+    (
+        "r8_jobs_leak",
+        "ListBackendJobs",
+        "R8",
+        "R8.isolation",
+        "lists the jobs of every environment of the app (jobs keyed by app alone)",
+    ),
 )

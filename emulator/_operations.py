@@ -80,6 +80,8 @@ def _app(store: Store, call: Call) -> App:
     app = store.apps.get(call.app_id)
     if app is None and "r7_app_case" in call.faults and call.operation_id == "GetBackend":
         app = next((a for name, a in store.apps.items() if name.lower() == call.app_id.lower()), None)
+    if app is None and "r7_app_prefix" in call.faults and call.operation_id == "RemoveBackendConfig":
+        app = next((a for name, a in store.apps.items() if call.app_id and name.startswith(call.app_id)), None)
     if app is None:
         raise not_found("backend", f"backend for app {call.app_id!r}")
     return app
@@ -438,6 +440,8 @@ def list_s3_buckets(store: Store, call: Call) -> dict[str, Any]:
 
 def _token(store: Store, call: Call) -> Token:
     token = _app(store, call).tokens.get(call.params["sessionId"])
+    if token is None and "r8_shared_token" in call.faults and call.operation_id == "GetToken":
+        token = next((a.tokens[t] for a in store.apps.values() for t in a.tokens if t == call.params["sessionId"]), None)
     if token is None:
         raise not_found("token", f"session {call.params['sessionId']!r}")
     return token
@@ -525,6 +529,8 @@ def _job_view(call: Call, env: str, job) -> dict[str, Any]:
 def _job(store: Store, call: Call):
     _app(store, call)
     job = store.jobs.get((call.app_id, call.env), {}).get(call.params["jobId"])
+    if job is None and "r8_shared_jobs" in call.faults and call.operation_id == "GetBackendJob":
+        job = next((jobs[call.params["jobId"]] for jobs in store.jobs.values() if call.params["jobId"] in jobs), None)
     if job is None:
         raise not_found("job", f"job {call.params['jobId']!r} in environment {call.env!r}")
     return job
@@ -563,6 +569,8 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
     _app(store, call)
     body = call.body
     jobs = list(store.jobs.get((call.app_id, call.env), {}).values())
+    if "r8_jobs_leak" in call.faults:  # keyed by app alone
+        jobs = [j for (app, _), held in store.jobs.items() if app == call.app_id for j in held.values()]
     if not jobs and "empty-listing-404" in call.quirks:
         raise not_found("job", f"jobs of environment {call.env!r}")
     if "jobId" in body:

@@ -216,6 +216,30 @@ def r7_app_case(c: Client) -> bool:
     return c.post(f"/backend/{c.new_backend().upper()}/details").status == 200
 
 
+def r7_app_prefix(c: Client) -> bool:
+    prefix = unique("pre")  # no app has this appId; one has it as a prefix
+    assert c.post("/backend", {"appId": prefix + "tail", "appName": "demo", "backendEnvironmentName": "dev"}).status == 200
+    return c.post(f"/backend/{prefix}/config/remove").status == 200
+
+
+def r8_shared_token(c: Client) -> bool:
+    session = c.post(f"/backend/{c.new_backend()}/challenge").json["sessionId"]
+    return c.get(f"/backend/{c.new_backend()}/challenge/{session}").status == 200
+
+
+def r8_shared_jobs(c: Client) -> bool:
+    env = unique("jobs")
+    mine, theirs = c.new_backend(env), c.new_backend(env)
+    job = c.post(f"/backend/{mine}/job/{env}").json["jobs"][0]["jobId"]
+    return c.get(f"/backend/{theirs}/job/{env}/{job}").status == 200
+
+
+def r8_jobs_leak(c: Client) -> bool:
+    app = c.new_backend()
+    c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": "sibling"})
+    return len(c.post(f"/backend/{app}/job/dev").json["jobs"]) > 1
+
+
 def r8_clone_unlisted(c: Client) -> bool:
     app = c.new_backend()
     assert c.post(f"/backend/{app}/environments/dev/clone", {"targetEnvironmentName": "copy"}).status == 200
@@ -359,6 +383,10 @@ PROBES = {
         r8_update_race,
         aws_request_id_reused,
         r6_token_unicode,
+        r7_app_prefix,
+        r8_shared_token,
+        r8_shared_jobs,
+        r8_jobs_leak,
     ]
 }
 
