@@ -441,7 +441,8 @@ def list_s3_buckets(store: Store, call: Call) -> dict[str, Any]:
 def _token(store: Store, call: Call) -> Token:
     token = _app(store, call).tokens.get(call.params["sessionId"])
     if token is None and "r8_shared_token" in call.faults and call.operation_id == "GetToken":
-        token = next((a.tokens[t] for a in store.apps.values() for t in a.tokens if t == call.params["sessionId"]), None)
+        session = call.params["sessionId"]
+        token = next((a.tokens[session] for a in store.apps.values() if session in a.tokens), None)
     if token is None:
         raise not_found("token", f"session {call.params['sessionId']!r}")
     return token

@@ -218,7 +218,8 @@ def r7_app_case(c: Client) -> bool:
 
 def r7_app_prefix(c: Client) -> bool:
     prefix = unique("pre")  # no app has this appId; one has it as a prefix
-    assert c.post("/backend", {"appId": prefix + "tail", "appName": "demo", "backendEnvironmentName": "dev"}).status == 200
+    body = {"appId": prefix + "tail", "appName": "demo", "backendEnvironmentName": "dev"}
+    assert c.post("/backend", body).status == 200
     return c.post(f"/backend/{prefix}/config/remove").status == 200
 
 
