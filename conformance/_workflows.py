@@ -8,6 +8,7 @@ applies everything at once costs no extra request.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import amplify_openapi as spec
@@ -467,10 +468,7 @@ def jobs(unit: Unit, world: World) -> None:
         if unit.status(updated) != 200:
             return
 
-        def shows(got: Exchange) -> bool:
-            job = C.body_of(got.reply)
-            return all(job.get(k) == v for k, v in values.items())
-
+        shows = _shows(values)
         got = unit.settle(lambda: unit.send(get_job, {**params, "jobId": world.job_id}), shows)
         if unit.status(got) != 200:
             return
@@ -493,6 +491,11 @@ def jobs(unit: Unit, world: World) -> None:
         list_filters(unit, world, update_job)
 
 
+def _shows(values: dict[str, str]) -> Callable[[Exchange], bool]:
+    """Whether a GetBackendJob answer shows the values UpdateBackendJob was given."""
+    return lambda got: all(C.body_of(got.reply).get(k) == v for k, v in values.items())
+
+
 def concurrent_updates(unit: Unit, world: World) -> None:
     """UpdateBackendJob on distinct jobs, sent at once: each job shows the values given to it."""
     from concurrent.futures import ThreadPoolExecutor
@@ -512,10 +515,7 @@ def concurrent_updates(unit: Unit, world: World) -> None:
         if unit.status(answer) != 200:
             continue
 
-        def shows(got: Exchange, job_id: str = job_id) -> bool:
-            job = C.body_of(got.reply)
-            return all(job.get(k) == v for k, v in values[job_id].items())
-
+        shows = _shows(values[job_id])
         got = unit.settle(lambda job_id=job_id: unit.send(get_job, {**params, "jobId": job_id}), shows)
         if unit.status(got) != 200:
             continue
