@@ -38,7 +38,9 @@ RULES: tuple[Rule, ...] = (
         "they compare by which earlier value they repeat",
     ),
     Rule(
-        "request-ids", "x-amzn-RequestId is unique to every answer (AWS wire conventions): only its presence compares"
+        "request-ids",
+        "x-amzn-RequestId is unique to every answer (AWS wire conventions): only its presence compares, and"
+        " whether it repeats one of the unit's earlier answers",
     ),
     Rule(
         "timestamps",
@@ -120,6 +122,7 @@ class Normaliser:
         self._where = "?"  # the exchange being normalised, as its unit labels it
         self._kinds: Counter[str] = Counter()  # per exchange: new names of each kind
         self._server_ids: dict[str, str] = {}  # value -> placeholder, longest first when replacing
+        self._request_ids: set[str] = set()  # seen in this unit: a repeated one is a difference
         self.applied: Counter[str] = Counter()
 
     def on(self, rule: str) -> bool:
@@ -175,7 +178,9 @@ class Normaliser:
     def header(self, name: str, value: str) -> str:
         if name == "x-amzn-requestid" and self.on("request-ids"):
             self.applied["request-ids"] += 1
-            return "<request-id>"
+            repeated = value in self._request_ids
+            self._request_ids.add(value)
+            return "<request-id, repeated>" if repeated else "<request-id>"
         if name == "content-type" and self.on("media-type-parameters") and ";" in value:
             self.applied["media-type-parameters"] += 1
             return value.split(";", 1)[0].strip().lower()

@@ -294,6 +294,22 @@ def _op_record(operation_id: str) -> dict[str, Any]:
     return {"operationId": operation_id, "pairs": 0, "compared": 0, "skipped": 0, "differences": []}
 
 
+def _cause(sent: list[tuple], first: Mapping[str, Any], found: Mapping[str, list[dict[str, Any]]]) -> str:
+    """The operation a unit's differences are charged to.
+
+    ``sent`` is the unit's exchanges (keys) in the order sent, ``first`` its first difference. A read
+    of state (another operation than the one exercised before it) that differs while that read's
+    own unit begins alike only shows what an earlier write did: the difference is charged to the
+    latest other operation sent before it. Otherwise to the operation whose answer differed."""
+    unit, op_id = first["unit"], first["operationId"]
+    own = found.get(op_id)
+    if op_id == unit or (own and own[0]["operationId"] == op_id):
+        return op_id
+    before = sent[: sent.index(first["key"])]
+    operations = {op.operation_id for op in spec.operations()}
+    return next((key[1] for key in reversed(before) if key[1] != op_id and key[1] in operations), op_id)
+
+
 def _compare(
     side_a: _Side,
     side_b: _Side,
@@ -311,8 +327,8 @@ def _compare(
     per_op = {op.operation_id: _op_record(op.operation_id) for op in spec.operations() if op.operation_id in wanted}
     transient = "transient-status" not in disabled
     skipped_transient = 0
+    found: dict[str, list[dict[str, Any]]] = {}  # unit -> its differences, in the order sent
     for unit in sorted(units):
-        cause = None  # the first difference of the unit: what comes after may follow from it
         for key in units[unit]:
             ea, eb = index_a.get(key), index_b.get(key)
             entry = ea or eb
@@ -330,26 +346,30 @@ def _compare(
                 fields = _pair_fields(ea, eb)
             per_op.setdefault(unit, _op_record(unit))["pairs"] += 1
             fields = [f for f in fields if f["level"] in levels]
-            if not fields:
-                continue
-            where = f"{entry.get('case') or key[1]}#{key[3]}"
-            difference = {
-                "unit": unit,
-                "operationId": op_id,
-                "case": entry.get("case"),
-                "n": key[3],
-                "request": f"{entry['request']['method']} {entry['request']['path']}",
-                "follows": None,
-                "fields": fields[:MAX_FIELDS],
-                "more_fields": max(0, len(fields) - MAX_FIELDS),
-                "a": _exchange_view(side_a, ea),
-                "b": _exchange_view(side_b, eb),
-            }
-            if cause is None:
-                cause = (op_id, where)
-            elif cause[0] != op_id:
-                difference["follows"] = f"{cause[0]} ({cause[1]})"
-            per_op.setdefault(cause[0], _op_record(cause[0]))["differences"].append(difference)
+            if fields:
+                found.setdefault(unit, []).append(
+                    {
+                        "key": key,
+                        "unit": unit,
+                        "operationId": op_id,
+                        "case": entry.get("case"),
+                        "n": key[3],
+                        "request": f"{entry['request']['method']} {entry['request']['path']}",
+                        "follows": None,
+                        "fields": fields[:MAX_FIELDS],
+                        "more_fields": max(0, len(fields) - MAX_FIELDS),
+                        "a": _exchange_view(side_a, ea),
+                        "b": _exchange_view(side_b, eb),
+                    }
+                )
+    for unit, differences in found.items():
+        cause = _cause(units[unit], differences[0], found)
+        where = f"{differences[0]['case'] or differences[0]['operationId']}#{differences[0]['n']}"
+        for n, difference in enumerate(differences):
+            if n and difference["operationId"] != cause:
+                difference["follows"] = f"{differences[0]['operationId']} ({where})"
+            del difference["key"]
+            per_op.setdefault(cause, _op_record(cause))["differences"].append(difference)
     operations = []
     for op_id, record in per_op.items():
         record["verdict"] = "differ" if record["differences"] else "same"

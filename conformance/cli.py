@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         "for parity --against-recording",
     )
     run.set_defaults(handler=_cmd_run, parser=run)
-    _add_parity(commands)
+    _add_parity(commands, run)
 
     accept = commands.add_parser(
         "accept",
@@ -331,7 +331,7 @@ def _read_settings(args: argparse.Namespace) -> Path | None:
     if found is not None:
         path, table = found
         for dest, value in _settings.run_defaults(path, table, args.parser).items():
-            if getattr(args, dest, None) is None:
+            if hasattr(args, dest) and getattr(args, dest) is None:  # a flag this command has, not given
                 setattr(args, dest, value)
     args.report_dir = args.report_dir or Path("reports")
     return found[0] if found else None
@@ -594,7 +594,7 @@ def _signals_deferred() -> Iterator[None]:
 # parity (issue 14): two targets, or one and a recording, answer by answer
 
 
-def _add_parity(commands: Any) -> None:
+def _add_parity(commands: Any, run: argparse.ArgumentParser) -> None:
     from amplify_conformance._normalise import RULE_NAMES
 
     parity = commands.add_parser(
@@ -605,7 +605,7 @@ def _add_parity(commands: Any) -> None:
         "and write parity.json, parity.md and parity.html. Exit 0 when nothing differs at the chosen levels, "
         "1 otherwise, 2 when parity cannot be made.",
     )
-    parity.add_argument("--base-url", required=True, help="side A, stage prefix included")
+    parity.add_argument("--base-url", help="side A, stage prefix included (or base-url in the settings file)")
     against = parity.add_mutually_exclusive_group(required=True)
     against.add_argument("--against", metavar="URL", help="side B: another implementation, stage prefix included")
     against.add_argument("--against-recording", type=Path, metavar="FILE", help="side B: a recording (run --record)")
@@ -617,16 +617,19 @@ def _add_parity(commands: Any) -> None:
         metavar="NAME",
         help=f"compare what rule NAME takes out; repeatable or comma-separated ({', '.join(RULE_NAMES)})",
     )
-    parity.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default reports/")
+    parity.add_argument("--report-dir", type=Path, metavar="DIR", help="default reports/")
     parity.add_argument("--workers", type=_workers, metavar="N|auto", help="parallel workers per side")
     parity.add_argument("--seed", type=int, help="seed of the runs (a recording's own by default)")
     parity.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="bound on one exchange")
     parity.add_argument("--max-time", type=_positive(float), metavar="SECONDS", help="time budget of each side")
     parity.add_argument("--app-id", help="use this existing app on both sides instead of creating apps")
     parity.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="extra request header")
-    parity.add_argument("--sigv4", action="store_true", help="sign the requests of both sides with AWS SigV4")
+    parity.add_argument(
+        "--sigv4", action="store_true", default=None, help="sign the requests of both sides with AWS SigV4"
+    )
     parity.add_argument("--region", help="AWS region for --sigv4")
-    parity.set_defaults(handler=_cmd_parity)
+    # the settings file holds run's keys; parity takes those it shares with run (side A's target)
+    parity.set_defaults(handler=_cmd_parity, parser=run)
 
 
 def _cmd_parity(args: argparse.Namespace) -> int:
@@ -634,6 +637,12 @@ def _cmd_parity(args: argparse.Namespace) -> int:
     from amplify_conformance._normalise import RULE_NAMES
     from amplify_conformance._reporting import parity_summary_line, write_parity_reports
 
+    try:
+        settings_file = _read_settings(args)
+    except ValueError as exc:
+        return _fail(str(exc))
+    if args.base_url is None:
+        raise UsageError("parity needs --base-url (side A), or base-url in the settings file")
     off = frozenset(_split(args.no_normalise))
     unknown = sorted(off - set(RULE_NAMES))
     if unknown:
@@ -666,7 +675,7 @@ def _cmd_parity(args: argparse.Namespace) -> int:
             outcome = amplify_conformance.parity(options)
         except amplify_conformance.ParityError as exc:
             return _fail(str(exc))
-    result = outcome.to_dict()
+    result = {**outcome.to_dict(), "settings_file": str(settings_file) if settings_file else None}
     with _signals_deferred():
         paths = write_parity_reports(result, args.report_dir)
     print(parity_summary_line(result), flush=True)

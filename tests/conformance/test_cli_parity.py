@@ -84,3 +84,28 @@ def test_run_record_into_a_folder_that_cannot_be_written_fails_before_the_run(tm
     err = capsys.readouterr().err
     assert code == 2 and "cannot write the recording to" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "reports" / "report.json").exists()  # nothing was run
+
+
+def test_parity_reads_side_a_and_its_options_from_the_settings_file(clean_and_faulted, tmp_path, monkeypatch, capsys):
+    clean, other, faulted = clean_and_faulted
+    (tmp_path / "amplify-conformance.toml").write_text(
+        f'base-url = "{clean}"\noperations = ["GetToken"]\nreport-dir = "out"\naccept = "deviations.yaml"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["parity", "--against", other]) == 0  # run's keys parity has no use for are passed over
+    report = json.loads((tmp_path / "out" / "parity.json").read_text())
+    assert [op["operationId"] for op in report["operations"]] == ["GetToken"]
+    assert report["settings_file"] == str(tmp_path / "amplify-conformance.toml")
+    validate_parity(report)
+    assert main(["parity", "--against", faulted]) == 1
+    assert main(["parity", "--base-url", faulted, "--against", other]) == 1  # a flag overrides the file
+
+
+def test_parity_without_side_a_or_with_a_bad_settings_file_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["parity", "--against", "http://127.0.0.1:9/prod"]) == 2
+    assert "parity needs --base-url" in capsys.readouterr().err
+    (tmp_path / "amplify-conformance.toml").write_text('base-url = "http://127.0.0.1:9/prod"\nbase-ur = 1\n')
+    assert main(["parity", "--against", "http://127.0.0.1:9/prod"]) == 2
+    err = capsys.readouterr().err
+    assert "base-ur" in err and "did you mean 'base-url'" in err and len(err.strip().splitlines()) == 1

@@ -84,6 +84,13 @@ def test_two_clean_instances_answer_every_request_of_the_plan_alike(emulators):
         ("r8_token", TOKENS),
         ("r2_content_type", ("GetBackend", "CreateBackend")),
         ("aws_request_id", ("ListS3Buckets", "GetBackend")),
+        ("aws_request_id_reused", ("GetBackendJob", "ListS3Buckets")),  # a repeated id, not only a missing one
+        # writes whose answers are alike, seen only by a later read: charged to the write, not the read
+        ("r8_resource_lifecycle", ("DeleteBackendAPI", "GetBackendAPI")),
+        ("r8_backend_env", ("CreateBackend", "GetBackend", "GetBackendJob")),
+        ("r8_remove_all", ("RemoveAllBackends", "GetBackend")),
+        # and a read that is wrong by itself is charged to the read, wherever it is sent
+        ("r8_storage_echo", ("GetBackendStorage", "CreateBackendStorage", "UpdateBackendStorage")),
     ],
 )
 def test_one_fault_differs_in_exactly_its_operation(emulators, fault, operations):
