@@ -85,7 +85,8 @@ class Recorder:
             if planned.unit not in self._units:
                 self._units[planned.unit] = (Normaliser(planned.run_id, self.app_id, self.disabled), Counter(), [])
             normaliser, seen, entries = self._units[planned.unit]
-        # a unit sends from one thread, one request at a time: its own state needs no lock
+        # a unit's exchanges come one at a time, in order (Run.at_once holds back what it sends at
+        # once until all are done): its own state needs no lock
         operation = planned.operation_id or planned.method
         label = planned.case or ""
         n = seen[(operation, label)] + 1

@@ -14,12 +14,12 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import amplify_openapi as spec
@@ -37,6 +37,8 @@ from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
 from ._unit import Unit
 from ._workflows import workflows
 from ._world import operation_at
+
+T = TypeVar("T")
 
 __version__ = "0.1.0"
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
@@ -209,8 +211,33 @@ class Run:
                 self.answered += 1
         unit = getattr(self._unit, "operation_id", None)
         if self.recorder is not None and plan and inject is None and unit is not None:
-            self.recorder(PlanExchange(self.run_id, unit, operation_id, case, method, path, dict(params), exchange))
+            planned = PlanExchange(self.run_id, unit, operation_id, case, method, path, dict(params), exchange)
+            held = getattr(self._unit, "held", None)  # sent by at_once: recorded when all are done
+            if held is not None:
+                held.append(planned)
+            else:
+                self.recorder(planned)
         return exchange
+
+    def at_once(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Run the calls of the current unit at the same time, one thread each. The recorder gets
+        their exchanges once all are done, call by call in the order given, so two runs pair them
+        up whatever order they were answered in."""
+        unit = getattr(self._unit, "operation_id", None)
+
+        def one(call: Callable[[], T]) -> tuple[T, list[PlanExchange]]:
+            self._unit.operation_id, self._unit.held = unit, []
+            try:
+                return call(), self._unit.held
+            finally:
+                self._unit.operation_id, self._unit.held = None, None
+
+        with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="at-once") as pool:
+            done = list(pool.map(one, calls))
+        for _, held in done:
+            for planned in held if self.recorder is not None else ():
+                self.recorder(planned)
+        return [value for value, _ in done]
 
     def _check_time(self) -> None:
         if self.stop.is_set():

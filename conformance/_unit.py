@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import amplify_openapi as spec
@@ -46,6 +46,8 @@ class RunContext(Protocol):
     def new_names(self) -> tuple[str, str]: ...
 
     def created(self, app: str, envs: tuple[str, ...]) -> None: ...
+
+    def at_once(self, calls: Sequence[Callable[[], Any]]) -> list[Any]: ...
 
 
 class Unit:

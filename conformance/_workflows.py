@@ -123,11 +123,8 @@ CONCURRENT = 6  # CreateBackend calls sent at once (CONTRACT R8: concurrent requ
 
 def concurrent_creates(unit: Unit, world: World) -> None:
     """N CreateBackend calls of N environments of one app, sent at once: GetBackend lists all N."""
-    from concurrent.futures import ThreadPoolExecutor
-
     envs = [f"{world.env}c{n}" for n in range(CONCURRENT)]
-    with ThreadPoolExecutor(CONCURRENT) as pool:
-        answers = list(pool.map(lambda env: unit.create_backend(world.app_id, env), envs))
+    answers = unit.run_.at_once([lambda env=env: unit.create_backend(world.app_id, env) for env in envs])
     unit.run_.created(world.app_id, tuple(envs))
     made = [env for env, answer in zip(envs, answers, strict=True) if unit.status(answer) == 200]
     if len(made) < 2:
@@ -498,8 +495,6 @@ def _shows(values: dict[str, str]) -> Callable[[Exchange], bool]:
 
 def concurrent_updates(unit: Unit, world: World) -> None:
     """UpdateBackendJob on distinct jobs, sent at once: each job shows the values given to it."""
-    from concurrent.futures import ThreadPoolExecutor
-
     for category in ("api", "auth", "storage"):  # more jobs in this environment
         unit.create_resource(world, category)
     found, _, problem = list_jobs(unit, world)
@@ -509,8 +504,7 @@ def concurrent_updates(unit: Unit, world: World) -> None:
     update_job, get_job = operation_at(JOB, "POST"), operation_at(JOB, "GET")
     params = {"appId": world.app_id, "backendEnvironmentName": world.env}
     values = {job_id: {"status": f"concurrent-{n}", "operation": f"Concurrent{n}"} for n, job_id in enumerate(ids)}
-    with ThreadPoolExecutor(len(ids)) as pool:
-        answers = list(pool.map(lambda j: unit.send(update_job, {**params, "jobId": j}, values[j]), ids))
+    answers = unit.run_.at_once([lambda j=j: unit.send(update_job, {**params, "jobId": j}, values[j]) for j in ids])
     for job_id, answer in zip(ids, answers, strict=True):
         if unit.status(answer) != 200:
             continue
