@@ -50,6 +50,10 @@ class RunContext(Protocol):
     def at_once(self, calls: Sequence[Callable[[], Any]]) -> list[Any]: ...
 
 
+def _not_throttled(exchange: Exchange) -> bool:
+    return exchange.reply is None or exchange.reply.status not in (429, 504)
+
+
 class Unit:
     """Everything one operation is judged on, in worlds of its own."""
 
@@ -124,18 +128,31 @@ class Unit:
     def new_world(self) -> World:
         """A fresh app and environment, created and visible (an eventually consistent target may
         answer 404 for a moment after the create)."""
-        app, env = self.run_.new_names()
-        world = World(app, env)
-        exchange = self.create_backend(app, env)
-        if self.status(exchange) != 200:
-            raise RuntimeError(
-                f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
-                f"{' (' + exchange.error + ')' if exchange.error else ''}"
-            )
-        self.run_.created(app, (env, world.clone_env))
-        world.job_id = C.body_of(exchange.reply).get("jobId")
-        self.visible_backend(world, env)
-        return world
+        return self.new_worlds(1, prepared=False)[0]
+
+    def new_worlds(self, count: int, *, prepared: bool = True) -> list[World]:
+        """``count`` fresh worlds (given what this operation names, if ``prepared``). Every write
+        of a step is sent before the first read-back of it, so a target that shows writes late
+        is waited for once per step, not once per world."""
+        worlds = []
+        for _ in range(count):
+            app, env = self.run_.new_names()
+            world = World(app, env)
+            # a burst of creates may be throttled beyond the sender's retries: wait that out too
+            exchange = self.settle(lambda app=app, env=env: self.create_backend(app, env), _not_throttled)
+            if self.status(exchange) != 200:
+                raise RuntimeError(
+                    f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
+                    f"{' (' + exchange.error + ')' if exchange.error else ''}"
+                )
+            self.run_.created(app, (env, world.clone_env))
+            world.job_id = C.body_of(exchange.reply).get("jobId")
+            worlds.append(world)
+        for world in worlds:
+            self.visible_backend(world, world.env)
+        if prepared:
+            self.prepare(*worlds)
+        return worlds
 
     def visible_backend(self, world: World, env: str) -> Exchange | None:
         """GetBackend until it lists ``env`` (setup: nothing on a target known to show writes at once)."""
@@ -178,29 +195,38 @@ class Unit:
             world.resources.add(category)
         return exchange, body
 
-    def prepare(self, world: World) -> None:
-        """Give the world what this operation names, so only the labelled rule is broken."""
+    def prepare(self, *worlds: World) -> None:
+        """Give each world what this operation names, so only the labelled rule is broken (all
+        the writes first, then the read-backs)."""
         role = resource_role(self.id)
+        confirm = self.run_.confirm_setup
+        reads: list[tuple[spec.Operation, dict[str, str], Any]] = []
         if role and needs_existing_resource(self.id):
-            exchange, _ = self.create_resource(world, role.category)
-            if self.status(exchange) != 200:
-                raise RuntimeError(f"setup: creating the {role.category} resource answered {self.status(exchange)}")
+            get = operation_for(role.category, "get")
+            for world in worlds:
+                exchange, _ = self.create_resource(world, role.category, settle=False)
+                if self.status(exchange) != 200:
+                    raise RuntimeError(f"setup: creating the {role.category} resource answered {self.status(exchange)}")
+                get_body = self.identity(strategies.valid_body(get.operation_id), world)
+                reads.append((get, {"appId": world.app_id, "backendEnvironmentName": world.env}, get_body))
         if "sessionId" in self.op.path_parameters:
             create_token = operation_at("/backend/{appId}/challenge")
-            exchange = self.send(create_token, {"appId": world.app_id})
-            world.session_id = C.body_of(exchange.reply).get("sessionId")
-            if not world.session_id:
-                raise RuntimeError(f"setup: CreateToken answered {self.status(exchange)} without a sessionId")
-            if self.run_.confirm_setup:
-                get_token = operation_at("/backend/{appId}/challenge/{sessionId}", "GET")
-                self.settle_status(get_token, {"appId": world.app_id, "sessionId": world.session_id}, NO_BODY, 200)
+            get_token = operation_at("/backend/{appId}/challenge/{sessionId}", "GET")
+            for world in worlds:
+                exchange = self.send(create_token, {"appId": world.app_id})
+                world.session_id = C.body_of(exchange.reply).get("sessionId")
+                if not world.session_id:
+                    raise RuntimeError(f"setup: CreateToken answered {self.status(exchange)} without a sessionId")
+                reads.append((get_token, {"appId": world.app_id, "sessionId": world.session_id}, NO_BODY))
         if "jobId" in self.op.path_parameters:
-            if not world.job_id:
-                raise RuntimeError("setup: CreateBackend's answer carried no jobId to use")
-        if "jobId" in self.op.path_parameters and self.run_.confirm_setup:
             get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
-            params = {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": world.job_id}
-            self.settle_status(get_job, params, NO_BODY, 200)
+            for world in worlds:
+                if not world.job_id:
+                    raise RuntimeError("setup: CreateBackend's answer carried no jobId to use")
+                params = {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": world.job_id}
+                reads.append((get_job, params, NO_BODY))
+        for op, params, body in reads if confirm else ():
+            self.settle_status(op, params, body, 200)
 
     @property
     def would_remove_given_app(self) -> bool:

@@ -50,8 +50,7 @@ def workflows(unit: Unit, world: World) -> World:
         if unit.status(exchange) == 200:
             job_is_traceable(unit, world, exchange)
     if removes_what_it_names(unit.id):  # what it removed, the fuzzing needs again
-        world = unit.new_world()
-        unit.prepare(world)
+        world = unit.new_worlds(1)[0]
     return world
 
 

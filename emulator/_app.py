@@ -196,7 +196,7 @@ class EmulatorApp:
         body = answer.body
         if quirk("slow"):
             with self._gate:
-                delay = self._quirk_rng.uniform(0.002, 0.012)
+                delay = self._quirk_rng.uniform(0.001, 0.006)
             time.sleep(delay)
         if isinstance(body, dict):
             body = self._quirked_body(answer, body)

@@ -161,7 +161,7 @@ def _rows() -> list[Quirk]:
             " what never existed is 404 at once",
             "CONTRACT 'Asynchrony': what a 200 answer announces may take a few seconds to become visible",
         ),
-        Quirk("slow", "every answer is delayed 2-12 ms (seeded)", f"{_OPEN}: latency"),
+        Quirk("slow", "every answer is delayed 1-6 ms (seeded)", f"{_OPEN}: latency"),
     ]
     return rows
 
