@@ -1,5 +1,6 @@
 """R7: naming something that does not exist is 404, an app whose appId is close to an existing
-one's included (probed before the world holds anything but its app)."""
+one's included (probed before the world holds anything but its app); and, once it holds what
+the operation names, an environment, jobId or sessionId close to the world's own."""
 
 from __future__ import annotations
 
@@ -24,13 +25,9 @@ def not_found(unit: Unit, world: World) -> None:
         ghost_body = unit.identity(body, World(ghost, world.env)) if body is not NO_BODY else body
         probes.append(("an app never created", {**params, "appId": ghost}, ghost_body))
         # identifiers are compared exactly (R7): these name no app, though one exists that is close
-        for what, near in (
-            ("an appId differing only in letter case", world.app_id.swapcase()),
-            ("an appId that is a prefix of an existing one", world.app_id[:-1]),
-        ):
-            if near and near != world.app_id:
-                near_body = unit.identity(body, World(near, world.env)) if body is not NO_BODY else body
-                probes.append((what, {**params, "appId": near}, near_body))
+        for what, near in _near("an appId", world.app_id):
+            near_body = unit.identity(body, World(near, world.env)) if body is not NO_BODY else body
+            probes.append((what, {**params, "appId": near}, near_body))
     if needs_existing_resource(unit.id):
         probes.append((f"no {resource_role(unit.id).category} resource in the environment", params, body))
     if "jobId" in op.path_parameters:
@@ -45,3 +42,33 @@ def not_found(unit: Unit, world: World) -> None:
         unit.ledger.skip(unit.id, C.NOT_FOUND, "the operation names nothing that could be missing")
     for what, probe_params, probe_body in probes:
         unit.judge_status(C.NOT_FOUND, unit.send(op, probe_params, probe_body), 404, what)
+
+
+def _near(what: str, value: str | None) -> list[tuple[str, str]]:
+    """Identifiers that differ from ``value`` only in letter case, or are a prefix of it."""
+    misses = [(f"{what} differing only in letter case", (value or "").swapcase())]
+    misses.append((f"{what} that is a prefix of an existing one", (value or "")[:-1]))
+    return [(label, near) for label, near in misses if near and near != value]
+
+
+def near_misses(unit: Unit, world: World) -> None:
+    """R7: an environment, jobId or sessionId that differs from one the world holds only in
+    letter case, or is a prefix of it, names nothing (404). Asked once the world holds what the
+    operation names, where the contract says what naming a missing one gets."""
+    op = unit.op
+    params = world.path_parameters(op)
+    body = unit.identity(strategies.valid_body(unit.id), world)
+    body = NO_BODY if body is None else body
+    names: list[tuple[str, str | None]] = []
+    if "backendEnvironmentName" in op.path_parameters and (
+        needs_existing_resource(unit.id) or op.path.startswith("/backend/{appId}/environments/")
+    ):
+        names.append(("backendEnvironmentName", world.env))
+    if "jobId" in op.path_parameters:
+        names.append(("jobId", world.job_id))
+    if "sessionId" in op.path_parameters:
+        names.append(("sessionId", world.session_id))
+    for member, value in names:
+        for what, near in _near(f"a {member}", value):
+            sent = unit.send(op, {**params, member: near}, body)
+            unit.judge_status(C.NOT_FOUND, sent, 404, f"{what} ({near!r}, the world's is {value!r})")

@@ -30,7 +30,7 @@ from ._campaign import Campaign
 from ._cors import cors
 from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
 from ._matrix import matrix
-from ._not_found import not_found
+from ._not_found import near_misses, not_found
 from ._results import Ledger, RunResult, run_summary
 from ._status_plan import status_plan
 from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
@@ -417,6 +417,7 @@ class OperationUnit(Unit):
         not_found(self, world)
         self.prepare(world)
         world = matrix(self, world)
+        near_misses(self, world)
         world = workflows(self, world)
         status_plan(self, world)
         if self.run_.options.max_examples > 0 and not self.would_remove_given_app:

@@ -309,6 +309,27 @@ FAULTS: dict[str, Fault] = _faults(
         "finds an app by any prefix of its appId",
     ),
     (
+        "r7_env_case",
+        "UpdateBackendStorage",
+        "R7",
+        "R7.not-found",
+        "finds an environment's storage by its name in any letter case",
+    ),
+    (
+        "r7_job_prefix",
+        "UpdateBackendJob",
+        "R7",
+        "R7.not-found",
+        "finds a job by any prefix of its jobId",
+    ),
+    (
+        "r7_session_case",
+        "DeleteToken",
+        "R7",
+        "R7.not-found",
+        "finds a session by its sessionId in any letter case",
+    ),
+    (
         "r8_shared_token",
         "GetToken",
         "R8",

@@ -88,7 +88,10 @@ def _app(store: Store, call: Call) -> App:
 
 
 def _resource(store: Store, call: Call, category: str) -> Resource:
-    resources = _app(store, call).environments.get(call.env, {})
+    environments = _app(store, call).environments
+    resources = environments.get(call.env, {})
+    if not resources and "r7_env_case" in call.faults and call.operation_id == "UpdateBackendStorage":
+        resources = next((held for env, held in environments.items() if env.lower() == call.env.lower()), {})
     gone_at = resources[category].gone_at if category in resources else None
     if gone_at is not None and time.monotonic() >= gone_at:
         del resources[category]
@@ -440,6 +443,9 @@ def list_s3_buckets(store: Store, call: Call) -> dict[str, Any]:
 
 def _token(store: Store, call: Call) -> Token:
     token = _app(store, call).tokens.get(call.params["sessionId"])
+    if token is None and "r7_session_case" in call.faults and call.operation_id == "DeleteToken":
+        tokens = _app(store, call).tokens
+        token = next((t for known, t in tokens.items() if known.lower() == call.params["sessionId"].lower()), None)
     if token is None and "r8_shared_token" in call.faults and call.operation_id == "GetToken":
         session = call.params["sessionId"]
         token = next((a.tokens[session] for a in store.apps.values() if session in a.tokens), None)
@@ -530,6 +536,11 @@ def _job_view(call: Call, env: str, job) -> dict[str, Any]:
 def _job(store: Store, call: Call):
     _app(store, call)
     job = store.jobs.get((call.app_id, call.env), {}).get(call.params["jobId"])
+    if job is None and "r7_job_prefix" in call.faults and call.operation_id == "UpdateBackendJob":
+        held = store.jobs.get((call.app_id, call.env), {})
+        job = next(
+            (j for known, j in held.items() if call.params["jobId"] and known.startswith(call.params["jobId"])), None
+        )
     if job is None and "r8_shared_jobs" in call.faults and call.operation_id == "GetBackendJob":
         job = next((jobs[call.params["jobId"]] for jobs in store.jobs.values() if call.params["jobId"] in jobs), None)
     if job is None:

@@ -223,6 +223,25 @@ def r7_app_prefix(c: Client) -> bool:
     return c.post(f"/backend/{prefix}/config/remove").status == 200
 
 
+def r7_env_case(c: Client) -> bool:
+    env = unique("Case")
+    app = _with_storage(c, env=env)
+    body = {"resourceName": "s", "resourceConfig": STORAGE_CONFIG}
+    return c.post(f"/backend/{app}/storage/{env.swapcase()}", body).status == 200
+
+
+def r7_job_prefix(c: Client) -> bool:
+    app = c.new_backend()
+    job = c.post(f"/backend/{app}/job/dev").json["jobs"][0]["jobId"]
+    return c.post(f"/backend/{app}/job/dev/{job[:-1]}", {"status": "x"}).status == 200
+
+
+def r7_session_case(c: Client) -> bool:
+    app = c.new_backend()
+    session = c.post(f"/backend/{app}/challenge").json["sessionId"]
+    return c.post(f"/backend/{app}/challenge/{session.upper()}/remove").status == 200
+
+
 def r8_shared_token(c: Client) -> bool:
     session = c.post(f"/backend/{c.new_backend()}/challenge").json["sessionId"]
     return c.get(f"/backend/{c.new_backend()}/challenge/{session}").status == 200
@@ -385,6 +404,9 @@ PROBES = {
         aws_request_id_reused,
         r6_token_unicode,
         r7_app_prefix,
+        r7_env_case,
+        r7_job_prefix,
+        r7_session_case,
         r8_shared_token,
         r8_shared_jobs,
         r8_jobs_leak,
@@ -409,7 +431,8 @@ def test_a_fault_breaks_exactly_what_it_says(faulty, name):
 def test_faults_combine(faulty):
     # each of these hides what another's probe needs: r2_body_schema the challengeCode r8_token
     # compares, r8_job_list the working filter r8_filters_or starts from, r8_backend_env the
-    # working sequential create r8_lost_update starts from
-    on = set(FAULTS) - {"r2_body_schema", "r8_job_list", "r8_backend_env"}
+    # working sequential create r8_lost_update starts from, r1_route the DeleteToken route
+    # r7_session_case calls
+    on = set(FAULTS) - {"r2_body_schema", "r8_job_list", "r8_backend_env", "r1_route"}
     client = faulty(*on)
     assert [name for name, probe in PROBES.items() if probe(client)] == [n for n in PROBES if n in on]
