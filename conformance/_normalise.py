@@ -29,13 +29,13 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule(
         "run-names",
-        "appIds, environment names and probe identifiers (ghost..., job..., s..., nv..., conformance-...) are "
-        "made up anew by every run",
+        "appIds, environment names (and the probes' near misses of them) and probe identifiers (ghost..., job..., "
+        "s..., nv..., conformance-...) are made up anew by every run",
     ),
     Rule(
         "server-ids",
         "jobId, sessionId, challengeCode and nextToken are the target's own choice (identifier formats are open); "
-        "they compare by which earlier value they repeat",
+        "they compare by which earlier value they repeat (a probe's near miss of one, by how it differs)",
     ),
     Rule(
         "request-ids",
@@ -97,7 +97,7 @@ def _run_name_patterns(run_id: str, app_id: str | None) -> tuple[tuple[str, re.P
         # the app names, and the near misses the not-found probes make of them (letter case swapped,
         # the last character cut)
         ("app", rf"{edge}(?i:ac{re.escape(run_id)}(?:st)?)\d{{2,3}}"),
-        ("env", rf"{edge}dev{re.escape(run_id[:3])}\d{{3}}"),
+        ("env", rf"{edge}(?i:dev{re.escape(run_id[:3])})\d{{2,3}}"),  # and its near misses, as the app's
         ("ghost", rf"{edge}ghost[0-9a-f]{{10}}"),
         ("job", rf"{edge}job[0-9a-f]{{12}}"),
         ("session", rf"{edge}s[0-9a-f]{{12}}"),
@@ -122,6 +122,7 @@ class Normaliser:
         self._where = "?"  # the exchange being normalised, as its unit labels it
         self._kinds: Counter[str] = Counter()  # per exchange: new names of each kind
         self._server_ids: dict[str, str] = {}  # value -> placeholder, longest first when replacing
+        self._near_ids: dict[str, str] = {}  # a near miss of a server id -> what it is
         self._request_ids: set[str] = set()  # seen in this unit: a repeated one is a difference
         self.applied: Counter[str] = Counter()
 
@@ -142,6 +143,9 @@ class Normaliser:
         if value in self._server_ids:
             self.applied["server-ids"] += 1
             return self._server_ids[value]
+        if value in self._near_ids:
+            self.applied["server-ids"] += 1
+            return self._near_ids[value]
         for kind, pattern in self._patterns:
             value, n = pattern.subn(lambda m, kind=kind: self._placeholder(m[0], kind), value)
             self.applied["run-names"] += n
@@ -149,6 +153,10 @@ class Normaliser:
             if len(known) >= _MIN_EMBEDDED and known in value:
                 value = value.replace(known, placeholder)
                 self.applied["server-ids"] += 1
+        for near, placeholder in self._near_ids.items():  # whole words only: a cut id is in many others
+            if len(near) >= _MIN_EMBEDDED and near in value:
+                value, n = re.subn(rf"(?<![A-Za-z0-9]){re.escape(near)}(?![A-Za-z0-9])", placeholder, value)
+                self.applied["server-ids"] += n
         return value
 
     def value(self, value: Any, member: str | None = None, *, answer: bool = False) -> Any:
@@ -156,6 +164,10 @@ class Normaliser:
         if answer and member in SERVER_ID_MEMBERS and isinstance(value, str) and self.on("server-ids"):
             if value not in self._server_ids and value not in self._names:
                 self._server_ids[value] = self._placeholder(value, member)
+                # the not-found probes' near misses of it (R7: identifiers are compared exactly)
+                for near, how in ((value.swapcase(), "letter case swapped"), (value[:-1], "last character cut")):
+                    if near and near != value:
+                        self._near_ids[near] = f"<a server id, {how}>"  # ids may share a prefix
         if answer and member in TIMESTAMP_MEMBERS and self.on("timestamps") and not isinstance(value, bool):
             if isinstance(value, str | int | float):
                 self.applied["timestamps"] += 1
