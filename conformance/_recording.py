@@ -144,6 +144,7 @@ def conformance_of(result: Mapping[str, Any]) -> dict[str, Any]:
         "summary_line": summary_line(result),
         "complete": bool(result.get("complete", True)),
         "incomplete_reason": result.get("incomplete_reason"),
+        "settle_bound": result.get("settle_bound"),
         "operations": {
             op.get("operationId", "?"): {"verdict": op.get("verdict", "error"), "levels": op.get("levels") or {}}
             for op in result.get("operations", ())

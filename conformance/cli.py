@@ -622,6 +622,9 @@ def _add_parity(commands: Any, run: argparse.ArgumentParser) -> None:
     parity.add_argument("--seed", type=int, help="seed of the runs (a recording's own by default)")
     parity.add_argument("--timeout", type=_positive(float), metavar="SECONDS", help="bound on one exchange")
     parity.add_argument("--max-time", type=_positive(float), metavar="SECONDS", help="time budget of each side")
+    parity.add_argument(
+        "--settle", type=_non_negative_float, metavar="SECONDS", help="how long a read-back polls (as for run)"
+    )
     parity.add_argument("--app-id", help="use this existing app on both sides instead of creating apps")
     parity.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="extra request header")
     parity.add_argument(
@@ -653,6 +656,7 @@ def _cmd_parity(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "timeout": args.timeout,
         "time_budget": args.max_time,
+        "settle": args.settle,
         "app_id": args.app_id,
         "headers": _headers(args.header),
         "sigv4": args.sigv4 or None,

@@ -89,12 +89,13 @@ def test_run_record_into_a_folder_that_cannot_be_written_fails_before_the_run(tm
 def test_parity_reads_side_a_and_its_options_from_the_settings_file(clean_and_faulted, tmp_path, monkeypatch, capsys):
     clean, other, faulted = clean_and_faulted
     (tmp_path / "amplify-conformance.toml").write_text(
-        f'base-url = "{clean}"\noperations = ["GetToken"]\nreport-dir = "out"\naccept = "deviations.yaml"\n'
+        f'base-url = "{clean}"\noperations = ["GetToken"]\nreport-dir = "out"\naccept = "deviations.yaml"\nsettle = 1\n'
     )
     monkeypatch.chdir(tmp_path)
     assert main(["parity", "--against", other]) == 0  # run's keys parity has no use for are passed over
     report = json.loads((tmp_path / "out" / "parity.json").read_text())
     assert [op["operationId"] for op in report["operations"]] == ["GetToken"]
+    assert report["sides"]["a"]["conformance"]["settle_bound"] == 1
     assert report["settings_file"] == str(tmp_path / "amplify-conformance.toml")
     validate_parity(report)
     assert main(["parity", "--against", faulted]) == 1
