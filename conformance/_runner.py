@@ -281,7 +281,9 @@ class Run:
         ticking = self.campaign.ticking()
         ticking.__enter__()
         try:
-            futures = {pool.submit(self.unit, op): op for op in self.selected}
+            # the largest matrices first: a run lasts as long as its longest unit, if that starts early
+            order = sorted(self.selected, key=lambda op: -len(strategies.matrix(op.operation_id)))
+            futures = {pool.submit(self.unit, op): op for op in order}
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
