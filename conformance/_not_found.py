@@ -46,15 +46,19 @@ def not_found(unit: Unit, world: World) -> None:
 
 def _near(what: str, value: str | None) -> list[tuple[str, str]]:
     """Identifiers that differ from ``value`` only in letter case, or are a prefix of it."""
-    misses = [(f"{what} differing only in letter case", (value or "").swapcase())]
-    misses.append((f"{what} that is a prefix of an existing one", (value or "")[:-1]))
+    if not value:
+        return []
+    misses = [(f"{what} differing only in letter case", value.swapcase())]
+    misses.append((f"{what} that is a prefix of an existing one", value[:-1]))
     return [(label, near) for label, near in misses if near and near != value]
 
 
 def near_misses(unit: Unit, world: World) -> None:
     """R7: an environment, jobId or sessionId that differs from one the world holds only in
     letter case, or is a prefix of it, names nothing (404). Asked once the world holds what the
-    operation names, where the contract says what naming a missing one gets."""
+    operation names, where the contract says what naming a missing one gets. The world's app and
+    environment hold no other job or session of their own, and the run's names have a fixed
+    length, so a near miss cannot name something that exists, whatever ids the target makes."""
     op = unit.op
     params = world.path_parameters(op)
     body = unit.identity(strategies.valid_body(unit.id), world)

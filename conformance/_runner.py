@@ -234,8 +234,8 @@ class Run:
 
         with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="at-once") as pool:
             done = list(pool.map(one, calls))
-        for _, held in done:
-            for planned in held if self.recorder is not None else ():
+        for _, held in done if self.recorder is not None else ():
+            for planned in held:
                 self.recorder(planned)
         return [value for value, _ in done]
 

@@ -188,12 +188,16 @@ class Unit:
         exchange = self.send(create, world.path_parameters(create), body)
         if self.status(exchange) == 200 and settle and self.run_.confirm_setup:
             world.resources.add(category)
-            get = operation_for(category, "get")
-            get_body = self.identity(strategies.valid_body(get.operation_id), world)
-            self.settle_status(get, {"appId": world.app_id, "backendEnvironmentName": world.env}, get_body, 200)
+            self.settle_status(*self._resource_read(world, category), 200)
         elif self.status(exchange) == 200:
             world.resources.add(category)
         return exchange, body
+
+    def _resource_read(self, world: World, category: str) -> tuple[spec.Operation, dict[str, str], Any]:
+        """The Get{...} request that shows whether the world holds its resource of the category."""
+        get = operation_for(category, "get")
+        body = self.identity(strategies.valid_body(get.operation_id), world)
+        return get, {"appId": world.app_id, "backendEnvironmentName": world.env}, body
 
     def prepare(self, *worlds: World) -> None:
         """Give each world what this operation names, so only the labelled rule is broken (all
@@ -202,13 +206,11 @@ class Unit:
         confirm = self.run_.confirm_setup
         reads: list[tuple[spec.Operation, dict[str, str], Any]] = []
         if role and needs_existing_resource(self.id):
-            get = operation_for(role.category, "get")
             for world in worlds:
                 exchange, _ = self.create_resource(world, role.category, settle=False)
                 if self.status(exchange) != 200:
                     raise RuntimeError(f"setup: creating the {role.category} resource answered {self.status(exchange)}")
-                get_body = self.identity(strategies.valid_body(get.operation_id), world)
-                reads.append((get, {"appId": world.app_id, "backendEnvironmentName": world.env}, get_body))
+                reads.append(self._resource_read(world, role.category))
         if "sessionId" in self.op.path_parameters:
             create_token = operation_at("/backend/{appId}/challenge")
             get_token = operation_at("/backend/{appId}/challenge/{sessionId}", "GET")
