@@ -32,6 +32,7 @@ from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
 from ._matrix import matrix
 from ._not_found import near_misses, not_found
 from ._results import Ledger, RunResult, run_summary
+from ._settling import Settling
 from ._status_plan import status_plan
 from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
 from ._unit import Unit
@@ -138,6 +139,7 @@ class Run:
         # setup reads back what it made before using it, unless the target is known to show every
         # write at once (the embedded emulator without its lagging quirk): then that read is saved
         self.confirm_setup = target.kind != "emulator" or "eventual" in options.emulator_quirks
+        self.settling = Settling(self.settle_bound)
         self._lock = threading.Lock()
         self._counter = 0
         self.documented = _documented_counts()
@@ -397,6 +399,7 @@ class Run:
                 "levels": list(self.options.levels),
                 "seed": self.seed,
                 "settle_bound": self.settle_bound,
+                "settling": self.settling.section(),
                 "started_at": started.isoformat(),
                 "finished_at": datetime.now(UTC).isoformat(),
                 "complete": self.stop_reason is None,

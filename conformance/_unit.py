@@ -18,6 +18,7 @@ import amplify_strategies as strategies
 
 from . import _checks as C
 from ._results import Ledger
+from ._settling import Settling
 from ._target import NO_BODY, Exchange, Target
 from ._world import World, needs_existing_resource, operation_at, operation_for, resource_role
 
@@ -34,8 +35,8 @@ class RunContext(Protocol):
     ledger: Ledger
     seed: int
     run_id: str
-    settle_bound: float
     confirm_setup: bool
+    settling: Settling
     selected: list[spec.Operation]
     request_ids: C.RequestIds
 
@@ -52,6 +53,14 @@ class RunContext(Protocol):
 
 def _not_throttled(exchange: Exchange) -> bool:
     return exchange.reply is None or exchange.reply.status not in (429, 504)
+
+
+def _is_200(exchange: Exchange) -> bool:
+    return exchange.reply is not None and exchange.reply.status == 200
+
+
+# a setup step's read-back: its name in the report, the read, and whether it shows what was made
+SetupStep = tuple[str, Callable[[], Exchange], Callable[[Exchange], bool]]
 
 
 class Unit:
@@ -93,30 +102,67 @@ class Unit:
 
     # ---- asynchrony -------------------------------------------------------------------------
 
-    def settle(self, read: Callable[[], T], ready: Callable[[T], bool]) -> T:
-        """Read until ``ready`` or the run's settle bound passes, with exponential backoff
-        (CONTRACT 'Asynchrony'); a read that shows the state at once is the only one sent, and
-        a transport failure ends the wait. How long the state took to show is recorded for the
-        report; when it never showed, ``self.waited`` says how long the judge waited."""
+    def settle(self, read: Callable[[], T], ready: Callable[[T], bool], *, learn: bool = True) -> T:
+        """Read until ``ready`` or the settle bound passes, with exponential backoff (CONTRACT
+        'Asynchrony'); a read that shows the state at once is the only one sent, and a transport
+        failure ends the wait. The bound is the run's Settling's: the whole bound on a target that
+        has shown anything late, a short one where waiting has only ever been in vain. How long
+        the state took to show is recorded for the report; when it never showed, ``self.waited``
+        says how long the judge waited. ``learn``: whether this wait tells how the target shows
+        writes (waiting out throttling does not)."""
+        return self.settle_together([(read, ready)], learn=learn)[0]
+
+    def settle_together(
+        self, reads: Sequence[tuple[Callable[[], T], Callable[[T], bool]]], *, learn: bool = True
+    ) -> list[T]:
+        """Several read-backs that wait at the same time: each is re-read until it shows its
+        state, all within one settle bound, so N things late cost one wait, not N."""
+        settling = self.run_.settling
         started = time.monotonic()
         delay = FIRST_POLL
-        result = read()
-        while not (done := ready(result)) and getattr(result, "error", None) is None:
-            remaining = self.run_.settle_bound - (time.monotonic() - started)
+        results = [read() for read, _ in reads]
+        counts = [1] * len(reads)
+        done = [ready(result) for (_, ready), result in zip(reads, results, strict=True)]
+        shown_at = [0.0 if d else None for d in done]
+
+        def waiting() -> list[int]:
+            return [i for i, d in enumerate(done) if not d and getattr(results[i], "error", None) is None]
+
+        while pending := waiting():
+            remaining = settling.bound_now() - (time.monotonic() - started)
             if remaining <= 0:
                 break
             time.sleep(min(delay, remaining))  # the last read falls on the bound itself
             delay = min(delay * 2, MAX_POLL)
-            result = read()
+            for i in pending:
+                results[i], counts[i] = reads[i][0](), counts[i] + 1
+                if reads[i][1](results[i]):
+                    done[i], shown_at[i] = True, time.monotonic() - started
         elapsed = time.monotonic() - started
-        self.waited = 0.0 if done else elapsed
-        if done:
-            self.ledger.settled(self.id, elapsed)
-        return result
+        for i, result in enumerate(results):
+            if learn and getattr(result, "error", None) is None:
+                settling.read_back(counts[i], done[i], shown_at[i] if done[i] else elapsed)
+            if done[i]:
+                self.ledger.settled(self.id, shown_at[i])
+        self.waited = 0.0 if all(done) else elapsed
+        return results
 
     def settle_status(self, op: spec.Operation, params: dict[str, str], body: Any, wanted: int) -> Exchange:
         """Send a read until it answers ``wanted`` (or the bound passes)."""
         return self.settle(lambda: self.send(op, params, body), lambda e: self.status(e) == wanted)
+
+    def confirm(self, steps: Sequence[SetupStep]) -> None:
+        """Setup: read back what was just made until it shows (together, within one bound), on a
+        target not known to show every write at once; each step counted by name for the report.
+        A step this target has never shown, where waiting never helps, is not read back again."""
+        if not self.run_.confirm_setup:
+            return
+        settling = self.run_.settling
+        steps = [step for step in steps if settling.worth_reading(step[0])]
+        results = self.settle_together([(read, ready) for _, read, ready in steps])
+        for (name, _, ready), result in zip(steps, results, strict=True):
+            if getattr(result, "error", None) is None and self.status(result) not in (429, 504):
+                settling.step(name, ready(result))
 
     # ---- worlds -----------------------------------------------------------------------------
 
@@ -139,7 +185,7 @@ class Unit:
             app, env = self.run_.new_names()
             world = World(app, env)
             # a burst of creates may be throttled beyond the sender's retries: wait that out too
-            exchange = self.settle(lambda app=app, env=env: self.create_backend(app, env), _not_throttled)
+            exchange = self.settle(lambda app=app, env=env: self.create_backend(app, env), _not_throttled, learn=False)
             if self.status(exchange) != 200:
                 raise RuntimeError(
                     f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
@@ -148,21 +194,25 @@ class Unit:
             self.run_.created(app, (env, world.clone_env))
             world.job_id = C.body_of(exchange.reply).get("jobId")
             worlds.append(world)
-        for world in worlds:
-            self.visible_backend(world, world.env)
+        self.confirm([self._backend_listed(world, world.env) for world in worlds])
         if prepared:
             self.prepare(*worlds)
         return worlds
 
-    def visible_backend(self, world: World, env: str) -> Exchange | None:
+    def visible_backend(self, world: World, env: str) -> None:
         """GetBackend until it lists ``env`` (setup: nothing on a target known to show writes at once)."""
-        if not self.run_.confirm_setup:
-            return None
+        self.confirm([self._backend_listed(world, env)])
+
+    def _backend_listed(self, world: World, env: str) -> SetupStep:
         get_backend = operation_at("/backend/{appId}/details")
-        return self.settle(
+        return (
+            "GetBackend listing an environment that CreateBackend made",
             lambda: self.send(get_backend, {"appId": world.app_id}, {}),
             lambda e: env in (C.body_of(e.reply).get("backendEnvironmentList") or []),
         )
+
+    def _answers_200(self, what: str, op: spec.Operation, params: dict[str, str], body: Any = NO_BODY) -> SetupStep:
+        return (f"{op.operation_id} answering 200 for {what}", lambda: self.send(op, params, body), _is_200)
 
     def identity(self, body: Any, world: World, case_path: str = "") -> Any:
         """The body with the world's names in place of generated ones, so every app and
@@ -186,31 +236,32 @@ class Unit:
         make = strategies.full_body if full else strategies.valid_body
         body = self.identity(make(create.operation_id), world)
         exchange = self.send(create, world.path_parameters(create), body)
-        if self.status(exchange) == 200 and settle and self.run_.confirm_setup:
+        if self.status(exchange) == 200:
             world.resources.add(category)
-            self.settle_status(*self._resource_read(world, category), 200)
-        elif self.status(exchange) == 200:
-            world.resources.add(category)
+            if settle:
+                self.confirm([self._resource_shown(world, category)])
         return exchange, body
 
-    def _resource_read(self, world: World, category: str) -> tuple[spec.Operation, dict[str, str], Any]:
-        """The Get{...} request that shows whether the world holds its resource of the category."""
+    def _resource_shown(self, world: World, category: str) -> SetupStep:
+        """The Get{...} read-back that shows whether the world holds its resource of the category."""
         get = operation_for(category, "get")
         body = self.identity(strategies.valid_body(get.operation_id), world)
-        return get, {"appId": world.app_id, "backendEnvironmentName": world.env}, body
+        params = {"appId": world.app_id, "backendEnvironmentName": world.env}
+        return self._answers_200(
+            f"a resource that {operation_for(category, 'create').operation_id} made", get, params, body
+        )
 
     def prepare(self, *worlds: World) -> None:
         """Give each world what this operation names, so only the labelled rule is broken (all
         the writes first, then the read-backs)."""
         role = resource_role(self.id)
-        confirm = self.run_.confirm_setup
-        reads: list[tuple[spec.Operation, dict[str, str], Any]] = []
+        reads: list[SetupStep] = []
         if role and needs_existing_resource(self.id):
             for world in worlds:
                 exchange, _ = self.create_resource(world, role.category, settle=False)
                 if self.status(exchange) != 200:
                     raise RuntimeError(f"setup: creating the {role.category} resource answered {self.status(exchange)}")
-                reads.append(self._resource_read(world, role.category))
+                reads.append(self._resource_shown(world, role.category))
         if "sessionId" in self.op.path_parameters:
             create_token = operation_at("/backend/{appId}/challenge")
             get_token = operation_at("/backend/{appId}/challenge/{sessionId}", "GET")
@@ -219,16 +270,16 @@ class Unit:
                 world.session_id = C.body_of(exchange.reply).get("sessionId")
                 if not world.session_id:
                     raise RuntimeError(f"setup: CreateToken answered {self.status(exchange)} without a sessionId")
-                reads.append((get_token, {"appId": world.app_id, "sessionId": world.session_id}, NO_BODY))
+                params = {"appId": world.app_id, "sessionId": world.session_id}
+                reads.append(self._answers_200("a session that CreateToken made", get_token, params))
         if "jobId" in self.op.path_parameters:
             get_job = operation_at("/backend/{appId}/job/{backendEnvironmentName}/{jobId}", "GET")
             for world in worlds:
                 if not world.job_id:
                     raise RuntimeError("setup: CreateBackend's answer carried no jobId to use")
                 params = {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": world.job_id}
-                reads.append((get_job, params, NO_BODY))
-        for op, params, body in reads if confirm else ():
-            self.settle_status(op, params, body, 200)
+                reads.append(self._answers_200("the job that CreateBackend announced", get_job, params))
+        self.confirm(reads)
 
     @property
     def would_remove_given_app(self) -> bool:

@@ -157,6 +157,8 @@ def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
         "levels": levels,
         "seed": result.get("seed"),
         "settle_bound": result.get("settle_bound"),
+        "settling": (result.get("settling") or {}).get("summary") or "",
+        "never_shown": list((result.get("settling") or {}).get("never_shown") or ()),
         "started_at": result.get("started_at") or "",
         "finished_at": result.get("finished_at") or "",
         "complete": bool(result.get("complete", True)),

@@ -1,0 +1,106 @@
+"""How long a read-back waits for a write to show, learnt from the target as the run goes.
+
+CONTRACT 'Asynchrony' lets what a write announces take a while to become visible, so a read-back
+polls up to the settle bound before it judges. Paid once per thing that is really late, the bound
+is cheap; paid once per thing that is simply not there (a stateless mock, an error page, a
+deployment that keeps nothing), it adds up to the whole time budget. So the run learns from its
+own read-backs which kind of target it talks to:
+
+- asynchronous: some read showed its state only after a re-read. Every read-back may then wait
+  the whole bound, as the contract allows: the verdicts are those of a patient client.
+- immediate: every state that showed, showed on its first read, and the whole bound has already
+  been waited out in vain PATIENCE times. Waiting has never helped on this target, so a read-back
+  waits QUICK seconds at most; the first read that shows its state late makes the run patient again
+  (and reads that are waiting then get the whole bound back).
+
+Setup steps (the worlds, resources, tokens and jobs that checks need) are counted by name: a step
+the target never once showed is named in the report, the one cause of the failures that follow;
+once it has gone unshown PATIENCE times on an immediate target, it is no longer read back.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+PATIENCE = 2  # whole bounds waited in vain, with nothing ever late, before waiting is cut short
+QUICK = 0.25  # seconds a read-back waits on a target that shows writes at once or never
+
+
+@dataclass
+class _Step:
+    tried: int = 0
+    shown: int = 0
+
+
+class Settling:
+    """The run's one record of how its target shows writes (shared by every unit's thread)."""
+
+    def __init__(self, bound: float) -> None:
+        self.bound = bound
+        self.late = 0  # reads that showed their state only after a re-read
+        self.longest_late = 0.0
+        self.in_vain = 0  # reads that waited the whole bound and never showed their state
+        self._steps: dict[str, _Step] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def immediate(self) -> bool:
+        """Whether waiting has only ever been in vain on this target (so it is cut short)."""
+        return self.late == 0 and self.in_vain >= PATIENCE
+
+    def bound_now(self) -> float:
+        """How long a read-back may wait, from what the run has seen so far."""
+        return min(self.bound, QUICK) if self.immediate else self.bound
+
+    def read_back(self, reads: int, shown: bool, elapsed: float) -> None:
+        """What one read-back saw: on which read its state showed (if it did), after how long."""
+        with self._lock:
+            if shown and reads > 1:
+                self.late += 1
+                self.longest_late = max(self.longest_late, elapsed)
+            elif not shown and elapsed >= self.bound:
+                self.in_vain += 1
+
+    def step(self, name: str, shown: bool) -> None:
+        """Whether a setup step's read-back showed what the step made."""
+        with self._lock:
+            record = self._steps.setdefault(name, _Step())
+            record.tried += 1
+            record.shown += shown
+
+    def worth_reading(self, name: str) -> bool:
+        """False once a step has never shown on a target where waiting never helps: reading it
+        back again costs a request and tells nothing new."""
+        with self._lock:
+            record = self._steps.get(name)
+            return not (self.immediate and record and record.shown == 0 and record.tried >= PATIENCE)
+
+    def never_shown(self) -> list[str]:
+        with self._lock:
+            return [f"{name} (0 of {s.tried})" for name, s in self._steps.items() if s.tried and not s.shown]
+
+    def section(self) -> dict[str, Any]:
+        """For report.json: what the target showed and how the run waited for it."""
+        never = self.never_shown()
+        if never:
+            summary = "the target never showed what setup made: " + "; ".join(never)
+        elif self.late:
+            summary = (
+                f"asynchronous: {self.late} read-backs showed their state late,"
+                f" the latest after {self.longest_late:.2f} s"
+            )
+        else:
+            summary = "every state a read-back asked for showed on its first read"
+        with self._lock:
+            return {
+                "bound": self.bound,
+                "target": "asynchronous" if self.late else ("immediate" if self.immediate else "undecided"),
+                "late_reads": self.late,
+                "longest_late_seconds": round(self.longest_late, 3),
+                "waited_in_vain": self.in_vain,
+                "steps": [{"step": n, "tried": s.tried, "shown": s.shown} for n, s in sorted(self._steps.items())],
+                "never_shown": never,
+                "summary": summary,
+            }
