@@ -33,6 +33,8 @@ DECISIVE = ("verdicts", "failures", "distinct requests")
 DROPPED = {"started_at", "finished_at", "settle_seconds", "duration", "elapsed", "base_url"}
 NAMES = [
     (re.compile(r"\bac[0-9a-f]{6}\d{3}\b"), "<app>"),  # Run.new_names: ac{run_id}{n:03d}
+    # which of the environments created at once a fault loses depends on their order of arrival
+    (re.compile(r"(\bdev[0-9a-f]{3}\d{3}|<env>)c\d\b"), "<env>c<n>"),
     (re.compile(r"\bdev[0-9a-f]{3}\d{3}"), "<env>"),  # dev{run_id[:3]}{n:03d}, suffixes kept
     (re.compile(r"\b[0-9a-f]{32}\b"), "<id>"),  # jobIds, sessionIds
     (re.compile(r"onformance-?[0-9a-f]{6}\b"), "onformance-<mark>"),  # list_filters' uuid marks
@@ -103,7 +105,8 @@ def _first_difference(a: Any, b: Any, where: str = "") -> str | None:
 def compare(a: Path, b: Path) -> int:
     differ = 0
     for name in CONFIGS:
-        left, right = (json.loads((side / f"{name}.json").read_text()) for side in (a, b))
+        # scrubbed again: files written by an older copy of this script may hold what it now hides
+        left, right = (scrub(json.loads((side / f"{name}.json").read_text())) for side in (a, b))
         for side in (left, right):
             side["distinct requests"] = distinct_requests(side["plan"])
         for part in ("verdicts", "failures", "distinct requests", "plan", "report"):
