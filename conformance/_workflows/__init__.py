@@ -1,0 +1,58 @@
+"""R7 and R8 over sequences: what a write announces, later reads show (after they settle).
+
+Each workflow writes, then reads back through Unit.settle, so an asynchronous or eventually
+consistent target is judged on what it shows within the run's settle bound, and one that
+applies everything at once costs no extra request. One module per family of questions; all
+work over a Unit (never the runner), and ``workflows`` is the one entry the runner calls.
+"""
+
+from __future__ import annotations
+
+import amplify_openapi as spec
+import amplify_strategies as strategies
+
+from .._target import NO_BODY
+from .._unit import Unit
+from .._world import World, removes_what_it_names, resource_role
+from ._backends import backend_env, environment_list, remove_all
+from ._concurrency import concurrent_creates
+from ._isolation import resource_isolation
+from ._jobs import job_is_traceable, jobs
+from ._resources import creates, resource_lifecycle
+from ._tokens import token_lifecycle
+
+__all__ = ["workflows"]
+
+
+def workflows(unit: Unit, world: World) -> World:
+    """The R8 questions about this operation; the world it leaves for the fuzzing."""
+    op = unit.op
+    role = resource_role(unit.id)
+    if op.path == "/backend":
+        backend_env(unit, world)
+        concurrent_creates(unit, world)
+    if op.path.startswith("/backend/{appId}/environments/"):
+        environment_list(unit)
+    if role:
+        resource_lifecycle(unit, world, role)
+        creates(unit, world, role)
+        resource_isolation(unit, world, role)
+    if op.path.startswith("/backend/{appId}/challenge"):
+        token_lifecycle(unit, world)
+    if op.path.startswith("/backend/{appId}/job/"):
+        jobs(unit, world)
+    if op.path == "/backend/{appId}/remove" and not unit.would_remove_given_app:
+        remove_all(unit)
+    if op.path != "/backend/{appId}/remove" and "jobId" in _response_members(op):
+        body = unit.identity(strategies.valid_body(unit.id), world)
+        exchange = unit.send(op, world.path_parameters(op), NO_BODY if body is None else body)
+        if unit.status(exchange) == 200:
+            job_is_traceable(unit, world, exchange)
+    if removes_what_it_names(unit.id):  # what it removed, the fuzzing needs again
+        world = unit.new_worlds(1)[0]
+    return world
+
+
+def _response_members(op: spec.Operation) -> set[str]:
+    model = op.response_schema(200)
+    return set(spec.schema(model).get("properties", {})) if model else set()
