@@ -18,9 +18,11 @@ MAX_PAGES = 500  # a page may hold a single job (CONTRACT R8)
 
 
 def list_jobs(unit: Unit, world: World, **filters: Any) -> tuple[list[dict], Exchange | None, str | None]:
-    """Every job ListBackendJobs gives, following nextToken (bounded)."""
+    """Every job ListBackendJobs gives, following nextToken (bounded: a token handed out twice in
+    one listing would lead round the same pages for ever, so it ends the listing as a problem)."""
     list_op = operation_at(LIST_JOBS)
     found, token, exchange = [], None, None
+    given: set[str] = set()
     for _ in range(MAX_PAGES):
         body = {**filters, **({"nextToken": token} if token else {})}
         exchange = unit.send(list_op, {"appId": world.app_id, "backendEnvironmentName": world.env}, body)
@@ -34,6 +36,11 @@ def list_jobs(unit: Unit, world: World, **filters: Any) -> tuple[list[dict], Exc
         token = answer.get("nextToken")
         if not token:
             return found, exchange, None
+        if not isinstance(token, str):
+            return found, exchange, f"ListBackendJobs gave nextToken {token!r}, not a string"
+        if token in given:
+            return found, exchange, f"ListBackendJobs handed out nextToken {token!r} again: paging never ends"
+        given.add(token)
     return found, exchange, f"nextToken paging did not end after {MAX_PAGES} pages"
 
 
