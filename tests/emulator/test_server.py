@@ -391,9 +391,9 @@ def test_a_declared_body_over_the_cap_is_413_json_without_reading_it(emulator):
 
 
 def test_a_chunked_body_over_the_cap_is_413_json(emulator, monkeypatch):
-    from amplify_emulator import _app
+    from amplify_emulator import _wire
 
-    monkeypatch.setattr(_app, "MAX_BODY_BYTES", 1024)
+    monkeypatch.setattr(_wire, "MAX_BODY_BYTES", 1024)
     chunk = b'{"resourceName": "' + b"x" * 2000 + b'"}'
     request = (
         b"POST /prod/s3Buckets HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -407,9 +407,9 @@ def test_a_chunked_body_over_the_cap_is_413_json(emulator, monkeypatch):
 
 
 def test_a_body_at_the_cap_is_read_and_judged(emulator, monkeypatch):
-    from amplify_emulator import _app
+    from amplify_emulator import _wire
 
-    monkeypatch.setattr(_app, "MAX_BODY_BYTES", 1024)
+    monkeypatch.setattr(_wire, "MAX_BODY_BYTES", 1024)
     body = b'{"maxResults": 5' + b" " * (1024 - 17) + b"}"
     assert len(body) == 1024
     assert Client(emulator.base_url).post("/s3Buckets", raw=body).status == 200
