@@ -15,59 +15,15 @@ import time
 import types
 from pathlib import Path
 
-import amplify_conformance
 import pytest
 from amplify_conformance import cli
 
 from ._report_fixtures import incomplete_result, mixed_result, passing_result, with_verdicts
-
-
-class FakeTargetUnreachable(Exception):
-    """Stands in for amplify_conformance.TargetUnreachable."""
-
-
-class FakeRunner:
-    """Records the options it was given and replays a canned result, reporting progress per operation."""
-
-    def __init__(self, result=None, raises=None, during=None):
-        self.result, self.raises, self.during = result, raises, during
-        self.options = None
-
-    def __call__(self, options, progress=None, tick=None):
-        self.options = options
-        if self.raises is not None:
-            raise self.raises
-        for op in self.result["operations"]:
-            if progress is not None:
-                progress(op)
-        if self.during is not None:
-            return self.during(self.result)
-        return types.SimpleNamespace(to_dict=lambda: self.result)
-
-
-@pytest.fixture
-def fake_run(monkeypatch):
-    """Install a fake runner; returns a function that sets what it does."""
-
-    def install(**behaviour) -> FakeRunner:
-        runner = FakeRunner(**behaviour)
-        monkeypatch.setattr(amplify_conformance, "run", runner, raising=False)
-        monkeypatch.setattr(amplify_conformance, "RunOptions", types.SimpleNamespace, raising=False)
-        monkeypatch.setattr(amplify_conformance, "TargetUnreachable", FakeTargetUnreachable, raising=False)
-        return runner
-
-    return install
+from .conftest import TARGET_FLAGS, FakeTargetUnreachable, one_clear_line
 
 
 def run_cli(tmp_path, *args):
     return cli.main(["run", "--report-dir", str(tmp_path / "reports"), *args])
-
-
-def one_clear_line(stderr: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    return lines[0]
 
 
 def test_all_operations_passing_exits_0_and_writes_every_report(tmp_path, fake_run, capsys):
@@ -105,12 +61,7 @@ def test_options_reach_the_runner(tmp_path, fake_run):
     runner = fake_run(result=passing_result())
     run_cli(
         tmp_path,
-        "--base-url",
-        "http://localhost:9/prod",
-        "--level",
-        "schema,aws",
-        "--operations",
-        "CreateBackend",
+        *TARGET_FLAGS,
         "--operations",
         "GetBackend",
         "--header",

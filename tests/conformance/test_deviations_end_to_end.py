@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -24,6 +22,8 @@ from amplify_conformance._deviations import deviations_schema
 from amplify_conformance._reporting import load_report
 from amplify_conformance.cli import main
 from amplify_emulator import FAULTS, Emulator, EmulatorConfig
+
+from .conftest import run_pytest_entry
 
 pytestmark = pytest.mark.quality
 
@@ -40,22 +40,23 @@ def command(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def run_flags(emulator: Emulator) -> list[str]:
+    """The run every test here makes: the emulator, the faults' operations, one example, one seed."""
+    return [
+        "--base-url",
+        emulator.base_url + "/prod",
+        "--operations",
+        OPERATIONS,
+        "--max-examples",
+        "1",
+        "--seed",
+        "13",
+    ]
+
+
 def run_against(faults, report_dir: Path, *extra: str) -> tuple[int, str, str]:
     with Emulator(EmulatorConfig(stage="/prod", faults=frozenset(faults))) as emulator:
-        return command(
-            "run",
-            "--base-url",
-            emulator.base_url + "/prod",
-            "--operations",
-            OPERATIONS,
-            "--max-examples",
-            "1",
-            "--seed",
-            "13",
-            "--report-dir",
-            str(report_dir),
-            *extra,
-        )
+        return command("run", *run_flags(emulator), "--report-dir", str(report_dir), *extra)
 
 
 @pytest.fixture(scope="module")
@@ -156,17 +157,9 @@ def test_a_fixed_fault_leaves_a_stale_entry_and_strict_accept_then_fails(deviati
 
 def test_a_settings_file_gives_the_same_run_as_the_flags(deviations_file, tmp_path, monkeypatch):
     with Emulator(EmulatorConfig(stage="/prod", faults=frozenset(KNOWN))) as emulator:
-        flags = [
-            "--base-url",
-            emulator.base_url + "/prod",
-            "--operations",
-            OPERATIONS,
-            "--max-examples",
-            "1",
-            "--seed",
-            "13",
-        ]
-        by_flags = command("run", *flags, "--accept", str(deviations_file), "--report-dir", str(tmp_path / "flags"))
+        by_flags = command(
+            "run", *run_flags(emulator), "--accept", str(deviations_file), "--report-dir", str(tmp_path / "flags")
+        )
         project = tmp_path / "project"
         (project / "sub").mkdir(parents=True)
         (project / "deviations.yaml").write_text(deviations_file.read_text())
@@ -199,28 +192,18 @@ def test_the_pytest_entry_makes_an_accepted_failure_an_xfail_and_names_a_stale_e
         f"  - operation: {clean}\n    check: R1.route\n    reason: fixed since\n"
     )
     with Emulator(EmulatorConfig(stage="/prod", faults=frozenset({NEW}))) as emulator:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "--pyargs",
-                "amplify_conformance",
-                "--base-url",
-                emulator.base_url + "/prod",
-                "--conformance-accept",
-                str(tmp_path / "deviations.yaml"),
-                "-k",
-                f"{fault.operation_id} or {clean}",
-                "-n",
-                "2",  # the two items land on different workers: the stale entry is judged over both
-                "-rx",
-                "-p",
-                "no:cacheprovider",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
+        done = run_pytest_entry(
+            "--base-url",
+            emulator.base_url + "/prod",
+            "--conformance-accept",
+            str(tmp_path / "deviations.yaml"),
+            "-k",
+            f"{fault.operation_id} or {clean}",
+            "-n",
+            "2",  # the two items land on different workers: the stale entry is judged over both
+            "-rx",
+            "-p",
+            "no:cacheprovider",
             cwd=tmp_path,
         )
     assert done.returncode == 0, done.stdout[-3000:]
@@ -232,13 +215,7 @@ def test_the_pytest_entry_makes_an_accepted_failure_an_xfail_and_names_a_stale_e
 
 def test_the_pytest_entry_refuses_a_bad_file_naming_its_line(tmp_path):
     (tmp_path / "deviations.yaml").write_text("deviations:\n  - operation: GetBackend\n    check: R3.cors\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "amplify_conformance", "--conformance-accept", "deviations.yaml"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
+    done = run_pytest_entry("--conformance-accept", "deviations.yaml", cwd=tmp_path, timeout=120)
     assert done.returncode == pytest.ExitCode.USAGE_ERROR
     assert "deviations.yaml:2: deviations[0]: 'reason' is a required property" in done.stderr
     assert "passed" not in done.stdout and "failed" not in done.stdout

@@ -7,7 +7,7 @@ import json
 import pytest
 from amplify_conformance import RunOptions, run
 
-from .test_robustness import _answer, broken_target
+from .. import hostile
 
 pytestmark = pytest.mark.quality
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.quality
 def _lists_buckets_but_chokes_on_long_tokens(handler):
     """Conformant except one bug: ListS3Buckets answers 500 to a nextToken longer than 3 characters."""
     if handler.command == "OPTIONS":
-        return _answer(handler, 200, b"")
+        return hostile.answer(handler, 200, b"")
     try:
         sent = json.loads(handler.sent_body or b"{}")
     except ValueError:
@@ -23,16 +23,16 @@ def _lists_buckets_but_chokes_on_long_tokens(handler):
     path = handler.path.split("?")[0]
     if path == "/prod/backend" and isinstance(sent, dict):
         answer = {"appId": sent.get("appId", "a"), "backendEnvironmentName": sent.get("backendEnvironmentName", "e")}
-        return _answer(handler, 200, json.dumps(answer).encode())
+        return hostile.answer(handler, 200, json.dumps(answer).encode())
     if path == "/prod/s3Buckets":
         if isinstance(sent, dict) and isinstance(sent.get("nextToken"), str) and len(sent["nextToken"]) > 3:
-            return _answer(handler, 500, b'{"message": "boom"}')
-        return _answer(handler, 200, b'{"buckets": []}')
-    return _answer(handler, 404, b'{"message": "none"}')
+            return hostile.answer(handler, 500, b'{"message": "boom"}')
+        return hostile.answer(handler, 200, b'{"buckets": []}')
+    return hostile.answer(handler, 404, b'{"message": "none"}')
 
 
 def test_fuzzing_shrinks_a_failure_to_a_minimal_example():
-    with broken_target(_lists_buckets_but_chokes_on_long_tokens) as url:
+    with hostile.http_target(_lists_buckets_but_chokes_on_long_tokens) as url:
         result = run(
             RunOptions(
                 base_url=url,

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 from amplify_conformance._reporting import validate_report
 from amplify_emulator import Emulator, EmulatorConfig
 
+from .conftest import run_pytest_entry
+
 pytestmark = pytest.mark.quality
 
 
 def _pytest(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", "--pyargs", "amplify_conformance", "-q", "-p", "no:cacheprovider"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=600)
+    return run_pytest_entry("-q", "-p", "no:cacheprovider", *args)
 
 
 def test_shards_on_two_popen_workers_merge_into_one_report_that_keeps_a_fuzzed_failure_once(tmp_path):

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 from amplify_emulator import Emulator, EmulatorConfig
+
+from .conftest import run_pytest_entry
 
 pytestmark = pytest.mark.quality
 
 
 def _pytest(base_url: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "amplify_conformance",
-            "--base-url",
-            base_url,
-            "-n",
-            "2",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_pytest_entry("--base-url", base_url, "-n", "2", "-q", "-p", "no:cacheprovider", *extra)
 
 
 def test_pytest_entry_passes_a_conformant_target_and_fails_a_broken_operation_only():

@@ -5,56 +5,28 @@ from __future__ import annotations
 
 import json
 import socket
-import struct
 import threading
 import time
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from amplify_conformance import RunOptions, TargetUnreachable, cli, run
 from amplify_conformance._target import Target
 
+from ..hostile import (
+    DRIBBLED,
+    answer,
+    closes_mid_answer,
+    dribbling,
+    error_page,
+    hanging,
+    http_target,
+    huge_body,
+    ok_stub,
+    resetting,
+    slow_body,
+)
+
 FEW = ("GetBackend", "CreateToken", "ListS3Buckets")
-
-
-def _handler(behaviour):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def _serve(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            self.sent_body = self.rfile.read(length)
-            behaviour(self)
-
-        do_GET = do_POST = do_OPTIONS = _serve
-
-    return Handler
-
-
-@contextmanager
-def broken_target(behaviour):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
-    server.daemon_threads = True
-    server.block_on_close = False  # a handler still dribbling must not hold the test up
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/prod"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _answer(handler, status, body: bytes, content_type="application/json", length=None):
-    handler.send_response(status)
-    handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(body) if length is None else length))
-    handler.end_headers()
-    handler.wfile.write(body)
 
 
 def _options(url, **kw):
@@ -84,7 +56,7 @@ def _judged_as_error_or_fail(result):
 
 
 def test_non_json_answers_fail_the_body_checks_without_crashing():
-    with broken_target(lambda h: _answer(h, 200, b"<html>hello</html>", "text/html")) as url:
+    with error_page() as url:
         result = run(_options(url))
     _judged_as_error_or_fail(result)
     failing = result.failing()
@@ -92,15 +64,8 @@ def test_non_json_answers_fail_the_body_checks_without_crashing():
 
 
 def test_a_huge_answer_is_cut_and_judged_not_swallowed():
-    huge = b'{"pad": "' + b"x" * (50 << 20) + b'"}'
-
-    def answer(h):
-        if h.command == "OPTIONS":
-            return _answer(h, 200, b"")
-        _answer(h, 200, huge)
-
     started = time.monotonic()
-    with broken_target(answer) as url:
+    with huge_body(50 << 20) as url:
         result = run(_options(url))
     assert time.monotonic() - started < 60
     check = result.check("GetBackend", "R2.body-schema")
@@ -108,17 +73,7 @@ def test_a_huge_answer_is_cut_and_judged_not_swallowed():
 
 
 def test_a_target_that_closes_mid_answer_marks_operations_error_with_the_cause():
-    def close_early(h):
-        h.send_response(200)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", "1000")
-        h.end_headers()
-        h.wfile.write(b'{"appId": ')
-        h.wfile.flush()
-        h.close_connection = True
-        h.connection.shutdown(socket.SHUT_RDWR)
-
-    with broken_target(close_early) as url:
+    with closes_mid_answer() as url:
         result = run(_options(url))
     _judged_as_error_or_fail(result)
     errors = " ".join(e for o in result.operations for e in o["errors"])
@@ -126,20 +81,8 @@ def test_a_target_that_closes_mid_answer_marks_operations_error_with_the_cause()
 
 
 def test_a_hanging_or_dribbling_target_is_cut_by_the_timeout_and_the_budget():
-    def hang(h):
-        if h.command == "OPTIONS":
-            return _answer(h, 200, b"")
-        h.send_response(200)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", "100000")
-        h.end_headers()
-        for _ in range(100):  # a byte every 0.2 s: never a read timeout, always too slow
-            h.wfile.write(b" ")
-            h.wfile.flush()
-            time.sleep(0.2)
-
     started = time.monotonic()
-    with broken_target(hang) as url:
+    with slow_body(0.2, 100) as url:  # a byte every 0.2 s: never a read timeout, always too slow
         result = run(
             RunOptions(
                 base_url=url, operations=FEW, max_examples=1, stateful=False, timeout=1.0, retries=0, time_budget=5
@@ -156,11 +99,11 @@ def test_throttled_answers_are_retried_a_bounded_number_of_times_and_reported():
 
     def throttle(h):
         if h.command == "OPTIONS":
-            return _answer(h, 200, b"")
+            return answer(h, 200, b"")
         calls["n"] += 1
-        _answer(h, 429, b'{"message": "slow down", "limitType": "requests"}')
+        answer(h, 429, b'{"message": "slow down", "limitType": "requests"}')
 
-    with broken_target(throttle) as url:
+    with http_target(throttle) as url:
         result = run(
             RunOptions(
                 base_url=url, operations=("CreateBackend",), max_examples=1, stateful=False, retries=2, time_budget=30
@@ -175,63 +118,6 @@ def test_throttled_answers_are_retried_a_bounded_number_of_times_and_reported():
 
 
 # --- hostile at the socket: what no per-read timeout catches -----------------------------
-
-ERROR_ANSWER = b'{"message": "bad request"}'
-DRIBBLED = b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
-    len(ERROR_ANSWER),
-    ERROR_ANSWER,
-)
-
-
-@contextmanager
-def socket_target(behaviour):
-    """A listener that hands every accepted connection to behaviour(connection), each on a thread."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=64)
-
-    def accept():
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=behaviour, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/prod"
-    finally:
-        listener.close()
-
-
-def dribble(pause: float, fast_prefix: bytes = b""):
-    """Read the request, then send fast_prefix at once and the rest of DRIBBLED a byte per pause."""
-
-    def behaviour(connection):
-        with connection:
-            try:
-                connection.recv(65536)
-                connection.sendall(fast_prefix)
-                for byte in DRIBBLED[len(fast_prefix) :]:
-                    connection.sendall(bytes([byte]))
-                    time.sleep(pause)
-            except OSError:
-                pass
-
-    return behaviour
-
-
-def never_answer(connection):
-    with connection:
-        try:
-            connection.recv(65536)
-            connection.recv(1)  # until the client gives up and closes
-        except OSError:
-            pass
-
-
-def reset(connection):
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    connection.close()  # RST, not FIN
 
 
 def run_cli(tmp_path, url, *args):
@@ -248,7 +134,7 @@ ALL_REPORTS = ["junit.xml", "report.html", "report.json", "report.md"]
 @pytest.mark.parametrize("part", ["status line", "headers", "body"], ids=lambda p: p.replace(" ", "-"))
 def test_the_timeout_bounds_the_whole_exchange_whichever_part_dribbles(part):
     prefix = {"status line": b"", "headers": DRIBBLED[:26], "body": DRIBBLED[: DRIBBLED.index(b"\r\n\r\n") + 4]}
-    with socket_target(dribble(0.1, prefix[part])) as url:
+    with dribbling(0.1, prefix[part]) as url:
         started = time.monotonic()
         exchange = Target(url, timeout=0.5).send("POST", "/backend", body={})
         took = time.monotonic() - started
@@ -257,8 +143,8 @@ def test_the_timeout_bounds_the_whole_exchange_whichever_part_dribbles(part):
 
 
 def test_a_target_that_dribbles_status_line_and_headers_is_cut_and_every_report_says_why(tmp_path, capsys):
-    """The issue-12 case in small: every byte on time for a read timeout, the whole far too late."""
-    with socket_target(dribble(0.2)) as url:
+    """A slow target in small: every byte on time for a read timeout, the whole far too late."""
+    with dribbling(0.2) as url:
         started = time.monotonic()
         code = run_cli(tmp_path, url, "--timeout", "1", "--operations", ",".join(FEW), "--max-examples", "1")
         took = time.monotonic() - started
@@ -275,7 +161,7 @@ def test_a_target_that_dribbles_status_line_and_headers_is_cut_and_every_report_
 
 
 def test_a_target_that_accepts_and_never_answers_ends_by_itself_with_its_reports(tmp_path, capsys):
-    with socket_target(never_answer) as url:
+    with hanging() as url:
         started = time.monotonic()
         code = run_cli(tmp_path, url, "--timeout", "0.5", "--operations", ",".join(FEW), "--max-examples", "1")
         took = time.monotonic() - started
@@ -290,7 +176,7 @@ def test_a_target_that_accepts_and_never_answers_ends_by_itself_with_its_reports
 
 
 def test_a_target_that_resets_every_connection_is_one_line_and_exit_2(tmp_path, capsys):
-    with socket_target(reset) as url:
+    with resetting() as url:
         started = time.monotonic()
         code = run_cli(tmp_path, url, "--timeout", "1")
         took = time.monotonic() - started
@@ -303,7 +189,7 @@ def test_a_target_that_resets_every_connection_is_one_line_and_exit_2(tmp_path, 
 
 def test_the_time_budget_stops_every_phase_and_marks_the_reports_incomplete(tmp_path, capsys):
     """A timeout longer than the budget: the budget still ends the run, exchanges in flight included."""
-    with socket_target(never_answer) as url:
+    with hanging() as url:
         started = time.monotonic()
         code = run_cli(tmp_path, url, "--timeout", "30", "--max-time", "2")
         took = time.monotonic() - started
@@ -321,7 +207,7 @@ def test_the_time_budget_stops_every_phase_and_marks_the_reports_incomplete(tmp_
 
 
 def test_the_watchdog_leaves_no_thread_behind():
-    with socket_target(never_answer) as url:
+    with hanging() as url:
         Target(url, timeout=0.3).send("POST", "/backend", body={})
     deadline = time.monotonic() + 10
     while any(t.name == "conformance-deadlines" for t in threading.enumerate()) and time.monotonic() < deadline:
@@ -332,14 +218,10 @@ def test_the_watchdog_leaves_no_thread_behind():
 # --- the stateful phase: its problems are its own ----------------------------------------
 
 
-def _answer_200_empty(h):
-    _answer(h, 200, b"{}")
-
-
 def test_the_stateful_phase_runs_against_a_stateless_target():
     """A stateless mock gives the links nothing to follow, and the state machine fell back on the
     spec's OPTIONS routes, which name no operation: it crashed with StopIteration (Prism)."""
-    with broken_target(_answer_200_empty) as url:
+    with ok_stub() as url:
         options = RunOptions(base_url=url, operations=("CreateBackend",), max_examples=3, seed=1, timeout=2, settle=0.2)
         result = run(options)  # settle: a stateless target never shows what was written
     stateful = result.to_dict()["phases"]["stateful"]
@@ -352,7 +234,7 @@ def test_a_crash_of_the_stateful_phase_is_the_phase_s_error_not_an_operation_s(m
     def crash(case):
         raise StopIteration
 
-    with broken_target(_answer_200_empty) as url:
+    with ok_stub() as url:
         options = RunOptions(base_url=url, operations=("CreateBackend",), max_examples=1, seed=1, timeout=2, settle=0.2)
         calm = run(options).operation("CreateBackend")
         monkeypatch.setattr(fuzz, "_operation_of", crash)
@@ -368,7 +250,7 @@ def test_a_crash_of_the_stateful_phase_is_the_phase_s_error_not_an_operation_s(m
 def test_cleanup_on_a_target_that_proved_unusable_stops_at_its_first_failure():
     from amplify_conformance._runner import Run
 
-    with socket_target(never_answer) as url:
+    with hanging() as url:
         the_run = Run(RunOptions(base_url=url, timeout=0.5), Target(url, timeout=0.5), None)
         the_run.created_apps.update(f"app{n:02d}" for n in range(20))
         the_run.transport_failures = 5  # what the operations' units met

@@ -1,6 +1,6 @@
 """Settings in a file: the same run as the flags, flags override, a bad file is one line and exit 2.
 
-The runner is the fake of test_cli.py: what reaches it is what the flags or the file asked for.
+The runner is the fake of conftest.py: what reaches it is what the flags or the file asked for.
 """
 
 from __future__ import annotations
@@ -11,19 +11,11 @@ import json
 import pytest
 from amplify_conformance import _runner, cli
 
-from . import test_cli
 from ._report_fixtures import mixed_result, passing_result
-
-fake_run = test_cli.fake_run  # the fixture that installs the fake runner
-one_clear_line = test_cli.one_clear_line
+from .conftest import TARGET_FLAGS, one_clear_line
 
 FLAGS = [
-    "--base-url",
-    "http://localhost:9/prod",
-    "--level",
-    "schema,aws",
-    "--operations",
-    "CreateBackend",
+    *TARGET_FLAGS,
     "--header",
     "X-Trace: a:b",
     "--workers",

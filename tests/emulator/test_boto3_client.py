@@ -34,16 +34,21 @@ STORAGE_CONFIG = {
 }
 
 
-@pytest.fixture
-def amplify(emulator):
-    client = boto3.client(
+def _boto3_client(base_url: str):
+    """boto3's amplifybackend client on the emulator, with made-up credentials and no retries."""
+    return boto3.client(
         "amplifybackend",
-        endpoint_url=emulator.base_url,
+        endpoint_url=base_url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         config=botocore.config.Config(retries={"max_attempts": 1}),
     )
+
+
+@pytest.fixture
+def amplify(emulator):
+    client = _boto3_client(emulator.base_url)
     called: set[str] = set()
     client.meta.events.register("before-call.amplifybackend", lambda model, **_: called.add(model.name))
     client.called = called
@@ -223,14 +228,7 @@ def test_boto3_sees_the_spec_error_names_for_429_and_504_as_unmodelled_errors(fa
     import botocore.exceptions
 
     client = faulty(allow_injection=True)
-    amplify = boto3.client(
-        "amplifybackend",
-        endpoint_url=client.base_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=botocore.config.Config(retries={"max_attempts": 1}),
-    )
+    amplify = _boto3_client(client.base_url)
     amplify.meta.events.register(
         "before-call.amplifybackend.ListS3Buckets",
         lambda params, **_: params["headers"].__setitem__("x-emulator-inject", status),

@@ -12,22 +12,22 @@ from amplify_emulator import FAULTS
 from .conftest import API_CONFIG, AUTH_CONFIG, AUTH_UPDATE, STORAGE_CONFIG, Client, unique
 
 
-def _with_api(c: Client) -> str:
+def _with_resource(c: Client, category: str, config: dict) -> str:
+    """A fresh app whose dev environment holds a resource named "a" of the category; its appId."""
     app = c.new_backend()
     c.post(
-        f"/backend/{app}/api",
-        {"backendEnvironmentName": "dev", "resourceName": "a", "resourceConfig": API_CONFIG},
+        f"/backend/{app}/{category}",
+        {"backendEnvironmentName": "dev", "resourceName": "a", "resourceConfig": config},
     )
     return app
+
+
+def _with_api(c: Client) -> str:
+    return _with_resource(c, "api", API_CONFIG)
 
 
 def _with_auth(c: Client) -> str:
-    app = c.new_backend()
-    c.post(
-        f"/backend/{app}/auth",
-        {"backendEnvironmentName": "dev", "resourceName": "a", "resourceConfig": AUTH_CONFIG},
-    )
-    return app
+    return _with_resource(c, "auth", AUTH_CONFIG)
 
 
 def r1_status_code(c: Client) -> bool:

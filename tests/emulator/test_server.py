@@ -48,25 +48,36 @@ def test_an_emulator_can_be_restarted_with_fresh_listening_socket():
     assert first.startswith("http://127.0.0.1:")
 
 
-def test_serve_prints_where_it_listens_and_returns_on_ctrl_c():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    code = (
-        "import amplify_emulator as e; "
-        f"e.serve(e.EmulatorConfig(stage='/prod'), '127.0.0.1', {port}); print('returned', flush=True)"
-    )
+def _serve_then_stop(code: str, port: int, stop: signal.Signals) -> tuple[int, str, str]:
+    """Run code serving on port in a fresh interpreter; once it says where it listens and answers
+    there, stop it with the signal. Its exit code, stdout and stderr."""
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         assert line.strip() == f"listening on http://127.0.0.1:{port} (stage /prod)"
         assert Client(f"http://127.0.0.1:{port}").post("/s3Buckets").status == 200
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, err
+    return proc.returncode, out, err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_prints_where_it_listens_and_returns_on_ctrl_c():
+    port = _free_port()
+    code = (
+        "import amplify_emulator as e; "
+        f"e.serve(e.EmulatorConfig(stage='/prod'), '127.0.0.1', {port}); print('returned', flush=True)"
+    )
+    returncode, out, err = _serve_then_stop(code, port, signal.SIGINT)
+    assert returncode == 0, err
     assert out.strip() == "returned"
     assert "Traceback" not in err
 
@@ -315,21 +326,10 @@ def test_a_host_name_with_several_addresses_is_served_and_stopped():
 
 
 def test_serve_under_the_cli_stops_cleanly_on_sigterm():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     code = f"import sys; from amplify_conformance import cli; sys.exit(cli.main(['emulator', '--port', '{port}']))"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.strip() == f"listening on http://127.0.0.1:{port} (stage /prod)"
-        assert Client(f"http://127.0.0.1:{port}").post("/s3Buckets").status == 200
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+    returncode, _, err = _serve_then_stop(code, port, signal.SIGTERM)
+    assert returncode == 0, err
     assert "Traceback" not in err
 
 
@@ -391,9 +391,9 @@ def test_a_declared_body_over_the_cap_is_413_json_without_reading_it(emulator):
 
 
 def test_a_chunked_body_over_the_cap_is_413_json(emulator, monkeypatch):
-    from amplify_emulator import _app
+    from amplify_emulator import _wire
 
-    monkeypatch.setattr(_app, "MAX_BODY_BYTES", 1024)
+    monkeypatch.setattr(_wire, "MAX_BODY_BYTES", 1024)
     chunk = b'{"resourceName": "' + b"x" * 2000 + b'"}'
     request = (
         b"POST /prod/s3Buckets HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -407,9 +407,9 @@ def test_a_chunked_body_over_the_cap_is_413_json(emulator, monkeypatch):
 
 
 def test_a_body_at_the_cap_is_read_and_judged(emulator, monkeypatch):
-    from amplify_emulator import _app
+    from amplify_emulator import _wire
 
-    monkeypatch.setattr(_app, "MAX_BODY_BYTES", 1024)
+    monkeypatch.setattr(_wire, "MAX_BODY_BYTES", 1024)
     body = b'{"maxResults": 5' + b" " * (1024 - 17) + b"}"
     assert len(body) == 1024
     assert Client(emulator.base_url).post("/s3Buckets", raw=body).status == 200

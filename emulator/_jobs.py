@@ -1,0 +1,120 @@
+"""The handlers of an environment's jobs: read one, update one, and list them a page at a time
+(a nextToken is the next offset and the listing it belongs to, opaque to the client)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+import time
+from typing import Any
+
+from ._calls import ApiError, Call, find_app, handler_table, job_summary, not_found
+from ._state import Job, Store, now_iso
+
+HANDLERS, handles = handler_table()
+
+
+def _job_view(call: Call, env: str, job: Job) -> dict[str, Any]:
+    """A job as GetBackendJob, UpdateBackendJob and ListBackendJobs show it."""
+    answer = dict(job_summary(call, env, job), createTime=job.create_time, updateTime=job.update_time)
+    if job.error is not None:
+        answer["error"] = job.error
+    return answer
+
+
+def _job(store: Store, call: Call) -> Job:
+    find_app(store, call)
+    job = store.jobs.get((call.app_id, call.env), {}).get(call.params["jobId"])
+    if job is None and "r7_job_prefix" in call.faults and call.operation_id == "UpdateBackendJob":
+        held = store.jobs.get((call.app_id, call.env), {})
+        job = next(
+            (j for known, j in held.items() if call.params["jobId"] and known.startswith(call.params["jobId"])), None
+        )
+    if job is None and "r8_shared_jobs" in call.faults and call.operation_id == "GetBackendJob":
+        job = next((jobs[call.params["jobId"]] for jobs in store.jobs.values() if call.params["jobId"] in jobs), None)
+    if job is None:
+        raise not_found("job", f"job {call.params['jobId']!r} in environment {call.env!r}")
+    return job
+
+
+@handles("GetBackendJob")
+def get_backend_job(store: Store, call: Call) -> dict[str, Any]:
+    return _job_view(call, call.env, _job(store, call))
+
+
+@handles("UpdateBackendJob")
+def update_backend_job(store: Store, call: Call) -> dict[str, Any]:
+    job = _job(store, call)
+    if "r8_update_race" in call.faults and not call.accepted_by_fault:
+        key = (call.app_id, call.env)
+        known = copy.deepcopy(store.jobs[key])  # read every job of the environment ...
+        store.lock.release()
+        try:
+            time.sleep(0.02)  # ... (another request runs here) ...
+        finally:
+            store.lock.acquire()
+        job = known[job.job_id]
+        store.jobs[key] = known  # ... write them all back: updates that landed meanwhile are lost
+    if not call.accepted_by_fault:
+        if "operation" in call.body:
+            job.operation = call.body["operation"]
+        if "status" in call.body:
+            job.status = call.body["status"]
+            job.settles_at = 0.0  # a status set by UpdateBackendJob stays as set
+        job.update_time = now_iso()
+    return _job_view(call, call.env, job)
+
+
+@handles("ListBackendJobs")
+def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
+    find_app(store, call)
+    body = call.body
+    jobs = list(store.jobs.get((call.app_id, call.env), {}).values())
+    if "r8_jobs_leak" in call.faults:  # keyed by app alone
+        jobs = [j for (app, _), held in store.jobs.items() if app == call.app_id for j in held.values()]
+    if not jobs and "empty-listing-404" in call.quirks:
+        raise not_found("job", f"jobs of environment {call.env!r}")
+    if "jobId" in body:
+        jobs = [job for job in jobs if job.job_id == body["jobId"]]
+    if "r8_filters_or" in call.faults and "operation" in body and "status" in body:
+        jobs = [j for j in jobs if j.operation == body["operation"] or j.current_status() == body["status"]]
+    else:
+        if "operation" in body:
+            jobs = [job for job in jobs if job.operation == body["operation"]]
+        if "status" in body and "r8_job_list" not in call.faults:
+            jobs = [job for job in jobs if job.current_status() == body["status"]]
+    if "newest-first" in call.quirks:
+        jobs.reverse()
+    scope = f"{call.app_id}/{call.env}"
+    start = 0
+    if "nextToken" in body:
+        try:
+            start = _decode_token(body["nextToken"], scope)
+        except ApiError:
+            if "token-restart" not in call.quirks:
+                raise
+    size = body.get("maxResults", 25) if "r8_page_size" not in call.faults else max(len(jobs), 1)
+    if "short-pages" in call.quirks:
+        size = max(1, size // 2)
+    page = jobs[start : start + size]
+    answer: dict[str, Any] = {"jobs": [_job_view(call, call.env, job) for job in page]}
+    if start + size < len(jobs):
+        answer["nextToken"] = _encode_token(start + size, scope)
+    return answer
+
+
+def _encode_token(offset: int, scope: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps([scope, offset]).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, scope: str) -> int:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        found_scope, offset = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if found_scope == scope and isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0:
+            return offset
+    except (ValueError, TypeError, UnicodeError, binascii.Error):
+        pass
+    raise ApiError(400, "nextToken: not a token this operation handed out")

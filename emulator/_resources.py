@@ -1,0 +1,253 @@
+"""The handlers of an environment's resources: its API (and the API's models), its Auth
+and its Storage, each stored under its category; and the S3 buckets storage can use."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from functools import cache
+from typing import Any
+
+import amplify_openapi
+
+from ._calls import ApiError, Call, deep_merge, find_app, handler_table, job_answer, not_found
+from ._state import Resource, Store
+
+API, AUTH, STORAGE = "api", "auth", "storage"
+S3_BUCKETS = (
+    {"name": "amplify-emulator-deployment", "creationDate": "2021-01-01T00:00:00.000Z"},
+    {"name": "amplify-emulator-storage", "creationDate": "2021-06-01T00:00:00.000Z"},
+)
+LATE_DELETE = 60.0  # seconds the r8_late_delete fault keeps a deleted resource visible
+
+HANDLERS, handles = handler_table()
+
+
+def _resource(store: Store, call: Call, category: str) -> Resource:
+    environments = find_app(store, call).environments
+    resources = environments.get(call.env, {})
+    if not resources and "r7_env_case" in call.faults and call.operation_id == "UpdateBackendStorage":
+        resources = next((held for env, held in environments.items() if env.lower() == call.env.lower()), {})
+    gone_at = resources[category].gone_at if category in resources else None
+    if gone_at is not None and time.monotonic() >= gone_at:
+        del resources[category]
+    if category not in resources:
+        raise not_found(category, f"{category} resource in environment {call.env!r}")
+    return resources[category]
+
+
+def _resource_answer(call: Call, resource: Resource) -> dict[str, Any]:
+    """What Get{API,Auth,Storage} answer: the names asked for and the stored config, if any."""
+    answer = {
+        "appId": call.app_id,
+        "backendEnvironmentName": call.env,
+        "resourceName": resource.name or call.body["resourceName"],
+    }
+    if resource.config is not None:
+        answer["resourceConfig"] = copy.deepcopy(resource.config)
+    return answer
+
+
+def _put_resource(store: Store, call: Call, category: str, resource: Resource) -> None:
+    find_app(store, call).environments.setdefault(call.env, {})[category] = resource
+
+
+def _lookup(data: Any, path: tuple) -> Any:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def _merge_keeping_valid(old: dict[str, Any] | None, new: dict[str, Any], schema_name: str) -> dict | None:
+    """``new`` merged into ``old``; any part the merge leaves invalid for ``schema_name``
+    (an update-shaped fragment missing what the create shape requires) keeps its old value."""
+    merged = deep_merge(old or {}, new)
+    validator = amplify_openapi.validator(schema_name)
+    for _ in range(64):
+        errors = list(validator.iter_errors(merged))
+        if not errors:
+            return merged
+        path = tuple(min(errors, key=lambda e: len(e.absolute_path)).absolute_path)
+        path = path[: next((i for i, p in enumerate(path) if not isinstance(p, str)), len(path))]
+        if not path:
+            return old
+        parent = _lookup(merged, path[:-1])
+        previous = _lookup(old, path)
+        if previous is None:
+            parent.pop(path[-1], None)
+        else:
+            parent[path[-1]] = copy.deepcopy(previous)
+    return old
+
+
+@cache
+def _config_schema(response_schema: str) -> str:
+    """The component name of a response model's ``resourceConfig`` member."""
+    ref = amplify_openapi.schema(response_schema)["properties"]["resourceConfig"]["$ref"]
+    return ref.rsplit("/", 1)[1]
+
+
+# --- API -------------------------------------------------------------------------------
+
+
+@handles("CreateBackendAPI")
+def create_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    if "r7_recreate" in call.faults and (call.app_id, call.env) in store.tombstones:
+        raise ApiError(400, f"an API was deleted from environment {call.env!r}; it cannot be created again")
+    _put_resource(store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    return job_answer(store, call)
+
+
+@handles("GetBackendAPI")
+def get_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    return _resource_answer(call, _resource(store, call, API))
+
+
+@handles("UpdateBackendAPI")
+def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, API)
+    if "resourceConfig" in call.body:
+        resource.config = deep_merge(resource.config or {}, call.body["resourceConfig"])
+    resource.name = call.body["resourceName"]
+    resource.models_generated = False
+    return job_answer(store, call)
+
+
+@handles("DeleteBackendAPI")
+def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
+    _resource(store, call, API)
+    store.tombstones.add((call.app_id, call.env))
+    if "r8_resource_lifecycle" not in call.faults:
+        del store.apps[call.app_id].environments[call.env][API]
+    return job_answer(store, call)
+
+
+@handles("GenerateBackendAPIModels")
+def generate_backend_api_models(store: Store, call: Call) -> dict[str, Any]:
+    _resource(store, call, API).models_generated = True
+    return job_answer(store, call)
+
+
+@handles("GetBackendAPIModels")
+def get_backend_api_models(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, API)
+    config = resource.config or {}
+    models = {"resourceName": resource.name, "schema": config.get("transformSchema", "")}
+    return {
+        "models": json.dumps(models, sort_keys=True),
+        "modelIntrospectionSchema": json.dumps({"version": 1, "models": {}}, sort_keys=True),
+        "status": "LATEST" if resource.models_generated else "STALE",
+    }
+
+
+# --- Auth ------------------------------------------------------------------------------
+
+
+@handles("CreateBackendAuth")
+def create_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    if "r7_new_env" in call.faults and call.env not in find_app(store, call).environments:
+        raise not_found("environment", f"environment {call.env!r}")
+    _put_resource(store, call, AUTH, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    return job_answer(store, call)
+
+
+@handles("ImportBackendAuth")
+def import_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    _put_resource(store, call, AUTH, Resource(None, None))
+    return job_answer(store, call)
+
+
+@handles("GetBackendAuth")
+def get_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    if "r7_not_found" in call.faults and call.app_id not in store.apps:
+        return {
+            "appId": call.app_id,
+            "backendEnvironmentName": call.env,
+            "resourceName": call.body["resourceName"],
+        }
+    return _resource_answer(call, _resource(store, call, AUTH))
+
+
+@handles("UpdateBackendAuth")
+def update_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, AUTH)
+    if not call.accepted_by_fault:
+        resource.config = _merge_keeping_valid(
+            resource.config, call.body["resourceConfig"], _config_schema("GetBackendAuthRespObj")
+        )
+        resource.name = call.body["resourceName"]
+    return job_answer(store, call)
+
+
+@handles("DeleteBackendAuth")
+def delete_backend_auth(store: Store, call: Call) -> dict[str, Any]:
+    _resource(store, call, AUTH)
+    del store.apps[call.app_id].environments[call.env][AUTH]
+    if "r8_delete_spills" in call.faults:
+        for app in store.apps.values():
+            app.environments.get(call.env, {}).pop(AUTH, None)
+    return job_answer(store, call)
+
+
+# --- Storage ---------------------------------------------------------------------------
+
+
+@handles("CreateBackendStorage")
+def create_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    config = dict(copy.deepcopy(call.body.get("resourceConfig", {})), imported=False)
+    _put_resource(store, call, STORAGE, Resource(call.body["resourceName"], config))
+    return job_answer(store, call)
+
+
+@handles("ImportBackendStorage")
+def import_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    config = {"serviceName": call.body["serviceName"], "imported": True}
+    if "bucketName" in call.body:
+        config["bucketName"] = call.body["bucketName"]
+    _put_resource(store, call, STORAGE, Resource(call.body.get("bucketName"), config))
+    return job_answer(store, call)
+
+
+@handles("GetBackendStorage")
+def get_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    shared = None
+    if "r8_shared_storage" in call.faults and call.app_id in store.apps:
+        shared = next(
+            (
+                a.environments[call.env][STORAGE]
+                for a in store.apps.values()
+                if STORAGE in a.environments.get(call.env, {})
+            ),
+            None,
+        )
+    answer = _resource_answer(call, shared or _resource(store, call, STORAGE))
+    if "r8_storage_echo" in call.faults and "permissions" in answer.get("resourceConfig", {}):
+        answer["resourceConfig"]["permissions"]["authenticated"] = ["READ"]
+    return answer
+
+
+@handles("UpdateBackendStorage")
+def update_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, STORAGE)
+    resource.config = dict(resource.config or {}, **copy.deepcopy(call.body["resourceConfig"]))
+    resource.config.setdefault("imported", False)
+    resource.name = call.body["resourceName"]
+    return job_answer(store, call)
+
+
+@handles("DeleteBackendStorage")
+def delete_backend_storage(store: Store, call: Call) -> dict[str, Any]:
+    resource = _resource(store, call, STORAGE)
+    if "r8_late_delete" in call.faults:
+        resource.gone_at = resource.gone_at or time.monotonic() + LATE_DELETE
+    else:
+        del store.apps[call.app_id].environments[call.env][STORAGE]
+    return job_answer(store, call)
+
+
+@handles("ListS3Buckets")
+def list_s3_buckets(store: Store, call: Call) -> dict[str, Any]:
+    return {"buckets": [dict(bucket) for bucket in S3_BUCKETS]}
