@@ -59,7 +59,7 @@ def pytest_configure(config) -> None:
         raise pytest.UsageError(f"--conformance-shards must be at least 1, not {shards}")
     duration = config.getoption("--conformance-duration", None)
     if duration is not None:
-        from amplify_conformance.cli import _duration
+        from amplify_conformance.cli._values import duration as _duration
 
         try:
             _duration(duration)
