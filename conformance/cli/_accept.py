@@ -11,31 +11,30 @@ from typing import Any
 
 from amplify_conformance._reporting import ReportError, load_report
 
-from ._shell import EXIT_CONFORMS, UsageError, fail
+from ._shell import EXIT_CONFORMS, FLAG, UsageError, add_report_command, fail
 
 
 def add_accept(commands: Any) -> None:
-    accept = commands.add_parser(
+    add_report_command(
+        commands,
         "accept",
+        cmd_accept,
         help="write a starting deviations file from a report",
         description="Print a deviations file (YAML) with one entry per failing operation and check of "
         "REPORT.json, reason TODO: amplify-conformance accept reports/report.json > deviations.yaml",
     )
-    accept.add_argument("report", type=Path, metavar="REPORT.json")
-    accept.set_defaults(handler=cmd_accept)
 
 
 def add_accept_options(run: argparse.ArgumentParser) -> None:
     """run's --accept FILE and how strictly it holds."""
-    flag = argparse.BooleanOptionalAction  # --no-X: a flag overrides a settings file either way
     run.add_argument(
         "--accept",
         type=Path,
         metavar="FILE",
         help="deviations file (YAML): the failures it names are reported as accepted and do not fail the run",
     )
-    run.add_argument("--strict-accept", action=flag, help="fail the run if an entry of --accept is stale or expired")
-    run.add_argument("--allow-todo", action=flag, help="let --accept entries keep the reason TODO")
+    run.add_argument("--strict-accept", action=FLAG, help="fail the run if an entry of --accept is stale or expired")
+    run.add_argument("--allow-todo", action=FLAG, help="let --accept entries keep the reason TODO")
 
 
 def cmd_accept(args: argparse.Namespace) -> int:

@@ -10,21 +10,30 @@ from typing import Any
 
 from amplify_conformance._reporting import ReportError, diff_reports, load_report, render_diff, summary_line
 
-from ._shell import EXIT_CANNOT_RUN, EXIT_CONFORMS, EXIT_NONCONFORMING, Parser, exit_code, fail, write
+from ._shell import (
+    EXIT_CANNOT_RUN,
+    EXIT_CONFORMS,
+    EXIT_NONCONFORMING,
+    Parser,
+    add_report_command,
+    exit_code,
+    fail,
+    write,
+)
 from ._values import positive
 
 
 def add_replay(commands: Any) -> None:
-    replay = commands.add_parser(
+    replay = add_report_command(
+        commands,
         "replay",
+        cmd_replay,
         help="send a report's failing requests again and say which still fail",
         description="Re-send every failing request recorded in REPORT.json (campaign groups included) and "
         "judge each answer again. Exit 1 if any still fails.",
     )
-    replay.add_argument("report", type=Path, metavar="REPORT.json")
     replay.add_argument("--base-url", help="send to this implementation instead of the report's target")
     replay.add_argument("--timeout", type=positive(float), default=10.0, metavar="SECONDS")
-    replay.set_defaults(handler=cmd_replay)
 
 
 def add_report(commands: Any) -> None:

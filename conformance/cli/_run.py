@@ -20,11 +20,9 @@ from amplify_conformance._reporting import summary_line
 from ._accept import accepted, add_accept_options, entry_warnings, judged, read_deviations, strict_accept_fails
 from ._display import campaign_display, campaign_lines, progress_line
 from ._shared_options import add_shared, naming_settings_file, read_settings, shared_run_options
-from ._shell import EXIT_NONCONFORMING, PROG, UsageError, check_writable, exit_code, fail, write
+from ._shell import EXIT_NONCONFORMING, FLAG, PROG, UsageError, check_writable, exit_code, fail, write
 from ._signals import sigterm_as_interrupt
 from ._values import duration, positive
-
-FLAG = argparse.BooleanOptionalAction  # --no-X: a flag overrides a settings file either way
 
 
 def add_run(commands: Any) -> argparse.ArgumentParser:

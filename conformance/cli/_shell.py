@@ -18,6 +18,7 @@ PROG = "amplify-conformance"
 EXIT_CONFORMS, EXIT_NONCONFORMING, EXIT_CANNOT_RUN = 0, 1, 2
 #: Set to 1 to see the traceback of an unexpected error instead of the one-line message.
 TRACEBACK_ENV = "AMPLIFY_CONFORMANCE_TRACEBACK"
+FLAG = argparse.BooleanOptionalAction  # --no-X: a flag overrides a settings file either way
 
 
 class UsageError(Exception):
@@ -29,6 +30,14 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_CANNOT_RUN, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def add_report_command(commands: Any, name: str, handler: Any, **texts: str) -> argparse.ArgumentParser:
+    """A command that reads one REPORT.json (accept, replay); ``texts``: its help and description."""
+    parser = commands.add_parser(name, **texts)
+    parser.add_argument("report", type=Path, metavar="REPORT.json")
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def fail(message: str) -> int:
