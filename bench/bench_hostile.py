@@ -8,10 +8,10 @@ against it as a user would (a subprocess, reports into a temporary folder) and p
 wall time, the exit code, the reports written and the phases:
 
 - dribble: reads the request, then answers `HTTP/1.1 400 Bad Request` with a JSON error body
-  and the right Content-Length, one byte every 0.5 s; `--timeout 5` (issue 12: well under two
+  and the right Content-Length, one byte every 0.5 s; `--timeout 5` (expected: well under two
   minutes, exit 1, every report, every operation `error` with the cause);
 - hang: accepts, reads the request, never answers; `--max-time 20` with the default 10 s
-  timeout (issue 12: about 20 s plus one timeout);
+  timeout (expected: about 20 s plus one timeout);
 - silent: the same target with `--timeout 5` and no budget (the target proves unusable);
 - reset: resets every connection as soon as it is accepted (one line, exit 2).
 """

@@ -2,7 +2,7 @@
 
     python bench/bench_strategies.py [--examples 300] [--runs 3] [--operation CreateBackendAuth ...]
 
-Targets (issue 4): the matrix for all 31 operations in under 2 s from a cold process;
+Targets: the matrix for all 31 operations in under 2 s from a cold process;
 at least 200 valid-request examples/s per operation. Examples are counted inside a
 @given test function (hypothesis's own loop, generation and shrinking machinery
 included), not with ``strategy.example()``. Prints figures; asserts nothing.
