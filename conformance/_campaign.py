@@ -19,13 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from hypothesis.database import ExampleDatabase
 
     from ._checks import Seen
-    from ._runner import Run
+    from ._results import Ledger
     from ._target import Exchange
 
 STATEFUL_SHARE = 0.15  # of a campaign's fuzzing time, left for the stateful phase
@@ -118,10 +118,22 @@ def failure_key(failure: dict[str, Any]) -> tuple[str, str, str, str]:
     )
 
 
+class CampaignRun(Protocol):
+    """What a campaign needs of its run (conformance._runner.Run provides it): the options, the
+    seed, when the run must end, how many units it has, its stop signal and its request count."""
+
+    options: Any
+    seed: int
+    deadline: float
+    selected: list[Any]
+    stop: threading.Event
+    ledger: Ledger
+
+
 class Campaign:
     """The time, seeds, database and failure groups of one run's fuzzing (thread-safe)."""
 
-    def __init__(self, run: Run, tick: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(self, run: CampaignRun, tick: Callable[[dict[str, Any]], None] | None = None) -> None:
         options = run.options
         self.run = run
         self.tick = tick

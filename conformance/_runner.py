@@ -55,7 +55,7 @@ class RunOptions:
     operations: tuple[str, ...] | None = None
     max_examples: int = 5  # schemathesis examples per operation and generation mode
     fuzz: bool = False  # long fuzzing: more examples, hostile identifiers
-    # --- fuzzing campaigns (issue 15): see _campaign.py
+    # --- fuzzing campaigns: see _campaign.py
     duration: float | None = None  # seconds: with fuzz, keep generating until then (within time_budget)
     database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
     stateful: bool = True
@@ -147,7 +147,7 @@ class Run:
             [spec.operation(o) for o in options.operations] if options.operations else list(spec.operations())
         )
         self.workers = options.workers or min(16, (os.cpu_count() or 2) * 4)
-        self.campaign = Campaign(self, tick)  # issue 15: the fuzzing's time, seeds, database, groups
+        self.campaign = Campaign(self, tick)  # the fuzzing's time, seeds, database, groups
 
     # ---- sending ----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import pytest
 #: The user property through which each item (on any xdist worker) reports what the deviations file did.
 DEVIATIONS_PROPERTY = "amplify_conformance_deviations"
 DEVIATIONS = pytest.StashKey[Any]()
-#: The user property through which each item sends its partial result to the controller (issue 15).
+#: The user property through which each item sends its partial result to the controller, to merge into one report.
 RESULT_PROPERTY = "amplify_conformance_result"
 
 
@@ -29,7 +29,7 @@ def pytest_addoption(parser) -> None:
         metavar="FILE",
         help="deviations file: the failures it names are xfail with their reason",
     )
-    # --- fuzzing campaigns spread over xdist workers (issue 15)
+    # --- fuzzing campaigns spread over xdist workers
     group.addoption("--conformance-fuzz", action="store_true", help="long fuzzing: more examples, hostile inputs")
     group.addoption(
         "--conformance-duration",
@@ -59,7 +59,7 @@ def pytest_configure(config) -> None:
         raise pytest.UsageError(f"--conformance-shards must be at least 1, not {shards}")
     duration = config.getoption("--conformance-duration", None)
     if duration is not None:
-        from amplify_conformance.cli import _duration
+        from amplify_conformance.cli._values import duration as _duration
 
         try:
             _duration(duration)

@@ -47,7 +47,7 @@ def _campaign(config, items: int) -> dict:
     """The fuzzing options of one item: its share of the campaign's time, the shared database."""
     if not config.getoption("--conformance-fuzz"):
         return {}
-    from amplify_conformance.cli import _duration
+    from amplify_conformance.cli._values import duration as _duration
 
     options: dict = {"fuzz": True}
     if config.getoption("--conformance-report"):

@@ -9,7 +9,8 @@ import json
 
 import pytest
 from amplify_conformance._progress import CampaignDisplay, describe
-from amplify_conformance.cli import _duration, main
+from amplify_conformance.cli import main
+from amplify_conformance.cli._values import duration as _duration
 
 STATS = {
     "elapsed": 12.0,

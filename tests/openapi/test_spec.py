@@ -120,7 +120,7 @@ def test_allow_methods_example_is_valid_and_passes_the_cors_check(path):
 @pytest.mark.slow
 def test_installed_copy_loads_the_spec_from_another_folder(tmp_path):
     """pip install . (not editable) into a fresh venv; the spec ships as package data, and the
-    subpackages (reporting, workflows) ship with their package."""
+    subpackages (reporting, workflows, the CLI) ship with their package."""
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -130,8 +130,9 @@ def test_installed_copy_loads_the_spec_from_another_folder(tmp_path):
     # the new environment's own site-packages first, so its copy wins over any other install
     code = (
         "import site, sys; sys.path[:0] = site.getsitepackages(); "
-        "import amplify_openapi as s, amplify_conformance._reporting as r, amplify_conformance._workflows as w; "
-        "assert all(m.__file__.startswith(s.__file__.rsplit('amplify_openapi', 1)[0]) for m in (r, w)), r.__file__; "
+        "import amplify_openapi as s, amplify_conformance._reporting as r, amplify_conformance._workflows as w, "
+        "amplify_conformance.cli as c; "
+        "assert all(m.__file__.startswith(s.__file__.rsplit('amplify_openapi', 1)[0]) for m in (r, w, c)), r.__file__; "
         "print(len(s.operations()), s.__file__)"
     )
     out = subprocess.run(
