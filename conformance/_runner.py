@@ -131,6 +131,7 @@ class Run:
         self.stop_reason: str | None = None
         self.deadline = time.monotonic() + options.time_budget
         self.answered = self.transport_failures = 0
+        self.last_transport_error: str | None = None
         self.phases: dict[str, dict[str, str]] = {}
         self.created_apps: set[str] = set()
         self.created_envs: set[tuple[str, str]] = set()
@@ -209,6 +210,7 @@ class Run:
         with self._lock:
             if exchange.error:
                 self.transport_failures += 1
+                self.last_transport_error = exchange.error
             else:
                 self.answered += 1
         unit = getattr(self._unit, "operation_id", None)
@@ -254,6 +256,19 @@ class Run:
             failed, total = self.transport_failures, self.transport_failures + self.answered
         if failed and failed * 2 > total:
             return f"{failed} of {total} exchanges failed on the transport"
+        return None
+
+    def hopeless(self) -> str | None:
+        """Why an operation not yet begun need not be: nearly every exchange of the run so far
+        (and more than a few units' worth) failed on the transport, so its own would too."""
+        with self._lock:
+            failed, total, last = (
+                self.transport_failures,
+                self.transport_failures + self.answered,
+                self.last_transport_error,
+            )
+        if failed >= 2 * MAX_TRANSPORT_ERRORS and failed * 10 >= total * 9:
+            return f"{failed} of {total} exchanges of the run failed on the transport, the last: {last}"
         return None
 
     def halt(self, reason: str) -> None:
@@ -340,6 +355,8 @@ class Run:
         errors: list[str] = []
         self._unit.operation_id = op.operation_id
         try:
+            if hopeless := self.hopeless():
+                raise _Unusable(f"not sent: {hopeless}")
             OperationUnit(self, op, errors).run()
         except (Exception, BaseExceptionGroup) as exc:  # a bug or a wild answer must not sink other operations
             cause = _find(exc, (_Stop, _Unusable))  # hypothesis may wrap them in a group

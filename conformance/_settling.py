@@ -39,6 +39,7 @@ class Settling:
 
     def __init__(self, bound: float) -> None:
         self.bound = bound
+        self.read_backs = 0
         self.late = 0  # reads that showed their state only after a re-read
         self.longest_late = 0.0
         self.in_vain = 0  # reads that waited the whole bound and never showed their state
@@ -57,6 +58,7 @@ class Settling:
     def read_back(self, reads: int, shown: bool, elapsed: float) -> None:
         """What one read-back saw: on which read its state showed (if it did), after how long."""
         with self._lock:
+            self.read_backs += 1
             if shown and reads > 1:
                 self.late += 1
                 self.longest_late = max(self.longest_late, elapsed)
@@ -91,8 +93,13 @@ class Settling:
                 f"asynchronous: {self.late} read-backs showed their state late,"
                 f" the latest after {self.longest_late:.2f} s"
             )
+        elif self.read_backs:
+            summary = (
+                f"nothing showed late: {self.read_backs} read-backs,"
+                f" {self.in_vain} of which waited the whole bound in vain"
+            )
         else:
-            summary = "every state a read-back asked for showed on its first read"
+            summary = "no read-back was answered: nothing was made to read back"
         with self._lock:
             return {
                 "bound": self.bound,

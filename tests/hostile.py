@@ -20,6 +20,8 @@ At the HTTP level (``http_target``: each request, its body read into ``handler.s
 - ``error_page()``: ``200`` with an HTML page instead of JSON;
 - ``huge_body(size)``: a JSON body of 50 MB (OPTIONS gets an empty 200);
 - ``closes_mid_answer()``: promises a Content-Length of 1000, sends ten bytes, closes;
+- ``wrong_length()``: promises 100 bytes, sends ``{}``, keeps the connection open;
+- ``closes_mid_status_line()``: sends ``HTTP/1.1 20`` and closes (OPTIONS gets an empty 200);
 - ``slow_body(pause, count)``: headers at once, then the body a byte every ``pause`` seconds
   (never a read timeout, always too slow; OPTIONS gets an empty 200).
 
@@ -57,6 +59,9 @@ DRIBBLED = b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConte
 def _handler(behaviour: HttpBehaviour) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in two writes: without this, each answer waits out the
+        # client's delayed acknowledgement (some 40 ms), and the server, not the suite, is timed
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):
             pass
@@ -71,10 +76,15 @@ def _handler(behaviour: HttpBehaviour) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up on a hostile answer is what these servers are for: no traceback."""
+
+
 @contextmanager
 def http_target(behaviour: HttpBehaviour) -> Iterator[str]:
     """An HTTP server that lets ``behaviour(handler)`` answer every request; its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
+    server = _QuietServer(("127.0.0.1", 0), _handler(behaviour))
     server.daemon_threads = True
     server.block_on_close = False  # a handler still dribbling must not hold the caller up
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -155,6 +165,34 @@ def closes_mid_answer() -> AbstractContextManager[str]:
         handler.send_header("Content-Length", "1000")
         handler.end_headers()
         handler.wfile.write(b'{"appId": ')
+        handler.wfile.flush()
+        handler.close_connection = True
+        handler.connection.shutdown(socket.SHUT_RDWR)
+
+    return http_target(behaviour)
+
+
+def wrong_length() -> AbstractContextManager[str]:
+    """``200`` promising 100 bytes of body, sending ``{}`` and keeping the connection open, to every
+    request but OPTIONS: the client waits for the rest until its timeout."""
+
+    def behaviour(handler):
+        if handler.command == "OPTIONS":
+            return answer(handler, 200, b"")
+        answer(handler, 200, b"{}", length=100)
+        handler.wfile.flush()
+        time.sleep(30)
+
+    return http_target(behaviour)
+
+
+def closes_mid_status_line() -> AbstractContextManager[str]:
+    """Sends ``HTTP/1.1 20`` and closes, to every request but OPTIONS."""
+
+    def behaviour(handler):
+        if handler.command == "OPTIONS":
+            return answer(handler, 200, b"")
+        handler.wfile.write(b"HTTP/1.1 20")
         handler.wfile.flush()
         handler.close_connection = True
         handler.connection.shutdown(socket.SHUT_RDWR)
