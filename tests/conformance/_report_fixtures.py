@@ -178,6 +178,23 @@ def incomplete_result() -> dict[str, Any]:
     return result
 
 
+def stateless_result() -> dict[str, Any]:
+    """A run against a target that never showed what setup made (a stateless mock)."""
+    result = mixed_result()
+    step = "GetBackend listing an environment that CreateBackend made"
+    result["settling"] = {
+        "bound": 10.0,
+        "target": "immediate",
+        "late_reads": 0,
+        "longest_late_seconds": 0.0,
+        "waited_in_vain": 8,
+        "steps": [{"step": step, "tried": 8, "shown": 0}],
+        "never_shown": [f"{step} (0 of 8)"],
+        "summary": f"the target never showed what setup made: {step} (0 of 8)",
+    }
+    return result
+
+
 def with_verdicts(result: dict[str, Any], op_id: str, verdict: str, check: str | None = None) -> dict:
     """A copy of ``result`` with one operation's (or one of its checks') verdict replaced."""
     result = copy.deepcopy(result)

@@ -31,10 +31,17 @@ from ._report_fixtures import (
     incomplete_result,
     mixed_result,
     passing_result,
+    stateless_result,
     with_verdicts,
 )
 
-FIXTURES = {"mixed": mixed_result, "passing": passing_result, "incomplete": incomplete_result}
+FIXTURES = {
+    "mixed": mixed_result,
+    "passing": passing_result,
+    "incomplete": incomplete_result,
+    "stateless": stateless_result,
+}
+NEVER_SHOWN = "GetBackend listing an environment that CreateBackend made (0 of 8)"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -139,6 +146,13 @@ def test_junit_reports_each_phase_in_the_run_suite_a_crash_as_skipped_not_as_an_
     assert (run.get("errors"), run.get("failures"), run.get("skipped")) == ("0", "0", "1")
 
 
+def test_junit_says_in_the_run_suite_how_the_target_showed_its_writes():
+    run = ET.fromstring(render_junit(stateless_result())).find("testsuite[@name='run']")
+    out = run.find("testcase[@name='state visibility']/system-out").text
+    assert out == f"the target never showed what setup made: {NEVER_SHOWN}"
+    assert ET.fromstring(render_junit(mixed_result())).find(".//testcase[@name='state visibility']") is None
+
+
 def test_junit_marks_an_incomplete_run_as_an_error():
     root = ET.fromstring(render_junit(incomplete_result()))
     error = root.find("testsuite[@name='run']/testcase[@name='complete']/error")
@@ -184,6 +198,13 @@ def test_markdown_says_when_the_run_is_incomplete():
     assert "INCOMPLETE" not in render_markdown(passing_result())
 
 
+def test_markdown_names_in_one_line_what_the_target_never_showed():
+    text = render_markdown(stateless_result())
+    banner = next(line for line in text.splitlines() if "STATE NEVER SHOWN" in line)
+    assert NEVER_SHOWN in banner and text.index(banner) < text.index("## Summary")
+    assert "NEVER SHOWN" not in render_markdown(mixed_result())
+
+
 # --- HTML ------------------------------------------------------------------------------
 
 
@@ -218,6 +239,13 @@ def test_html_lists_the_phases_with_their_status():
 def test_html_flags_an_incomplete_run():
     assert 'id="incomplete"' in render_html(incomplete_result())
     assert 'id="incomplete"' not in render_html(passing_result())
+
+
+def test_html_names_what_the_target_never_showed():
+    html = render_html(stateless_result())
+    banner = html[html.index('id="never-shown"') : html.index("</p>", html.index('id="never-shown"'))]
+    assert NEVER_SHOWN in banner
+    assert 'id="never-shown"' not in render_html(mixed_result())
 
 
 # --- writing and redaction -------------------------------------------------------------
