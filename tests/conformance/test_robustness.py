@@ -163,7 +163,13 @@ def test_throttled_answers_are_retried_a_bounded_number_of_times_and_reported():
     with broken_target(throttle) as url:
         result = run(
             RunOptions(
-                base_url=url, operations=("CreateBackend",), max_examples=1, stateful=False, retries=2, time_budget=30
+                base_url=url,
+                operations=("CreateBackend",),
+                max_examples=1,
+                stateful=False,
+                retries=2,
+                time_budget=30,
+                settle=0.2,  # a target that always throttles never settles: 10 s of the budget's 30 spent waiting
             )
         )
     data = result.to_dict()
