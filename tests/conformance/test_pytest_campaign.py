@@ -37,7 +37,7 @@ def test_shards_on_two_popen_workers_merge_into_one_report_that_keeps_a_fuzzed_f
             "ListS3Buckets or GetBackendJob",
             "--conformance-fuzz",
             "--conformance-rounds",
-            "2",
+            "1",
             "--conformance-shards",
             "2",
             "--conformance-seed",
