@@ -16,6 +16,7 @@ built-in checks whose question the contract shares. The built-ins left out, and 
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -74,7 +75,9 @@ SCHEMATHESIS_CHECKS = tuple(_as_schemathesis_check(check) for check in C.EXCHANG
 
 @cache
 def _schema() -> Any:
-    return schemathesis.openapi.from_dict(spec.document())
+    # a copy: the stateful phase's state machine rewrites the links and references of the document
+    # it was given, and spec.document() is the one cached dict every reader shares
+    return schemathesis.openapi.from_dict(copy.deepcopy(spec.document()))
 
 
 def _exchange(response: schemathesis.Response) -> Exchange:
