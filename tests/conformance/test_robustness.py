@@ -11,6 +11,7 @@ import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import amplify_openapi as spec
 import pytest
 from amplify_conformance import RunOptions, TargetUnreachable, cli, run
 from amplify_conformance._target import Target
@@ -350,15 +351,8 @@ def test_the_stateful_phase_runs_against_a_stateless_target():
         result = run(options)  # settle: a stateless target never shows what was written
     stateful = result.to_dict()["phases"]["stateful"]
     assert stateful["status"] == "ran", stateful
-
-
-def test_the_stateful_phase_leaves_the_spec_as_it_was():
-    """schemathesis's state machine rewrote the links and references of the cached spec document,
-    and every later reader in the process (the spec's own tests among them) saw them broken."""
-    import amplify_openapi as spec
-
-    quiet = {"emulator_throttle_rps": None, "emulator_error_rate": 0.0}
-    run(RunOptions(operations=("ListS3Buckets",), max_examples=1, stateful=True, seed=1, **quiet))
+    # schemathesis's state machine rewrote the links and references of the cached spec document it
+    # was given, and every later reader in the process (the spec's own tests among them) saw them broken
     assert spec.document() == spec.document.__wrapped__()  # as cached, and as read afresh from the file
 
 
