@@ -1,7 +1,9 @@
-"""A fuzzing campaign: what turns a fixed number of examples into a search bounded by time.
+"""A fuzzing campaign: what turns a fixed number of examples into a search bounded by time
+or by a number of rounds.
 
 One Campaign belongs to one run. It knows when the fuzzing must end (``RunOptions.duration``,
-within the run's time budget), shares that time fairly among the operations, derives a fresh
+within the run's time budget, or after ``RunOptions.rounds`` rounds: a campaign that sends the
+same examples on any machine), shares that time fairly among the operations, derives a fresh
 seed for every round from the run's seed, holds hypothesis's example database (failing examples
 of earlier campaigns are replayed first), groups the failures it sees (one minimal example and a
 count per group) and counts distinct inputs. It never sends anything itself: _fuzz.py asks it
@@ -139,6 +141,7 @@ class Campaign:
         self.tick = tick
         self.started = time.monotonic()
         self.duration = options.duration
+        self.last_round = options.rounds  # None: as many rounds as the time allows
         self.end = min(self.started + options.duration, run.deadline) if options.duration else None
         # the units fuzz until fuzz_end; the stateful phase has the rest
         self.fuzz_end = (
@@ -175,18 +178,25 @@ class Campaign:
         now = time.monotonic()
         return now + max(0.0, self.fuzz_end - now) / waiting
 
+    @property
+    def active(self) -> bool:
+        """Whether fuzzing goes round after round (a campaign), not one fixed round."""
+        return self.end is not None or self.last_round is not None
+
     @staticmethod
     def over(end: float | None) -> bool:
         return end is not None and time.monotonic() >= end
 
     def seeds(self, end: float | None) -> Iterator[int]:
-        """The run's seed first, then seeds derived from it, until the end (one seed if no campaign)."""
+        """The run's seed first, then seeds derived from it, until the end or the campaign's
+        last round (one seed if no campaign)."""
         seed = self.run.seed
+        last = self.last_round if self.last_round is not None else (None if self.active else 1)
         with self._lock:
             self.rounds = max(self.rounds, 1)
         yield seed
         n = 0
-        while end is not None and not self.over(end) and not self.run.stop.is_set():
+        while (last is None or n + 1 < last) and not self.over(end) and not self.run.stop.is_set():
             n += 1
             with self._lock:
                 self.rounds = max(self.rounds, n + 1)  # the most rounds one search began

@@ -16,6 +16,7 @@ built-in checks whose question the contract shares. The built-ins left out, and 
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -74,7 +75,9 @@ SCHEMATHESIS_CHECKS = tuple(_as_schemathesis_check(check) for check in C.EXCHANG
 
 @cache
 def _schema() -> Any:
-    return schemathesis.openapi.from_dict(spec.document())
+    # a copy: the stateful phase's state machine rewrites the links and references of the document
+    # it was given, and spec.document() is the one cached dict every reader shares
+    return schemathesis.openapi.from_dict(copy.deepcopy(spec.document()))
 
 
 def _exchange(response: schemathesis.Response) -> Exchange:
@@ -179,7 +182,7 @@ def _search(unit: OperationUnit, test, label: str, seed: int) -> None:
     run = unit.run_
     run.campaign.use_database(test, unit.id, label, replay=seed == run.seed)
     try:
-        with _HYPOTHESIS if run.campaign.end is None else contextlib.nullcontext():
+        with _HYPOTHESIS if not run.campaign.active else contextlib.nullcontext():
             test()
     except Exception as exc:
         # a target that fails only sometimes makes hypothesis report the failure as flaky
@@ -215,9 +218,10 @@ def _examples(unit: OperationUnit, world: World, strategy, examples: int, label:
 
 def fuzz_operation(unit: OperationUnit, world: World) -> None:
     """Positive and negative examples from schemathesis, then hostile identifiers (fuzz mode);
-    in a campaign, round after round with fresh seeds until the unit's share of time is up."""
+    in a campaign, round after round with fresh seeds until the unit's share of time is up or
+    the campaign's last round is done."""
     run = unit.run_
-    if run.campaign.end is None:
+    if not run.campaign.active:
         _fuzz_rounds(unit, world, None)
         return
     # hypothesis searches are not safe side by side (CPython 3.11's compile() in threads fails
@@ -230,7 +234,7 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
 def _fuzz_rounds(unit: OperationUnit, world: World, end: float | None) -> None:
     run = unit.run_
     examples = run.options.max_examples * (20 if run.options.fuzz else 1)
-    if end is not None:  # short rounds: once the time is up, hypothesis has little left to generate
+    if run.campaign.active:  # short rounds: once the time is up, hypothesis has little left to generate
         examples = min(examples, CAMPAIGN_ROUND)
     st_operation = _schema().find_operation_by_id(unit.id)
     params = world.path_parameters(unit.op)
@@ -338,7 +342,7 @@ def stateful_phase(run: Run) -> str:
     finally:
         for app in created:
             run.created(app, ())
-    return f"{steps} calls chained through the spec's links" + (f" in {rounds} rounds" if campaign.end else "")
+    return f"{steps} calls chained through the spec's links" + (f" in {rounds} rounds" if campaign.active else "")
 
 
 class _TimeUp(Exception):

@@ -57,6 +57,9 @@ class RunOptions:
     fuzz: bool = False  # long fuzzing: more examples, hostile identifiers
     # --- fuzzing campaigns: see _campaign.py
     duration: float | None = None  # seconds: with fuzz, keep generating until then (within time_budget)
+    # with fuzz: a campaign of this many rounds per search, the same on any machine (and no longer
+    # than duration, if both are given)
+    rounds: int | None = None
     database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
     stateful: bool = True
     workers: int | None = None  # None: auto
@@ -491,6 +494,8 @@ def run(
             raise ValueError(f"base URL {options.base_url!r} is not an http(s) URL such as https://host/prod")
     if options.duration is not None and (options.duration <= 0 or not options.fuzz):
         raise ValueError("a campaign's duration must be positive, and needs fuzz (--fuzz --duration 30m)")
+    if options.rounds is not None and (options.rounds < 1 or not options.fuzz):
+        raise ValueError("a campaign's rounds must be at least 1, and need fuzz (--fuzz --rounds 20)")
     bad_levels = set(options.levels) - set(C.LEVELS)
     if bad_levels:
         raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")

@@ -39,6 +39,14 @@ def pytest_addoption(parser) -> None:
         "(duration x workers / items)",
     )
     group.addoption(
+        "--conformance-rounds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --conformance-fuzz: each item fuzzes N rounds (each with a fresh seed), the same examples on "
+        "any machine; with --conformance-duration, whichever ends first",
+    )
+    group.addoption(
         "--conformance-shards",
         type=int,
         default=1,
@@ -67,6 +75,12 @@ def pytest_configure(config) -> None:
             raise pytest.UsageError(f"--conformance-duration: {exc}") from None
         if not config.getoption("--conformance-fuzz"):
             raise pytest.UsageError("--conformance-duration needs --conformance-fuzz")
+    rounds = config.getoption("--conformance-rounds", None)
+    if rounds is not None:
+        if rounds < 1:
+            raise pytest.UsageError(f"--conformance-rounds must be at least 1, not {rounds}")
+        if not config.getoption("--conformance-fuzz"):
+            raise pytest.UsageError("--conformance-rounds needs --conformance-fuzz")
     report_dir = config.getoption("--conformance-report", None)
     if report_dir and not hasattr(config, "workerinput"):  # the controller (or a run without xdist) merges
         config.pluginmanager.register(_ReportMerger(report_dir), "amplify-conformance-report")

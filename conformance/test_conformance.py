@@ -12,7 +12,8 @@ the file accepts is an xfail with their reasons.
         --conformance-shards 4 --conformance-report reports/
 
 makes one item per operation and shard (each shard its own seed, each item its share of the
-campaign's time) and has the controller merge every item's result into one report.
+campaign's time, or N rounds with --conformance-rounds N) and has the controller merge every
+item's result into one report.
 """
 
 from __future__ import annotations
@@ -44,12 +45,12 @@ def pytest_generate_tests(metafunc) -> None:
 
 
 def _campaign(config, items: int) -> dict:
-    """The fuzzing options of one item: its share of the campaign's time, the shared database."""
+    """The fuzzing options of one item: its share of the campaign's time, its rounds, the shared database."""
     if not config.getoption("--conformance-fuzz"):
         return {}
     from amplify_conformance.cli._values import duration as _duration
 
-    options: dict = {"fuzz": True}
+    options: dict = {"fuzz": True, "rounds": config.getoption("--conformance-rounds")}
     if config.getoption("--conformance-report"):
         options["database"] = str(Path(config.getoption("--conformance-report")) / "fuzz-db")
     duration = config.getoption("--conformance-duration")

@@ -11,9 +11,14 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+# the time the asynchronous quirks (async-jobs, eventual) count in; a test can stand a clock of its
+# own in, so that what shows "not yet" does not hang on how busy the machine is
+clock: Callable[[], float] = time.monotonic
 
 
 def now_iso() -> str:
@@ -56,7 +61,7 @@ class Job:
     settles_at: float = 0.0  # the async-jobs quirk: IN_PROGRESS until then, unless a status was set
 
     def current_status(self) -> str:
-        return "IN_PROGRESS" if time.monotonic() < self.settles_at else self.status
+        return "IN_PROGRESS" if clock() < self.settles_at else self.status
 
 
 @dataclass
@@ -94,7 +99,7 @@ class Store:
         stamp = now_iso()
         job = Job(self.new_id(), operation, self.JOB_STATUS, stamp, stamp)
         if self.async_jobs:
-            job.settles_at = time.monotonic() + self._rng.uniform(1.0, 2.0)
+            job.settles_at = clock() + self._rng.uniform(1.0, 2.0)
         self.jobs.setdefault((app_id, env), {})[job.job_id] = job
         return job
 
@@ -105,7 +110,7 @@ class Store:
 
     def remember(self) -> None:
         """Keep the state as it is after a write (called under ``lock``)."""
-        now = time.monotonic()
+        now = clock()
         self._history.append((now, pickle.dumps((self.apps, self.jobs))))
         while len(self._history) > 1 and self._history[1][0] < now - self.HISTORY:
             self._history.pop(0)
@@ -113,7 +118,7 @@ class Store:
     def as_seen_a_moment_ago(self) -> Store:
         """A read-only copy of the state as it was EVENTUAL_LAG ago (called under ``lock``).
         What was never written is in no past state, so it is absent at once."""
-        when = time.monotonic() - self.EVENTUAL_LAG
+        when = clock() - self.EVENTUAL_LAG
         index = bisect.bisect_right([t for t, _ in self._history], when) - 1
         past = Store(self.long_ids, self.async_jobs)
         if index >= 0:

@@ -91,6 +91,13 @@ def _add_fuzz_options(run: argparse.ArgumentParser) -> None:
         "(the time budget grows to fit unless --max-time is given)",
     )
     run.add_argument(
+        "--rounds",
+        type=positive(int),
+        metavar="N",
+        help="with --fuzz: a campaign of N rounds (each with a fresh seed), the same examples on any machine; "
+        "with --duration, whichever ends first",
+    )
+    run.add_argument(
         "--db",
         type=Path,
         metavar="DIR",
@@ -116,12 +123,13 @@ def run_options(args: argparse.Namespace) -> Any:
 
 
 def _campaign_options(args: argparse.Namespace) -> dict[str, Any]:
-    """--duration and --db: the campaign's length, its database, a time budget to fit."""
+    """--duration, --rounds and --db: the campaign's length, its database, a time budget to fit."""
     if not args.fuzz:
-        if args.duration is not None or args.db is not None:
-            raise UsageError(f"--{'duration' if args.duration is not None else 'db'} needs --fuzz")
+        given = next((name for name in ("duration", "rounds", "db") if getattr(args, name) is not None), None)
+        if given is not None:
+            raise UsageError(f"--{given} needs --fuzz")
         return {}
-    options: dict[str, Any] = {"database": str(args.db or Path(args.report_dir) / "fuzz-db")}
+    options: dict[str, Any] = {"database": str(args.db or Path(args.report_dir) / "fuzz-db"), "rounds": args.rounds}
     if args.duration is not None:
         options["duration"] = args.duration
         if args.max_time is None:  # room for the last requests and the cleanup after the campaign

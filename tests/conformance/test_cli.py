@@ -105,6 +105,13 @@ def test_a_campaign_gets_its_duration_and_a_budget_that_fits_it(tmp_path, fake_r
     assert (runner.options.duration, runner.options.time_budget) == (90, 60)  # --max-time bounds the campaign
 
 
+def test_a_campaign_of_rounds_gets_its_rounds_and_the_default_budget(tmp_path, fake_run):
+    runner = fake_run(result=passing_result())
+    run_cli(tmp_path, "--fuzz", "--rounds", "3")
+    o = runner.options
+    assert (o.rounds, getattr(o, "duration", None), getattr(o, "time_budget", None)) == (3, None, None)
+
+
 def test_default_run_targets_the_embedded_emulator_at_every_level(tmp_path, fake_run):
     runner = fake_run(result=passing_result())
     run_cli(tmp_path)

@@ -39,9 +39,18 @@ def test_a_bad_duration_is_a_usage_error(text, capsys):
     assert exit.value.code == 2 and "--duration" in capsys.readouterr().err
 
 
-def test_duration_and_db_need_fuzz(tmp_path, capsys):
+@pytest.mark.parametrize("text", ["0", "-2", "1.5", "many"])
+def test_rounds_are_a_positive_whole_number(text, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["run", "--fuzz", "--rounds", text])
+    assert exit.value.code == 2 and "--rounds" in capsys.readouterr().err
+
+
+def test_duration_rounds_and_db_need_fuzz(tmp_path, capsys):
     assert main(["run", "--duration", "5s", "--report-dir", str(tmp_path)]) == 2
     assert "--duration needs --fuzz" in capsys.readouterr().err
+    assert main(["run", "--rounds", "2", "--report-dir", str(tmp_path)]) == 2
+    assert "--rounds needs --fuzz" in capsys.readouterr().err
     assert main(["run", "--db", str(tmp_path), "--report-dir", str(tmp_path)]) == 2
     assert "--db needs --fuzz" in capsys.readouterr().err
 

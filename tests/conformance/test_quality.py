@@ -197,5 +197,15 @@ def test_a_change_visible_only_after_the_bound_is_a_violation_that_says_how_long
 
 
 def test_a_target_that_applies_everything_at_once_costs_no_extra_read():
-    result = run(RunOptions(operations=("DeleteBackendAuth", "GetToken", "UpdateBackendJob"), **QUICK))
-    assert all(o["settle_seconds"] < 0.05 for o in result.operations)
+    # counted, not timed: a re-read is the same request sent again in a row by one unit (how long
+    # one read takes depends on how busy the machine is)
+    sent = []
+    run(RunOptions(operations=("DeleteBackendAuth", "GetToken", "UpdateBackendJob"), **QUICK), recorder=sent.append)
+    last: dict[str, tuple] = {}
+    again = []
+    for exchange in sent:
+        request = (exchange.method, exchange.path, sorted(exchange.params.items()), exchange.exchange.request.body)
+        if last.get(exchange.unit) == request:
+            again.append((exchange.unit, exchange.case))
+        last[exchange.unit] = request
+    assert len(sent) > 50 and again == [], again

@@ -301,9 +301,26 @@ def test_quirk_error_names_sdk():
     assert names["504"]["x-amzn-ErrorType"] == "GatewayTimeoutException"
 
 
-def test_quirk_async_jobs():
-    import time
+class _Clock:
+    """The emulator's clock, standing still until a test moves it on."""
 
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> _Clock:
+    from amplify_emulator import _state
+
+    frozen = _Clock()
+    monkeypatch.setattr(_state, "clock", frozen)
+    return frozen
+
+
+def test_quirk_async_jobs(clock):
     app = _app("async-jobs")
     _backend(app)
     job = _post(app, "/backend/app1/job/dev", {}).json["jobs"][0]
@@ -312,20 +329,16 @@ def test_quirk_async_jobs():
     marked = _post(app, f"/backend/app1/job/dev/{job['jobId']}", {"status": "MINE"}).json
     assert marked["status"] == "MINE"  # a status set by UpdateBackendJob stays as set
     _post(app, "/backend/app1/config", {})
-    later = time.monotonic() + 2.2
-    while time.monotonic() < later:
-        time.sleep(0.1)
+    clock.now += 2.2  # every job finishes 1-2 s after it starts
     statuses = {j["operation"]: j["status"] for j in _post(app, "/backend/app1/job/dev", {}).json["jobs"]}
     assert statuses == {"CreateBackend": "MINE", "CreateBackendConfig": "COMPLETED"}
 
 
-def test_quirk_eventual():
-    import time
-
+def test_quirk_eventual(clock):
     app = _app("eventual")
     _backend(app)
     assert _post(app, "/backend/app1/details", {}).status == 404  # not yet visible to reads
     assert _post(app, "/backend/app1/config", {}).status == 200  # writes see the latest state
     assert _post(app, "/backend/never/details", {}).status == 404
-    time.sleep(0.4)
+    clock.now += 0.4  # reads lag 0.3 s behind
     assert _post(app, "/backend/app1/details", {}).json["backendEnvironmentList"] == ["dev"]
