@@ -31,17 +31,11 @@ from collections.abc import Callable, Iterator
 
 from amplify_emulator import Emulator, EmulatorApp, EmulatorConfig
 from amplify_emulator._server import DEFAULT_THREADS
+from amplify_strategies import valid_body
 
-AUTH_CONFIG = {
-    "authResources": "USER_POOL_ONLY",
-    "service": "COGNITO",
-    "userPoolConfigs": {
-        "userPoolName": "pool",
-        "requiredSignUpAttributes": ["EMAIL"],
-        "signInMethod": "EMAIL",
-    },
-}
-STORAGE_CONFIG = {"serviceName": "S3", "permissions": {"authenticated": ["READ"]}}
+# the spec's own minimal valid bodies (amplify_strategies), not a copy of them
+AUTH_CONFIG = valid_body("CreateBackendAuth")["resourceConfig"]
+STORAGE_CONFIG = valid_body("CreateBackendStorage")["resourceConfig"]
 
 
 def _mix(app_id: str, env: str) -> list[tuple[str, str, dict | None]]:
