@@ -49,13 +49,8 @@ def backend_env(unit: Unit, world: World) -> None:
         exchange,
     )
     twice = _twice(exchange)
-    unit.judge(
-        C.BACKEND_ENV,
-        not twice,
-        f"GetBackend after CreateBackend of {world.env!r} again lists {_listed(exchange)!r}"
-        + (f": {twice} more than once" if twice else ""),
-        exchange,
-    )
+    saw = f"GetBackend after CreateBackend of {world.env!r} again lists {_listed(exchange)!r}"
+    unit.judge(C.BACKEND_ENV, not twice, saw + (f": {twice} more than once" if twice else ""), exchange)
 
 
 def environment_list(unit: Unit) -> None:
