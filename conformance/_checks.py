@@ -69,12 +69,22 @@ CREATES = _declare(
     "behaviour",
     "Do Create*/Import* on an existing app create the resource, in a new environment and again after a delete?",
 )
-BACKEND_ENV = _declare("R8.backend-env", "behaviour", "Does CreateBackend make GetBackend list the environment?")
-LIFECYCLE = _declare("R8.resource-lifecycle", "behaviour", "Do Create/Get/Delete of API, Auth, Storage keep state?")
+BACKEND_ENV = _declare(
+    "R8.backend-env",
+    "behaviour",
+    "Do Create/Clone/DeleteBackend show in GetBackend (each environment once) and in what environments hold?",
+)
+LIFECYCLE = _declare(
+    "R8.resource-lifecycle", "behaviour", "Do Create/Get/Update/Import/Delete of API, Auth, Storage keep state?"
+)
 TOKEN = _declare("R8.token-lifecycle", "behaviour", "Do CreateToken/GetToken/DeleteToken keep state?")
 JOBS = _declare("R8.jobs", "behaviour", "Does every jobId resolve and list, with filters, paging and updates honoured?")
 REMOVE_ALL = _declare("R8.remove-all", "behaviour", "Does RemoveAllBackends remove the app?")
-ECHO = _declare("R8.echo", "behaviour", "Do answers echo the request's appId and backendEnvironmentName?")
+ECHO = _declare(
+    "R8.echo",
+    "behaviour",
+    "Do answers echo the request's appId and backendEnvironmentName (UpdateBackendConfig its loginAuthConfig)?",
+)
 ISOLATION = _declare("R8.isolation", "behaviour", "Do apps and environments never share resources, tokens or jobs?")
 CONCURRENCY = _declare("R8.concurrency", "behaviour", "Do concurrent requests all take effect?")
 ERROR_TYPE = _declare("aws.error-type", "aws", "Does every error answer carry x-amzn-ErrorType naming its error?")

@@ -242,6 +242,15 @@ class Unit:
                 self.confirm([self._resource_shown(world, category)])
         return exchange, body
 
+    def create_resources(
+        self, world: World, categories: Sequence[str], *, full: bool = False
+    ) -> dict[str, tuple[Exchange, dict]]:
+        """Create* of each category in the world (all the writes first), then the read-backs of
+        those made, together."""
+        made = {category: self.create_resource(world, category, full=full, settle=False) for category in categories}
+        self.confirm([self._resource_shown(world, c) for c, (answer, _) in made.items() if self.status(answer) == 200])
+        return made
+
     def _resource_shown(self, world: World, category: str) -> SetupStep:
         """The Get{...} read-back that shows whether the world holds its resource of the category."""
         get = operation_for(category, "get")

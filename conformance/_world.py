@@ -14,7 +14,8 @@ from functools import cache
 
 import amplify_openapi as spec
 
-_RESOURCE_PATH = re.compile(r"^/backend/\{appId\}/(api|auth|storage)(/\{backendEnvironmentName\}(/\w+)?)?$")
+CATEGORIES = ("api", "auth", "storage")  # what an environment holds
+_RESOURCE_PATH = re.compile(rf"^/backend/\{{appId\}}/({'|'.join(CATEGORIES)})(/\{{backendEnvironmentName\}}(/\w+)?)?$")
 ROLE_BY_SUFFIX = {
     None: "create",
     "": "update",

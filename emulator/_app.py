@@ -25,7 +25,7 @@ HANDLERS = {**_backends.HANDLERS, **_resources.HANDLERS, **_tokens.HANDLERS, **_
 # The answer members the rules ask about (R7, R8): omit-optional keeps them, optional or not.
 _ASKED_FOR = frozenset(
     {"jobId", "sessionId", "challengeCode", "resourceConfig", "backendEnvironmentList", "jobs", "nextToken"}
-    | {"operation", "status", "buckets", "appId", "backendEnvironmentName"}
+    | {"operation", "status", "buckets", "appId", "backendEnvironmentName", "loginAuthConfig"}
 )
 
 

@@ -21,6 +21,8 @@ def create_backend(store: Store, call: Call) -> dict[str, Any]:
     app_id, env = call.body["appId"], call.body["backendEnvironmentName"]
     app = store.apps.setdefault(app_id, App(call.body["appName"]))
     app.name = call.body["appName"]
+    if "r8_env_twice" in call.faults and env in app.environments:
+        app.relisted.append(env)
     if app.environments and "r8_backend_env" in call.faults:
         pass  # a second environment of an existing app: answered, not recorded
     elif "r8_lost_update" in call.faults and app.environments:
@@ -44,7 +46,7 @@ def get_backend(store: Store, call: Call) -> dict[str, Any]:
     answer = {
         "appId": call.app_id,
         "appName": app.name,
-        "backendEnvironmentList": list(app.environments),
+        "backendEnvironmentList": list(app.environments) + [env for env in app.relisted if env in app.environments],
         "amplifyMetaConfig": json.dumps(meta, sort_keys=True),
     }
     if "backendEnvironmentName" in call.body:
@@ -58,8 +60,11 @@ def clone_backend(store: Store, call: Call) -> dict[str, Any]:
     if call.env not in app.environments:
         raise not_found("environment", f"environment {call.env!r}")
     target = call.body["targetEnvironmentName"]
-    if "r8_clone_unlisted" not in call.faults:
-        app.environments[target] = store.clone_environment(app.environments[call.env])
+    copied = store.clone_environment(app.environments[call.env])
+    if "r8_clone_bare" in call.faults:
+        for resource in copied.values():
+            resource.config = None
+    (app.unlisted if "r8_clone_unlisted" in call.faults else app.environments)[target] = copied
     env = call.env
     if "r8_echo" in call.faults:
         env = target if target != call.env else f"{call.env}-clone"
@@ -74,6 +79,8 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
     app = find_app(store, call)
     if call.env not in app.environments:
         raise not_found("environment", f"environment {call.env!r}")
+    if "r8_delete_keeps" in call.faults:
+        app.unlisted[call.env] = app.environments[call.env]
     if "r8_delete_listed" in call.faults:
         app.environments[call.env] = {}
     else:
@@ -111,10 +118,11 @@ def create_backend_config(store: Store, call: Call) -> dict[str, Any]:
 def update_backend_config(store: Store, call: Call) -> dict[str, Any]:
     app = find_app(store, call)
     config = app.config or {"backendManagerAppId": call.app_id}
+    before = copy.deepcopy(config)
     if "loginAuthConfig" in call.body:
         config["loginAuthConfig"] = deep_merge(config.get("loginAuthConfig", {}), call.body["loginAuthConfig"])
     app.config = config
-    return dict(copy.deepcopy(config), appId=call.app_id)
+    return dict(before if "r8_config_echo" in call.faults else copy.deepcopy(config), appId=call.app_id)
 
 
 @handles("RemoveBackendConfig")

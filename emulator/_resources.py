@@ -26,7 +26,7 @@ HANDLERS, handles = handler_table()
 
 def _resource(store: Store, call: Call, category: str) -> Resource:
     environments = find_app(store, call).environments
-    resources = environments.get(call.env, {})
+    resources = environments.get(call.env) or find_app(store, call).unlisted.get(call.env, {})
     if not resources and "r7_env_case" in call.faults and call.operation_id == "UpdateBackendStorage":
         resources = next((held for env, held in environments.items() if env.lower() == call.env.lower()), {})
     gone_at = resources[category].gone_at if category in resources else None
@@ -62,15 +62,22 @@ def _lookup(data: Any, path: tuple) -> Any:
 
 
 def _merge_keeping_valid(old: dict[str, Any] | None, new: dict[str, Any], schema_name: str) -> dict | None:
-    """``new`` merged into ``old``; any part the merge leaves invalid for ``schema_name``
-    (an update-shaped fragment missing what the create shape requires) keeps its old value."""
+    """``new`` merged into ``old``, every member submitted kept where it was submitted (R8): a
+    member the create shape requires and the update-shaped fragment lacks gets a default; any
+    other part the merge leaves invalid for ``schema_name`` keeps its old value."""
     merged = deep_merge(old or {}, new)
     validator = amplify_openapi.validator(schema_name)
     for _ in range(64):
         errors = list(validator.iter_errors(merged))
         if not errors:
             return merged
-        path = tuple(min(errors, key=lambda e: len(e.absolute_path)).absolute_path)
+        error = min(errors, key=lambda e: len(e.absolute_path))
+        if error.validator == "required" and isinstance(error.instance, dict):
+            for member in error.validator_value:
+                if member not in error.instance:
+                    error.instance[member] = _default(error.schema.get("properties", {}).get(member, {}))
+            continue
+        path = tuple(error.absolute_path)
         path = path[: next((i for i, p in enumerate(path) if not isinstance(p, str)), len(path))]
         if not path:
             return old
@@ -81,6 +88,20 @@ def _merge_keeping_valid(old: dict[str, Any] | None, new: dict[str, Any], schema
         else:
             parent[path[-1]] = copy.deepcopy(previous)
     return old
+
+
+def _default(schema: dict[str, Any]) -> Any:
+    """The value the emulator gives a required member nobody submitted: the first enum value,
+    an object of its own required members, an empty string, array or number, or false."""
+    if "$ref" in schema:
+        schema = amplify_openapi.schema(schema["$ref"].rsplit("/", 1)[1])
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {member: _default(properties.get(member, {})) for member in schema.get("required", ())}
+    return {"array": [], "string": "default", "number": 0, "integer": 0, "boolean": False}.get(kind)
 
 
 @cache
@@ -111,6 +132,8 @@ def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
     resource = _resource(store, call, API)
     if "resourceConfig" in call.body:
         resource.config = deep_merge(resource.config or {}, call.body["resourceConfig"])
+        if "r8_update_mode" in call.faults and isinstance(resource.config.get("defaultAuthType"), dict):
+            resource.config["defaultAuthType"]["mode"] = "API_KEY"
     resource.name = call.body["resourceName"]
     resource.models_generated = False
     return job_answer(store, call)
@@ -204,7 +227,7 @@ def create_backend_storage(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("ImportBackendStorage")
 def import_backend_storage(store: Store, call: Call) -> dict[str, Any]:
-    config = {"serviceName": call.body["serviceName"], "imported": True}
+    config = {"serviceName": call.body["serviceName"], "imported": "r8_import_flag" not in call.faults}
     if "bucketName" in call.body:
         config["bucketName"] = call.body["bucketName"]
     _put_resource(store, call, STORAGE, Resource(call.body.get("bucketName"), config))

@@ -77,6 +77,9 @@ class App:
     environments: dict[str, dict[str, Resource]] = field(default_factory=dict)  # env -> category -> resource
     tokens: dict[str, Token] = field(default_factory=dict)
     config: dict[str, Any] | None = None
+    relisted: list[str] = field(default_factory=list)  # the r8_env_twice fault: listed once more each
+    # environments the list leaves out whose resources still answer (r8_clone_unlisted, r8_delete_keeps)
+    unlisted: dict[str, dict[str, Resource]] = field(default_factory=dict)
 
 
 class Store:

@@ -14,7 +14,7 @@ import amplify_strategies as strategies
 from .._target import NO_BODY
 from .._unit import Unit
 from .._world import World, removes_what_it_names, resource_role
-from ._backends import backend_env, environment_list, remove_all
+from ._backends import backend_env, config_echo, environment_list, remove_all
 from ._concurrency import concurrent_creates
 from ._isolation import resource_isolation
 from ._jobs import job_is_traceable, jobs
@@ -33,6 +33,8 @@ def workflows(unit: Unit, world: World) -> World:
         concurrent_creates(unit, world)
     if op.path.startswith("/backend/{appId}/environments/"):
         environment_list(unit)
+    if op.path == "/backend/{appId}/config/update":
+        config_echo(unit)
     if role:
         resource_lifecycle(unit, world, role)
         creates(unit, world, role)

@@ -1,19 +1,21 @@
 """R8.resource-lifecycle and R7.creates over API, Auth and Storage: Create then Get echoes the
-config, Delete then Get is 404, and Create*/Import* create in a new environment and after a delete."""
+config, Update then Get shows what the update submitted, Import then Get is 200 (an imported
+storage says so), Delete then Get is 404, and Create*/Import* create in a new environment and
+after a delete."""
 
 from __future__ import annotations
 
 import amplify_strategies as strategies
 
 from .. import _checks as C
-from .._target import Exchange
 from .._unit import Unit
 from .._world import Role, World, operation_for
-from ._echo import contains, difference, short
+from ._reads import get_fails, holds_config, judge_config, judge_shown, read_resource
 
 
 def resource_lifecycle(unit: Unit, world: World, role: Role) -> None:
-    """Create then Get is 200; Get after a full create echoes its config; Delete then Get is 404."""
+    """Create then Get is 200; Get after a full create echoes its config; Update and Import then
+    Get (see ``updated``, ``imported``); Delete then Get is 404."""
     get = operation_for(role.category, "get")
     get_body = strategies.valid_body(get.operation_id)
     if role.role == "create":
@@ -29,19 +31,15 @@ def resource_lifecycle(unit: Unit, world: World, role: Role) -> None:
         exchange, submitted = unit.create_resource(fresh, role.category, full=True, settle=False)
         if unit.status(exchange) != 200:
             return  # judged by the create operation's own unit
-        params = {"appId": fresh.app_id, "backendEnvironmentName": fresh.env}
         wanted = submitted.get("resourceConfig")
-
-        def echoed(answer: Exchange) -> bool:
-            return unit.status(answer) == 200 and contains(C.body_of(answer.reply).get("resourceConfig"), wanted)
-
-        answer = unit.settle(lambda: unit.send(get, params, unit.identity(get_body, fresh)), echoed)
+        answer = unit.settle(read_resource(unit, fresh, role.category), holds_config(wanted))
         if unit.status(answer) != 200:
             return  # judged by the matrix's valid case
-        got = C.body_of(answer.reply).get("resourceConfig")
-        where = difference(got, wanted, "resourceConfig")
-        saw = f"resourceConfig {short(got)}" if where is None else f"{where}; submitted {short(wanted)}"
-        unit.judge(C.LIFECYCLE, where is None, f"{get.operation_id} after {role.category} create: {saw}", answer)
+        judge_config(unit, C.LIFECYCLE, answer, wanted, f"{get.operation_id} after {role.category} create")
+    elif role.role == "update":
+        updated(unit, role)
+    elif role.role == "import":
+        imported(unit, role)
     elif role.role == "delete":
         if role.category not in world.resources:
             unit.create_resource(world, role.category)
@@ -52,6 +50,39 @@ def resource_lifecycle(unit: Unit, world: World, role: Role) -> None:
         world.resources.discard(role.category)
         answer = unit.settle_status(get, params, unit.identity(get_body, world), 404)
         unit.judge_status(C.LIFECYCLE, answer, 404, f"{get.operation_id} after {unit.id}")
+
+
+def updated(unit: Unit, role: Role) -> None:
+    """Update of an existing resource with a full body (every member, enum values other than the
+    create's): Get then shows every member it submitted (what it did not submit is open)."""
+    fresh = unit.new_world()
+    exchange, created = unit.create_resource(fresh, role.category)
+    if unit.status(exchange) != 200:
+        return  # judged by the create operation's own unit
+    body = unit.identity(strategies.full_body(unit.id), fresh)
+    body["resourceName"] = created["resourceName"]  # the update names the resource that exists
+    if unit.status(unit.send(unit.op, fresh.path_parameters(unit.op), body)) != 200:
+        return  # judged by the matrix's valid-full case
+    wanted = body.get("resourceConfig")
+    _shown(unit, fresh, role.category, wanted)
+
+
+def imported(unit: Unit, role: Role) -> None:
+    """Import{Auth,Storage} in a fresh environment: Get then answers 200, and an imported storage
+    says ``imported: true`` and names the bucketName given."""
+    fresh = unit.new_world()
+    body = unit.identity(strategies.full_body(unit.id), fresh)
+    if unit.status(unit.send(unit.op, fresh.path_parameters(unit.op), body)) != 200:
+        return  # judged by the matrix's valid-full case
+    wanted = {"imported": True, "bucketName": body.get("bucketName")} if role.category == "storage" else None
+    _shown(unit, fresh, role.category, wanted)
+
+
+def _shown(unit: Unit, world: World, category: str, wanted: dict | None) -> None:
+    """Get{...} read until it shows ``wanted`` (or answers 200, if None), then judged on it."""
+    answer = unit.settle(read_resource(unit, world, category), holds_config(wanted))
+    what = f"{operation_for(category, 'get').operation_id} after {unit.id}"
+    judge_shown(unit, C.LIFECYCLE, answer, wanted, what, get_fails(unit, category))
 
 
 def creates(unit: Unit, world: World, role: Role) -> None:

@@ -358,6 +358,49 @@ def aws_request_id_reused(c: Client) -> bool:
     return len(ids) == 1
 
 
+def r8_update_mode(c: Client) -> bool:
+    app = _with_api(c)
+    config = dict(API_CONFIG, defaultAuthType={"mode": "AWS_IAM"})
+    assert c.post(f"/backend/{app}/api/dev", {"resourceName": "a", "resourceConfig": config}).status == 200
+    got = c.post(f"/backend/{app}/api/dev/details", {"resourceName": "a"}).json
+    return got["resourceConfig"]["defaultAuthType"]["mode"] != "AWS_IAM"
+
+
+def r8_import_flag(c: Client) -> bool:
+    env = unique("import")  # an environment name no other app has (r8_shared_storage looks by name)
+    app = c.new_backend(env)
+    body = {"serviceName": "S3", "bucketName": "mine"}
+    assert c.post(f"/backend/{app}/storage/{env}/import", body).status == 200
+    got = c.post(f"/backend/{app}/storage/{env}/details", {"resourceName": "s"}).json["resourceConfig"]
+    assert got["bucketName"] == "mine"
+    return got["imported"] is not True
+
+
+def r8_config_echo(c: Client) -> bool:
+    login = {"aws_cognito_region": "eu-west-1", "aws_user_pools_id": "eu-west-1_Abc"}
+    reply = c.post(f"/backend/{c.new_backend()}/config/update", {"loginAuthConfig": login})
+    return reply.status == 200 and reply.json.get("loginAuthConfig") != login
+
+
+def r8_clone_bare(c: Client) -> bool:
+    app = _with_api(c)
+    assert c.post(f"/backend/{app}/environments/dev/clone", {"targetEnvironmentName": "copy"}).status == 200
+    got = c.post(f"/backend/{app}/api/copy/details", {"resourceName": "a"})
+    return got.status == 200 and got.json.get("resourceConfig") != API_CONFIG
+
+
+def r8_delete_keeps(c: Client) -> bool:
+    app = _with_api(c)
+    assert c.post(f"/backend/{app}/environments/dev/remove").status == 200
+    return c.post(f"/backend/{app}/api/dev/details", {"resourceName": "a"}).status == 200
+
+
+def r8_env_twice(c: Client) -> bool:
+    app = c.new_backend()
+    c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": "dev"})
+    return c.post(f"/backend/{app}/details").json["backendEnvironmentList"].count("dev") > 1
+
+
 PROBES = {
     fn.__name__: fn
     for fn in [
@@ -410,6 +453,12 @@ PROBES = {
         r8_shared_token,
         r8_shared_jobs,
         r8_jobs_leak,
+        r8_update_mode,
+        r8_import_flag,
+        r8_config_echo,
+        r8_clone_bare,
+        r8_delete_keeps,
+        r8_env_twice,
     ]
 }
 
