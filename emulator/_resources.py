@@ -50,7 +50,10 @@ def _resource_answer(call: Call, resource: Resource) -> dict[str, Any]:
 
 
 def _put_resource(store: Store, call: Call, category: str, resource: Resource) -> None:
-    find_app(store, call).environments.setdefault(call.env, {})[category] = resource
+    held = find_app(store, call).environments.setdefault(call.env, {})
+    if "no-overwrite" in call.quirks and category in held:
+        raise ApiError(400, f"the {category} resource of environment {call.env!r} already exists")
+    held[category] = resource
 
 
 def _lookup(data: Any, path: tuple) -> Any:
@@ -61,16 +64,23 @@ def _lookup(data: Any, path: tuple) -> Any:
     return data
 
 
-def _merge_keeping_valid(old: dict[str, Any] | None, new: dict[str, Any], schema_name: str) -> dict | None:
-    """``new`` merged into ``old``; any part the merge leaves invalid for ``schema_name``
-    (an update-shaped fragment missing what the create shape requires) keeps its old value."""
-    merged = deep_merge(old or {}, new)
+def _merge_keeping_valid(
+    old: dict[str, Any] | None, new: dict[str, Any], schema_name: str, *, reset: bool = False
+) -> dict | None:
+    """``new`` merged into ``old`` (or, ``reset``, in place of it: the update-resets quirk, where
+    a member the model requires and the update left out is taken from ``old``); any part the merge
+    leaves invalid for ``schema_name`` (an update-shaped fragment missing what the create shape
+    requires) keeps its old value."""
+    merged = deep_merge({} if reset else old or {}, new)
     validator = amplify_openapi.validator(schema_name)
     for _ in range(64):
         errors = list(validator.iter_errors(merged))
         if not errors:
             return merged
-        path = tuple(min(errors, key=lambda e: len(e.absolute_path)).absolute_path)
+        error = min(errors, key=lambda e: len(e.absolute_path))
+        if reset and error.validator == "required" and _restore_required(merged, old, tuple(error.absolute_path)):
+            continue
+        path = tuple(error.absolute_path)
         path = path[: next((i for i, p in enumerate(path) if not isinstance(p, str)), len(path))]
         if not path:
             return old
@@ -81,6 +91,27 @@ def _merge_keeping_valid(old: dict[str, Any] | None, new: dict[str, Any], schema
         else:
             parent[path[-1]] = copy.deepcopy(previous)
     return old
+
+
+def _restore_required(merged: dict[str, Any], old: dict[str, Any] | None, path: tuple) -> bool:
+    """Copy into ``merged`` at ``path`` the required members it lacks that ``old`` holds there."""
+    parent, previous = _lookup(merged, path), _lookup(old, path)
+    if not isinstance(parent, dict) or not isinstance(previous, dict):
+        return False
+    missing = [key for key in previous if key not in parent]
+    for key in missing:
+        parent[key] = copy.deepcopy(previous[key])
+    return bool(missing)
+
+
+def _updated(resource: Resource, call: Call, response_schema: str) -> dict | None:
+    """The config after an update: merged into the stored one, or with update-resets in its place."""
+    return _merge_keeping_valid(
+        resource.config,
+        call.body["resourceConfig"],
+        _config_schema(response_schema),
+        reset="update-resets" in call.quirks,
+    )
 
 
 @cache
@@ -110,7 +141,7 @@ def get_backend_api(store: Store, call: Call) -> dict[str, Any]:
 def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
     resource = _resource(store, call, API)
     if "resourceConfig" in call.body:
-        resource.config = deep_merge(resource.config or {}, call.body["resourceConfig"])
+        resource.config = _updated(resource, call, "GetBackendAPIRespObj")
     resource.name = call.body["resourceName"]
     resource.models_generated = False
     return job_answer(store, call)
@@ -175,9 +206,7 @@ def get_backend_auth(store: Store, call: Call) -> dict[str, Any]:
 def update_backend_auth(store: Store, call: Call) -> dict[str, Any]:
     resource = _resource(store, call, AUTH)
     if not call.accepted_by_fault:
-        resource.config = _merge_keeping_valid(
-            resource.config, call.body["resourceConfig"], _config_schema("GetBackendAuthRespObj")
-        )
+        resource.config = _updated(resource, call, "GetBackendAuthRespObj")
         resource.name = call.body["resourceName"]
     return job_answer(store, call)
 
@@ -232,7 +261,10 @@ def get_backend_storage(store: Store, call: Call) -> dict[str, Any]:
 @handles("UpdateBackendStorage")
 def update_backend_storage(store: Store, call: Call) -> dict[str, Any]:
     resource = _resource(store, call, STORAGE)
-    resource.config = dict(resource.config or {}, **copy.deepcopy(call.body["resourceConfig"]))
+    if "update-resets" in call.quirks:
+        resource.config = _updated(resource, call, "GetBackendStorageRespObj")
+    else:
+        resource.config = dict(resource.config or {}, **copy.deepcopy(call.body["resourceConfig"]))
     resource.config.setdefault("imported", False)
     resource.name = call.body["resourceName"]
     return job_answer(store, call)

@@ -54,9 +54,10 @@ class Job:
     update_time: str
     error: str | None = None
     settles_at: float = 0.0  # the async-jobs quirk: IN_PROGRESS until then, unless a status was set
+    pending_status: str = "IN_PROGRESS"
 
     def current_status(self) -> str:
-        return "IN_PROGRESS" if time.monotonic() < self.settles_at else self.status
+        return self.pending_status if time.monotonic() < self.settles_at else self.status
 
 
 @dataclass
@@ -79,9 +80,19 @@ class Store:
 
     JOB_STATUS = "COMPLETED"
 
-    def __init__(self, long_ids: bool = False, async_jobs: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        long_ids: bool = False,
+        async_jobs: bool = False,
+        seed: int = 0,
+        *,
+        job_words: bool = False,
+        opaque_ids: bool = False,
+    ) -> None:
         self.long_ids = long_ids  # the long-ids quirk: identifiers of 200+ characters
         self.async_jobs = async_jobs  # the async-jobs quirk: jobs complete 1-2 s after they start
+        self.job_words = job_words  # the job-words quirk: create-backend-auth, PENDING, SUCCEEDED
+        self.opaque_ids = opaque_ids  # the opaque-tokens quirk: ids with '+', '/', '=', ':' and '@'
         self._rng = random.Random(seed)
         self.lock = threading.Lock()
         self.apps: dict[str, App] = {}
@@ -90,9 +101,21 @@ class Store:
         self._history: list[tuple[float, bytes]] = []  # the eventual quirk: (when, state) after writes
         self.tombstones: set[tuple[str, str]] = set()  # (app, env) an API was deleted from: r7_recreate
 
+    @property
+    def final_status(self) -> str:
+        return "SUCCEEDED" if self.job_words else self.JOB_STATUS
+
+    def job_operation(self, operation_id: str) -> str:
+        """What a job of the operation is called: its operationId, or with job-words in kebab case."""
+        if not self.job_words:
+            return operation_id
+        return "".join("-" + c.lower() if c.isupper() else c for c in operation_id).lstrip("-").replace("a-p-i", "api")
+
     def record_job(self, app_id: str, env: str, operation: str) -> Job:
         stamp = now_iso()
-        job = Job(self.new_id(), operation, self.JOB_STATUS, stamp, stamp)
+        job = Job(self.new_id(), self.job_operation(operation), self.final_status, stamp, stamp)
+        if self.job_words:
+            job.pending_status = "PENDING"
         if self.async_jobs:
             job.settles_at = time.monotonic() + self._rng.uniform(1.0, 2.0)
         self.jobs.setdefault((app_id, env), {})[job.job_id] = job
@@ -115,14 +138,17 @@ class Store:
         What was never written is in no past state, so it is absent at once."""
         when = time.monotonic() - self.EVENTUAL_LAG
         index = bisect.bisect_right([t for t, _ in self._history], when) - 1
-        past = Store(self.long_ids, self.async_jobs)
+        past = Store(self.long_ids, self.async_jobs, job_words=self.job_words, opaque_ids=self.opaque_ids)
         if index >= 0:
             past.apps, past.jobs = pickle.loads(self._history[index][1])
         return past
 
     def new_id(self) -> str:
-        """A jobId or sessionId: 32 hex digits, or with long-ids far longer and with '-._~'."""
+        """A jobId or sessionId: 32 hex digits, or with long-ids far longer and with '-._~', or with
+        opaque-tokens long and with '+/=:@'."""
         plain = new_id()
+        if self.opaque_ids:
+            return f"{plain}+{plain[::-1]}/{plain[:12]}=:{plain}@{plain[-12:]}=="
         return plain if not self.long_ids else "-".join([plain] * 6) + "._~" + plain[::-1]
 
     def new_code(self) -> str:

@@ -72,9 +72,10 @@ def session_isolation(unit: Unit, world: World, session_id: str) -> None:
 
 
 def job_isolation(unit: Unit, world: World) -> None:
-    """GetBackendJob of this world's job is 404 in every place that must not see it."""
+    """GetBackendJob of this world's job is 404 in another app (whether another environment of
+    the same app finds it is open: jobIds may be unique per app)."""
     get_job = operation_at(JOB, "GET")
-    for where, what in elsewhere(unit, world):
+    for where, what in elsewhere(unit, world, siblings=False):
         stranger = unit.send(
             get_job, {"appId": where.app_id, "backendEnvironmentName": where.env, "jobId": world.job_id}
         )
@@ -111,12 +112,12 @@ def other_app(unit: Unit, world: World) -> World | None:
     return made(unit, World(unit.run_.new_names()[0], world.env))
 
 
-def elsewhere(unit: Unit, world: World) -> list[tuple[World, str]]:
+def elsewhere(unit: Unit, world: World, *, siblings: bool = True) -> list[tuple[World, str]]:
     """Places that must not see this world's jobs: another app's environment of the same name
-    (unless --app-id), and another environment of this app."""
+    (unless --app-id), and (``siblings``) another environment of this app."""
     places = []
     if not unit.run_.options.app_id and (other := other_app(unit, world)) is not None:
         places.append((other, f"app {other.app_id!r}, environment of the same name"))
-    if (sibling := made(unit, World(world.app_id, world.env + "s"))) is not None:
+    if siblings and (sibling := made(unit, world.sibling("s"))) is not None:
         places.append((sibling, f"environment {sibling.env!r} of the same app"))
     return places
