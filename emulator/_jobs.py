@@ -116,6 +116,7 @@ OPAQUE_MARK = "page:@+/="  # how an opaque-tokens nextToken begins (standard bas
 def _encode_token(offset: int, scope: str, opaque: bool = False) -> str:
     text = json.dumps([scope, offset]).encode()
     if opaque:
+        text = text.ljust(96)  # long, and ending in "==" (JSON ignores the trailing spaces)
         return OPAQUE_MARK + base64.b64encode(text + b" " * (-len(text) % 3 + 1)).decode()
     return base64.urlsafe_b64encode(text).decode().rstrip("=")
 
