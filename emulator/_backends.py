@@ -87,7 +87,7 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
 def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
     find_app(store, call)
     if "r8_remove_all" not in call.faults:
-        store.remove_app(call.app_id)
+        store.remove_app(call.app_id, keep_jobs="r8_remove_keeps_jobs" in call.faults)
     return {
         "appId": call.app_id,
         "jobId": store.new_id(),

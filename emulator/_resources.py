@@ -128,13 +128,42 @@ def _config_schema(response_schema: str) -> str:
 def create_backend_api(store: Store, call: Call) -> dict[str, Any]:
     if "r7_recreate" in call.faults and (call.app_id, call.env) in store.tombstones:
         raise ApiError(400, f"an API was deleted from environment {call.env!r}; it cannot be created again")
-    _put_resource(store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    resource = Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"]))
+    _put_resource(store, call, API, resource)
+    if "r8_config_by_env" in call.faults:
+        store.latest_by_env[call.env] = resource
     return job_answer(store, call)
 
 
 @handles("GetBackendAPI")
 def get_backend_api(store: Store, call: Call) -> dict[str, Any]:
-    return _resource_answer(call, _resource(store, call, API))
+    resource = _resource(store, call, API)
+    if "r8_config_by_env" in call.faults:
+        resource = store.latest_by_env.get(call.env, resource)
+    answer = _resource_answer(call, resource)
+    if "r8_echo_first_only" in call.faults and "resourceConfig" in answer:
+        answer["resourceConfig"] = _first_elements(answer.get("resourceConfig"))
+    return answer
+
+
+def _first_elements(value: Any) -> Any:
+    """``value`` with every array cut to its first element (the r8_echo_first_only fault)."""
+    if isinstance(value, dict):
+        return {key: _first_elements(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_first_elements(item) for item in value[:1]]
+    return value
+
+
+def _within_bmp(value: Any) -> Any:
+    """``value`` with every character outside the Basic Multilingual Plane dropped (the r8_echo_bmp fault)."""
+    if isinstance(value, dict):
+        return {key: _within_bmp(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_within_bmp(item) for item in value]
+    if isinstance(value, str):
+        return "".join(c for c in value if ord(c) <= 0xFFFF)
+    return value
 
 
 @handles("UpdateBackendAPI")
@@ -153,6 +182,9 @@ def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
     store.tombstones.add((call.app_id, call.env))
     if "r8_resource_lifecycle" not in call.faults:
         del store.apps[call.app_id].environments[call.env][API]
+    if "r8_delete_siblings" in call.faults:
+        for held in store.apps[call.app_id].environments.values():
+            held.pop(API, None)
     return job_answer(store, call)
 
 
@@ -199,7 +231,10 @@ def get_backend_auth(store: Store, call: Call) -> dict[str, Any]:
             "backendEnvironmentName": call.env,
             "resourceName": call.body["resourceName"],
         }
-    return _resource_answer(call, _resource(store, call, AUTH))
+    answer = _resource_answer(call, _resource(store, call, AUTH))
+    if "r8_echo_bmp" in call.faults and "resourceConfig" in answer:
+        answer["resourceConfig"] = _within_bmp(answer.get("resourceConfig"))
+    return answer
 
 
 @handles("UpdateBackendAuth")

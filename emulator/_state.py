@@ -100,6 +100,7 @@ class Store:
         self.jobs: dict[tuple[str, str], dict[str, Job]] = {}
         self._history: list[tuple[float, bytes]] = []  # the eventual quirk: (when, state) after writes
         self.tombstones: set[tuple[str, str]] = set()  # (app, env) an API was deleted from: r7_recreate
+        self.latest_by_env: dict[str, Resource] = {}  # env name -> API created last in any app: r8_config_by_env
 
     @property
     def final_status(self) -> str:
@@ -155,8 +156,10 @@ class Store:
         """A challengeCode: 8 hex digits, or with long-ids as long as an id."""
         return new_id()[-8:] if not self.long_ids else self.new_id()
 
-    def remove_app(self, app_id: str) -> None:
+    def remove_app(self, app_id: str, keep_jobs: bool = False) -> None:
         self.apps.pop(app_id, None)
+        if keep_jobs:  # the r8_remove_keeps_jobs fault
+            return
         for key in [key for key in self.jobs if key[0] == app_id]:
             del self.jobs[key]
 
