@@ -9,7 +9,7 @@ from .. import _checks as C
 from .._target import NO_BODY, Exchange
 from .._unit import Unit
 from .._world import World, operation_at
-from ._reads import GET_BACKEND
+from ._reads import GET_BACKEND, JOB
 
 
 def backend_env(unit: Unit, world: World) -> None:
@@ -68,10 +68,26 @@ def environment_list(unit: Unit) -> None:
 
 
 def remove_all(unit: Unit) -> None:
-    """RemoveAllBackends of a fresh app: GetBackend of it is then 404."""
+    """RemoveAllBackends of a fresh app: GetBackend of it is then 404, and its jobs went with it
+    (CreateBackend of an app of that id again makes a new app, where the old jobId is 404)."""
     world = unit.new_world()
     removed = unit.send(unit.op, {"appId": world.app_id}, {})
     if unit.status(removed) != 200:
         return
     answer = unit.settle_status(operation_at(GET_BACKEND), {"appId": world.app_id}, {}, 404)
     unit.judge_status(C.REMOVE_ALL, answer, 404, "GetBackend after RemoveAllBackends")
+    if (
+        unit.status(answer) != 404
+        or not world.job_id
+        or unit.status(unit.create_backend(world.app_id, world.env)) != 200
+    ):
+        return
+    unit.visible_backend(world, world.env)
+    old_job = {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": world.job_id}
+    got = unit.settle_status(operation_at(JOB, "GET"), old_job, NO_BODY, 404)
+    unit.judge_status(
+        C.REMOVE_ALL,
+        got,
+        404,
+        f"GetBackendJob of job {world.job_id} of the removed app, after CreateBackend made app {world.app_id!r} again",
+    )
