@@ -142,6 +142,7 @@ class Store:
         past = Store(self.long_ids, self.async_jobs, job_words=self.job_words, opaque_ids=self.opaque_ids)
         if index >= 0:
             past.apps, past.jobs = pickle.loads(self._history[index][1])
+        past.latest_by_env = self.latest_by_env  # the r8_config_by_env fault answers the latest at once
         return past
 
     def new_id(self) -> str:
