@@ -363,7 +363,7 @@ FAULTS: dict[str, Fault] = _faults(
         "DeleteBackendAPI",
         "R8",
         "R8.isolation",
-        "deletes the API of every environment of the app",
+        "deletes the API of every other environment of the app too",
     ),
     (
         "r8_filtered_pages",

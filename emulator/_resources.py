@@ -183,8 +183,9 @@ def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
     if "r8_resource_lifecycle" not in call.faults:
         del store.apps[call.app_id].environments[call.env][API]
     if "r8_delete_siblings" in call.faults:
-        for held in store.apps[call.app_id].environments.values():
-            held.pop(API, None)
+        for env, held in store.apps[call.app_id].environments.items():
+            if env != call.env:
+                held.pop(API, None)
     return job_answer(store, call)
 
 
