@@ -10,7 +10,7 @@ import amplify_strategies as strategies
 from . import _checks as C
 from ._target import NO_BODY, Exchange
 from ._unit import Unit
-from ._world import World, removes_what_it_names
+from ._world import World, makes_what_it_names, removes_what_it_names
 
 EXTRA_MEMBER = "xAmplifyConformanceExtra"
 SPARE = 8  # worlds made ahead at most at once (a burst a throttling target still takes)
@@ -30,16 +30,23 @@ def _cases(unit: Unit) -> list[strategies.Case]:
 
 
 def matrix(unit: Unit, world: World) -> World:
-    """Send every case; the world left for what follows (a fresh one after a removing 200)."""
+    """Send every case; the world left for what follows (a fresh one after a removing 200).
+
+    An operation that makes what it names gets each case in an environment of its own, new to
+    the app: a 400 there cannot mean "already exists", and a 200 is owed to every valid case."""
     cases = _cases(unit)
     spare: list[World] = []  # worlds made ahead for the cases still to come that remove theirs
+    fresh_each = makes_what_it_names(unit.id)
     for n, case in enumerate(cases):
         if case.expect == "accept" and unit.would_remove_given_app:
             unit.ledger.skip(unit.id, C.EXPECTATION_CHECK[case.kind], "--app-id given: would remove that app")
             continue
-        body = unit.identity(case.body, world, case.json_path)
+        place = world.sibling(f"m{n}") if fresh_each else world
+        if fresh_each:
+            unit.run_.created(place.app_id, (place.env,))
+        body = unit.identity(case.body, place, case.json_path)
         exchange = unit.send(
-            unit.op, world.path_parameters(unit.op), NO_BODY if case.body is None else body, case=case.id
+            unit.op, place.path_parameters(unit.op), NO_BODY if case.body is None else body, case=case.id
         )
         if exchange.reply is None:
             continue
@@ -52,7 +59,7 @@ def matrix(unit: Unit, world: World) -> World:
         elif case.kind == "required-missing":
             unit.ledger.exercised(unit.id, required=case.json_path)
         if exchange.reply.status == 200:
-            echo(unit, world, body, exchange)
+            echo(unit, place, body, exchange)
             if removes_what_it_names(unit.id):
                 if not spare:  # one for each case still expected to succeed, and one to leave
                     spare = unit.new_worlds(min(SPARE, 1 + sum(c.expect == "accept" for c in cases[n + 1 :])))

@@ -228,13 +228,18 @@ class Unit:
         return body
 
     def create_resource(
-        self, world: World, category: str, *, full: bool = False, settle: bool = True
+        self, world: World, category: str, *, tag: str | None = None, settle: bool = True
     ) -> tuple[Exchange, dict]:
-        """Create* of the category in the world (the minimal body, or ``full``: every member),
-        then (``settle``) read until the resource is visible."""
+        """Create* of the category in the world (the minimal body, or with a ``tag``: every member,
+        in data that shows any loss, see ``strategies.telling_body``), then (``settle``) read until
+        the resource is visible."""
         create = operation_for(category, "create")
-        make = strategies.full_body if full else strategies.valid_body
-        body = self.identity(make(create.operation_id), world)
+        made = (
+            strategies.valid_body(create.operation_id)
+            if tag is None
+            else strategies.telling_body(create.operation_id, tag)
+        )
+        body = self.identity(made, world)
         exchange = self.send(create, world.path_parameters(create), body)
         if self.status(exchange) == 200:
             world.resources.add(category)

@@ -58,6 +58,13 @@ def needs_existing_resource(operation_id: str) -> bool:
     return role is not None and role.role not in ("create", "import")
 
 
+def makes_what_it_names(operation_id: str) -> bool:
+    """Operations that create the environment or resource their request names: whether they may
+    make it again is open (CONTRACT: a check that needs a fresh one makes one where none exists)."""
+    role = resource_role(operation_id)
+    return spec.operation(operation_id).path == "/backend" or (role is not None and role.role in ("create", "import"))
+
+
 def removes_what_it_names(operation_id: str) -> bool:
     """Operations whose success takes away the state their next request needs."""
     op = spec.operation(operation_id)
@@ -71,6 +78,10 @@ class World:
     session_id: str | None = None
     job_id: str | None = None
     resources: set[str] = field(default_factory=set)  # categories created
+
+    def sibling(self, suffix: str) -> World:
+        """Another environment of this world's app (nothing made in it yet)."""
+        return World(self.app_id, self.env + suffix)
 
     @property
     def clone_env(self) -> str:

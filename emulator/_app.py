@@ -40,7 +40,11 @@ class EmulatorApp:
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
         self.store = Store(
-            long_ids=self.config.has("long-ids"), async_jobs=self.config.has("async-jobs"), seed=self.config.seed
+            long_ids=self.config.has("long-ids"),
+            async_jobs=self.config.has("async-jobs"),
+            seed=self.config.seed,
+            job_words=self.config.has("job-words"),
+            opaque_ids=self.config.has("opaque-tokens"),
         )
         self._eventual = self.config.has("eventual")
         self._faults = FaultEffects(self.config.faults)

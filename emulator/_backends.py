@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any
 
-from ._calls import Call, deep_merge, find_app, handler_table, job_answer, not_found
+from ._calls import ApiError, Call, deep_merge, find_app, handler_table, job_answer, not_found
 from ._state import App, Store
 
 CONFIG_ENVIRONMENT = "config"  # the env a CreateBackendConfig job is recorded under when an app has none
@@ -19,6 +19,8 @@ HANDLERS, handles = handler_table()
 @handles("CreateBackend")
 def create_backend(store: Store, call: Call) -> dict[str, Any]:
     app_id, env = call.body["appId"], call.body["backendEnvironmentName"]
+    if "no-overwrite" in call.quirks and env in getattr(store.apps.get(app_id), "environments", {}):
+        raise ApiError(400, f"environment {env!r} of app {app_id!r} already exists")
     app = store.apps.setdefault(app_id, App(call.body["appName"]))
     app.name = call.body["appName"]
     if "r8_env_twice" in call.faults and env in app.environments:
@@ -92,12 +94,12 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
 def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
     find_app(store, call)
     if "r8_remove_all" not in call.faults:
-        store.remove_app(call.app_id)
+        store.remove_app(call.app_id, keep_jobs="r8_remove_keeps_jobs" in call.faults)
     return {
         "appId": call.app_id,
         "jobId": store.new_id(),
-        "operation": call.operation_id,
-        "status": store.JOB_STATUS,
+        "operation": store.job_operation(call.operation_id),
+        "status": store.final_status,
     }
 
 

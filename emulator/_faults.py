@@ -392,4 +392,47 @@ FAULTS: dict[str, Fault] = _faults(
         "R8.isolation",
         "lists the jobs of every environment of the app (jobs keyed by app alone)",
     ),
+    (
+        "r8_config_by_env",
+        "GetBackendAPI",
+        "R8",
+        "R8.isolation",
+        "in an app whose environment holds an API, answers the config of the API created last in any app's"
+        " environment of that name",
+    ),
+    (
+        "r8_delete_siblings",
+        "DeleteBackendAPI",
+        "R8",
+        "R8.isolation",
+        "deletes the API of every other environment of the app too",
+    ),
+    (
+        "r8_filtered_pages",
+        "ListBackendJobs",
+        "R8",
+        "R8.jobs",
+        "pages after the first (given a nextToken) ignore the operation and status filters",
+    ),
+    (
+        "r8_remove_keeps_jobs",
+        "RemoveAllBackends",
+        "R8",
+        "R8.remove-all",
+        "removes the app but keeps its jobs: they resolve again once an app of that id is created",
+    ),
+    (
+        "r8_echo_first_only",
+        "GetBackendAPI",
+        "R8",
+        "R8.resource-lifecycle",
+        "answers only the first element of every array in resourceConfig",
+    ),
+    (
+        "r8_echo_bmp",
+        "GetBackendAuth",
+        "R8",
+        "R8.resource-lifecycle",
+        "answers the strings of resourceConfig without their characters outside the Basic Multilingual Plane",
+    ),
 )

@@ -68,8 +68,8 @@ def _rows() -> list[Quirk]:
         ),
         Quirk(
             "picky",
-            "400 for a string member over 256 characters, an empty array, or a path identifier with a character"
-            " outside A-Z a-z 0-9 - . _ ~",
+            "400 for a string member over 256 characters, an empty array, or an appId or environment name in the"
+            " path with a character outside A-Z a-z 0-9 - . _ ~ (jobId and sessionId are its own: any format)",
             f"{_OPEN}: whether unusual but well-typed values are accepted or answered 400 (never a 5xx)",
         ),
         Quirk("newest-first", "ListBackendJobs lists the newest job first", f"{_OPEN}: the order of jobs in a listing"),
@@ -162,6 +162,40 @@ def _rows() -> list[Quirk]:
             "CONTRACT 'Asynchrony': what a 200 answer announces may take a few seconds to become visible",
         ),
         Quirk("slow", "every answer is delayed 1-6 ms (seeded)", f"{_OPEN}: latency"),
+        Quirk(
+            "no-overwrite",
+            "Create*, Import* and CreateBackend of a resource or environment that already exists are answered 400",
+            f"{_OPEN}: what Create*, Import* or CreateBackend answer for a resource or environment that already"
+            " exists (200, replacing it or keeping it, or 400)",
+        ),
+        Quirk(
+            "update-resets",
+            "Update{API,Auth,Storage} resets what it did not submit (kept only where the model requires a member)",
+            "CONTRACT R8: Update{API,Auth,Storage} makes Get{...} show every member the update submitted"
+            " (members it did not submit are open: kept or reset)",
+        ),
+        Quirk(
+            "job-words",
+            "jobs are called by the operation in kebab case (create-backend-auth) and pass from PENDING to SUCCEEDED",
+            f"{_OPEN}: job status and operation values (what a job is called and which states it passes through)",
+        ),
+        Quirk(
+            "default-page",
+            "without maxResults, a ListBackendJobs page holds 2 jobs and a nextToken to the rest",
+            f"{_OPEN}: how many jobs a page holds (any number when maxResults is absent, every job still listed"
+            " across the pages)",
+        ),
+        Quirk(
+            "opaque-tokens",
+            "nextToken, jobId and sessionId are long and carry '+', '/', '=', ':' and '@'",
+            f"{_OPEN}: identifier formats and lengths (nextToken included)",
+        ),
+        Quirk(
+            "jobs-by-app",
+            "GetBackendJob and UpdateBackendJob find a job through any environment of its app",
+            "CONTRACT R8: whether GetBackendJob or UpdateBackendJob finds a job when the path names another"
+            " environment of the same app is open (jobIds may be unique per app)",
+        ),
     ]
     return rows
 

@@ -12,6 +12,8 @@ import amplify_openapi
 from ._config import EmulatorConfig
 
 _PLAIN_IDENTIFIER = re.compile(r"[A-Za-z0-9._~-]+")
+# the identifiers a client names; jobId and sessionId are the implementation's own (any format)
+_NAMES = ("appId", "backendEnvironmentName")
 
 
 class RequestQuirks:
@@ -52,9 +54,9 @@ def _without(value: Any, names: frozenset[str]) -> Any:
 
 
 def _too_unusual(params: dict[str, str], body: Any) -> str | None:
-    """What the picky quirk refuses: long strings, empty arrays, identifiers with odd characters."""
+    """What the picky quirk refuses: long strings, empty arrays, names with odd characters."""
     for name, value in params.items():
-        if not _PLAIN_IDENTIFIER.fullmatch(value):
+        if name in _NAMES and not _PLAIN_IDENTIFIER.fullmatch(value):
             return f"{name}: only letters, digits and - . _ ~ are supported"
     stack = [("body", body)]
     while stack:

@@ -50,7 +50,10 @@ def _resource_answer(call: Call, resource: Resource) -> dict[str, Any]:
 
 
 def _put_resource(store: Store, call: Call, category: str, resource: Resource) -> None:
-    find_app(store, call).environments.setdefault(call.env, {})[category] = resource
+    held = find_app(store, call).environments.setdefault(call.env, {})
+    if "no-overwrite" in call.quirks and category in held:
+        raise ApiError(400, f"the {category} resource of environment {call.env!r} already exists")
+    held[category] = resource
 
 
 def _lookup(data: Any, path: tuple) -> Any:
@@ -61,17 +64,23 @@ def _lookup(data: Any, path: tuple) -> Any:
     return data
 
 
-def _merge_keeping_valid(old: dict[str, Any] | None, new: dict[str, Any], schema_name: str) -> dict | None:
-    """``new`` merged into ``old``, every member submitted kept where it was submitted (R8): a
-    member the create shape requires and the update-shaped fragment lacks gets a default; any
-    other part the merge leaves invalid for ``schema_name`` keeps its old value."""
-    merged = deep_merge(old or {}, new)
+def _merge_keeping_valid(
+    old: dict[str, Any] | None, new: dict[str, Any], schema_name: str, *, reset: bool = False
+) -> dict | None:
+    """``new`` merged into ``old`` (or, ``reset``, in place of it: the update-resets quirk, where
+    a member the model requires and the update left out is taken from ``old``), every member
+    submitted kept where it was submitted (R8): a member the create shape requires and the
+    update-shaped fragment lacks gets a default; any other part the merge leaves invalid for
+    ``schema_name`` keeps its old value."""
+    merged = deep_merge({} if reset else old or {}, new)
     validator = amplify_openapi.validator(schema_name)
     for _ in range(64):
         errors = list(validator.iter_errors(merged))
         if not errors:
             return merged
         error = min(errors, key=lambda e: len(e.absolute_path))
+        if reset and error.validator == "required" and _restore_required(merged, old, tuple(error.absolute_path)):
+            continue
         if error.validator == "required" and isinstance(error.instance, dict):
             for member in error.validator_value:
                 if member not in error.instance:
@@ -104,6 +113,27 @@ def _default(schema: dict[str, Any]) -> Any:
     return {"array": [], "string": "default", "number": 0, "integer": 0, "boolean": False}.get(kind)
 
 
+def _restore_required(merged: dict[str, Any], old: dict[str, Any] | None, path: tuple) -> bool:
+    """Copy into ``merged`` at ``path`` the required members it lacks that ``old`` holds there."""
+    parent, previous = _lookup(merged, path), _lookup(old, path)
+    if not isinstance(parent, dict) or not isinstance(previous, dict):
+        return False
+    missing = [key for key in previous if key not in parent]
+    for key in missing:
+        parent[key] = copy.deepcopy(previous[key])
+    return bool(missing)
+
+
+def _updated(resource: Resource, call: Call, response_schema: str) -> dict | None:
+    """The config after an update: merged into the stored one, or with update-resets in its place."""
+    return _merge_keeping_valid(
+        resource.config,
+        call.body["resourceConfig"],
+        _config_schema(response_schema),
+        reset="update-resets" in call.quirks,
+    )
+
+
 @cache
 def _config_schema(response_schema: str) -> str:
     """The component name of a response model's ``resourceConfig`` member."""
@@ -118,20 +148,49 @@ def _config_schema(response_schema: str) -> str:
 def create_backend_api(store: Store, call: Call) -> dict[str, Any]:
     if "r7_recreate" in call.faults and (call.app_id, call.env) in store.tombstones:
         raise ApiError(400, f"an API was deleted from environment {call.env!r}; it cannot be created again")
-    _put_resource(store, call, API, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    resource = Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"]))
+    _put_resource(store, call, API, resource)
+    if "r8_config_by_env" in call.faults:
+        store.latest_by_env[call.env] = resource
     return job_answer(store, call)
 
 
 @handles("GetBackendAPI")
 def get_backend_api(store: Store, call: Call) -> dict[str, Any]:
-    return _resource_answer(call, _resource(store, call, API))
+    resource = _resource(store, call, API)
+    if "r8_config_by_env" in call.faults:
+        resource = store.latest_by_env.get(call.env, resource)
+    answer = _resource_answer(call, resource)
+    if "r8_echo_first_only" in call.faults and "resourceConfig" in answer:
+        answer["resourceConfig"] = _first_elements(answer.get("resourceConfig"))
+    return answer
+
+
+def _first_elements(value: Any) -> Any:
+    """``value`` with every array cut to its first element (the r8_echo_first_only fault)."""
+    if isinstance(value, dict):
+        return {key: _first_elements(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_first_elements(item) for item in value[:1]]
+    return value
+
+
+def _within_bmp(value: Any) -> Any:
+    """``value`` with every character outside the Basic Multilingual Plane dropped (the r8_echo_bmp fault)."""
+    if isinstance(value, dict):
+        return {key: _within_bmp(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_within_bmp(item) for item in value]
+    if isinstance(value, str):
+        return "".join(c for c in value if ord(c) <= 0xFFFF)
+    return value
 
 
 @handles("UpdateBackendAPI")
 def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
     resource = _resource(store, call, API)
     if "resourceConfig" in call.body:
-        resource.config = deep_merge(resource.config or {}, call.body["resourceConfig"])
+        resource.config = _updated(resource, call, "GetBackendAPIRespObj")
         if "r8_update_mode" in call.faults and isinstance(resource.config.get("defaultAuthType"), dict):
             resource.config["defaultAuthType"]["mode"] = "API_KEY"
     resource.name = call.body["resourceName"]
@@ -145,6 +204,10 @@ def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
     store.tombstones.add((call.app_id, call.env))
     if "r8_resource_lifecycle" not in call.faults:
         del store.apps[call.app_id].environments[call.env][API]
+    if "r8_delete_siblings" in call.faults:
+        for env, held in store.apps[call.app_id].environments.items():
+            if env != call.env:
+                held.pop(API, None)
     return job_answer(store, call)
 
 
@@ -191,16 +254,17 @@ def get_backend_auth(store: Store, call: Call) -> dict[str, Any]:
             "backendEnvironmentName": call.env,
             "resourceName": call.body["resourceName"],
         }
-    return _resource_answer(call, _resource(store, call, AUTH))
+    answer = _resource_answer(call, _resource(store, call, AUTH))
+    if "r8_echo_bmp" in call.faults and "resourceConfig" in answer:
+        answer["resourceConfig"] = _within_bmp(answer.get("resourceConfig"))
+    return answer
 
 
 @handles("UpdateBackendAuth")
 def update_backend_auth(store: Store, call: Call) -> dict[str, Any]:
     resource = _resource(store, call, AUTH)
     if not call.accepted_by_fault:
-        resource.config = _merge_keeping_valid(
-            resource.config, call.body["resourceConfig"], _config_schema("GetBackendAuthRespObj")
-        )
+        resource.config = _updated(resource, call, "GetBackendAuthRespObj")
         resource.name = call.body["resourceName"]
     return job_answer(store, call)
 
@@ -255,7 +319,10 @@ def get_backend_storage(store: Store, call: Call) -> dict[str, Any]:
 @handles("UpdateBackendStorage")
 def update_backend_storage(store: Store, call: Call) -> dict[str, Any]:
     resource = _resource(store, call, STORAGE)
-    resource.config = dict(resource.config or {}, **copy.deepcopy(call.body["resourceConfig"]))
+    if "update-resets" in call.quirks:
+        resource.config = _updated(resource, call, "GetBackendStorageRespObj")
+    else:
+        resource.config = dict(resource.config or {}, **copy.deepcopy(call.body["resourceConfig"]))
     resource.config.setdefault("imported", False)
     resource.name = call.body["resourceName"]
     return job_answer(store, call)

@@ -59,9 +59,10 @@ class Job:
     update_time: str
     error: str | None = None
     settles_at: float = 0.0  # the async-jobs quirk: IN_PROGRESS until then, unless a status was set
+    pending_status: str = "IN_PROGRESS"
 
     def current_status(self) -> str:
-        return "IN_PROGRESS" if clock() < self.settles_at else self.status
+        return self.pending_status if clock() < self.settles_at else self.status
 
 
 @dataclass
@@ -87,9 +88,19 @@ class Store:
 
     JOB_STATUS = "COMPLETED"
 
-    def __init__(self, long_ids: bool = False, async_jobs: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self,
+        long_ids: bool = False,
+        async_jobs: bool = False,
+        seed: int = 0,
+        *,
+        job_words: bool = False,
+        opaque_ids: bool = False,
+    ) -> None:
         self.long_ids = long_ids  # the long-ids quirk: identifiers of 200+ characters
         self.async_jobs = async_jobs  # the async-jobs quirk: jobs complete 1-2 s after they start
+        self.job_words = job_words  # the job-words quirk: create-backend-auth, PENDING, SUCCEEDED
+        self.opaque_ids = opaque_ids  # the opaque-tokens quirk: ids with '+', '/', '=', ':' and '@'
         self._rng = random.Random(seed)
         self.lock = threading.Lock()
         self.apps: dict[str, App] = {}
@@ -97,10 +108,23 @@ class Store:
         self.jobs: dict[tuple[str, str], dict[str, Job]] = {}
         self._history: list[tuple[float, bytes]] = []  # the eventual quirk: (when, state) after writes
         self.tombstones: set[tuple[str, str]] = set()  # (app, env) an API was deleted from: r7_recreate
+        self.latest_by_env: dict[str, Resource] = {}  # env name -> API created last in any app: r8_config_by_env
+
+    @property
+    def final_status(self) -> str:
+        return "SUCCEEDED" if self.job_words else self.JOB_STATUS
+
+    def job_operation(self, operation_id: str) -> str:
+        """What a job of the operation is called: its operationId, or with job-words in kebab case."""
+        if not self.job_words:
+            return operation_id
+        return "".join("-" + c.lower() if c.isupper() else c for c in operation_id).lstrip("-").replace("a-p-i", "api")
 
     def record_job(self, app_id: str, env: str, operation: str) -> Job:
         stamp = now_iso()
-        job = Job(self.new_id(), operation, self.JOB_STATUS, stamp, stamp)
+        job = Job(self.new_id(), self.job_operation(operation), self.final_status, stamp, stamp)
+        if self.job_words:
+            job.pending_status = "PENDING"
         if self.async_jobs:
             job.settles_at = clock() + self._rng.uniform(1.0, 2.0)
         self.jobs.setdefault((app_id, env), {})[job.job_id] = job
@@ -123,22 +147,28 @@ class Store:
         What was never written is in no past state, so it is absent at once."""
         when = clock() - self.EVENTUAL_LAG
         index = bisect.bisect_right([t for t, _ in self._history], when) - 1
-        past = Store(self.long_ids, self.async_jobs)
+        past = Store(self.long_ids, self.async_jobs, job_words=self.job_words, opaque_ids=self.opaque_ids)
         if index >= 0:
             past.apps, past.jobs = pickle.loads(self._history[index][1])
+        past.latest_by_env = self.latest_by_env  # the r8_config_by_env fault answers the latest at once
         return past
 
     def new_id(self) -> str:
-        """A jobId or sessionId: 32 hex digits, or with long-ids far longer and with '-._~'."""
+        """A jobId or sessionId: 32 hex digits, or with long-ids far longer and with '-._~', or with
+        opaque-tokens long and with '+/=:@'."""
         plain = new_id()
+        if self.opaque_ids:
+            return f"{plain}+{plain[::-1]}/{plain[:12]}=:{plain}@{plain[-12:]}=="
         return plain if not self.long_ids else "-".join([plain] * 6) + "._~" + plain[::-1]
 
     def new_code(self) -> str:
         """A challengeCode: 8 hex digits, or with long-ids as long as an id."""
         return new_id()[-8:] if not self.long_ids else self.new_id()
 
-    def remove_app(self, app_id: str) -> None:
+    def remove_app(self, app_id: str, keep_jobs: bool = False) -> None:
         self.apps.pop(app_id, None)
+        if keep_jobs:  # the r8_remove_keeps_jobs fault
+            return
         for key in [key for key in self.jobs if key[0] == app_id]:
             del self.jobs[key]
 

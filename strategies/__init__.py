@@ -3,7 +3,7 @@ hypothesis strategies for valid and negative requests. Never talks to the networ
 
 from ._case import Case
 from ._counts import spec_counts
-from ._matrix import full_body, matrix, valid_body
+from ._matrix import full_body, matrix, telling_body, valid_body
 from ._requests import negative_requests, valid_requests
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "matrix",
     "negative_requests",
     "spec_counts",
+    "telling_body",
     "valid_body",
     "valid_requests",
 ]

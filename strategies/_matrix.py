@@ -46,6 +46,45 @@ def full_body(operation_id: str) -> dict[str, Any] | None:
     return full(model, "")
 
 
+#: What every free-text member of a telling body ends in: Latin-1, the rest of the BMP, and a
+#: character outside it (a store that loses any of them shows it).
+TELLING_TEXT = " {tag}·é☃𝄞"
+
+
+def telling_body(operation_id: str, tag: str) -> dict[str, Any] | None:
+    """``full_body`` made to show any loss in an echo: every free-text member below the top level
+    ends in ``tag`` and non-ASCII text (outside the BMP too), and every array holds at least two
+    distinct elements. Two tags give two bodies that differ in every free-text member."""
+    body = full_body(operation_id)
+    return None if body is None else _telling(body, (), site_index(operation_id), tag)
+
+
+def _telling(value: Any, path: tuple[str, ...], index: dict[tuple[str, ...], Site], tag: str) -> Any:
+    if isinstance(value, dict):
+        return {key: _telling(item, (*path, key), index, tag) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [_telling(item, (*path, ITEM), index, tag) for item in value]
+        if len(items) == 1:
+            items.append(_another(items[0], (*path, ITEM), index))
+        return items
+    site = index.get(path)  # None for the spellings the spec does not list: free text too
+    if isinstance(value, str) and len(path) > 1 and (site is None or site.enum is None):
+        return value + TELLING_TEXT.format(tag=tag)
+    return value
+
+
+def _another(value: Any, path: tuple[str, ...], index: dict[tuple[str, ...], Site]) -> Any:
+    """A second array element distinct from ``value``: another enum value, or free text changed."""
+    site = index.get(path)
+    if isinstance(value, str):
+        enum = site.enum if site is not None else None
+        return next((v for v in enum if v != value), value) if enum else value + " 2"
+    if isinstance(value, dict):
+        changed = {key: _another(item, (*path, key), index) for key, item in value.items()}
+        return changed if changed != value else value
+    return value
+
+
 def edit(operation_id: str, base: Any, path: tuple[str, ...], change: Callable[[Any, str], None]) -> Any:
     """A copy of ``base`` with the site at ``path`` made present, then ``change(container, key)``.
 

@@ -11,7 +11,7 @@ from .._target import NO_BODY, Exchange
 from .._unit import Unit
 from .._world import CATEGORIES, World, operation_at, operation_for
 from ._echo import difference, short
-from ._reads import GET_BACKEND, get_fails, holds_config, judge_shown, read_resource
+from ._reads import GET_BACKEND, JOB, get_fails, holds_config, judge_shown, read_resource
 
 
 def _listed(exchange: Exchange) -> list:
@@ -111,10 +111,25 @@ def config_echo(unit: Unit) -> None:
 
 
 def remove_all(unit: Unit) -> None:
-    """RemoveAllBackends of a fresh app: GetBackend of it is then 404."""
+    """RemoveAllBackends of a fresh app: GetBackend of it is then 404, and its jobs went with it
+    (CreateBackend of an app of that id again makes a new app, where the old jobId is 404)."""
     world = unit.new_world()
     removed = unit.send(unit.op, {"appId": world.app_id}, {})
     if unit.status(removed) != 200:
         return
     answer = unit.settle_status(operation_at(GET_BACKEND), {"appId": world.app_id}, {}, 404)
     unit.judge_status(C.REMOVE_ALL, answer, 404, "GetBackend after RemoveAllBackends")
+    if unit.status(answer) != 404 or not world.job_id:
+        return
+    again = unit.create_backend(world.app_id, world.env)
+    if unit.status(again) != 200 or C.body_of(again.reply).get("jobId") == world.job_id:
+        return  # jobIds may be unique per app only: the new app's first job may reuse the id
+    unit.visible_backend(world, world.env)
+    old_job = {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": world.job_id}
+    got = unit.settle_status(operation_at(JOB, "GET"), old_job, NO_BODY, 404)
+    unit.judge_status(
+        C.REMOVE_ALL,
+        got,
+        404,
+        f"GetBackendJob of job {world.job_id} of the removed app, after CreateBackend made app {world.app_id!r} again",
+    )

@@ -12,36 +12,30 @@ import amplify_strategies as strategies
 from .. import _checks as C
 from .._unit import Unit
 from .._world import Role, World, operation_at, operation_for
+from ._echo import contains, difference
 from ._reads import JOB, job_ids, list_jobs
 
 
 def resource_isolation(unit: Unit, world: World, role: Role) -> None:
-    """Two apps with environments of the same name share nothing: Get* in the other app is 404,
-    and Delete* in one leaves the other's resource as it was."""
+    """Two apps with environments of the same name share nothing: Get* in the other app is 404
+    while it holds none, and once both hold one of different configs, each shows its own; Delete*
+    in one leaves the other app's resource, and a sibling environment's, as they were."""
     if role.role not in ("get", "delete") or unit.run_.options.app_id:
         return  # with --app-id there is no second app to make
     other = other_app(unit, world)
     if other is None:
         return
     get = operation_for(role.category, "get")
-    params = {"appId": other.app_id, "backendEnvironmentName": other.env}
     get_body = unit.identity(strategies.valid_body(get.operation_id), other)
     if role.role == "get":
-        if role.category not in world.resources:
-            unit.create_resource(world, role.category)
-        answer = unit.send(get, params, get_body)
-        unit.judge_status(
-            C.ISOLATION,
-            answer,
-            404,
-            f"{unit.id} in app {other.app_id!r}, which has no {role.category} resource"
-            f" (app {world.app_id!r} has one in an environment of the same name)",
-        )
+        _both_hold_their_own(unit, world, other, role.category)
         return
     here = other_app(unit, world)  # a world of this unit's own, with the same env name
     if here is None:
         return
-    for side in (here, other):
+    sibling = here.sibling("s")  # an environment of the same app, made by the create below
+    unit.run_.created(sibling.app_id, (sibling.env,))
+    for side in (here, other, sibling):
         if unit.status(unit.create_resource(side, role.category)[0]) != 200:
             return
     mine = {"appId": here.app_id, "backendEnvironmentName": here.env}
@@ -49,14 +43,62 @@ def resource_isolation(unit: Unit, world: World, role: Role) -> None:
     if unit.status(removed) != 200:
         return
     unit.settle_status(get, mine, unit.identity(get_body, here), 404)
-    answer = unit.send(get, params, get_body)
+    for place, what in ((other, f"app {other.app_id!r}"), (sibling, f"environment {sibling.env!r} of the same app")):
+        answer = unit.send(get, place.path_parameters(get), unit.identity(get_body, place))
+        unit.judge_status(
+            C.ISOLATION,
+            answer,
+            200,
+            f"{get.operation_id} in {what} after {unit.id} in app {here.app_id!r}, environment {here.env!r}"
+            f" ({what} holds its own {role.category} resource)",
+        )
+
+
+def _both_hold_their_own(unit: Unit, world: World, other: World, category: str) -> None:
+    """Get* in another app is 404 while it holds nothing; where both apps hold a resource of the
+    same kind with different configs (in new environments of one name), each shows its own."""
+    get = operation_for(category, "get")
+    if category not in world.resources:
+        unit.create_resource(world, category)
+    get_body = strategies.valid_body(get.operation_id)
+    answer = unit.send(get, other.path_parameters(get), unit.identity(get_body, other))
     unit.judge_status(
         C.ISOLATION,
         answer,
-        200,
-        f"{get.operation_id} in app {other.app_id!r} after {unit.id} in app {here.app_id!r}"
-        " (an environment of the same name)",
+        404,
+        f"{unit.id} in app {other.app_id!r}, which has no {category} resource"
+        f" (app {world.app_id!r} has one in an environment of the same name)",
     )
+    places = (world.sibling("i"), other.sibling("i"))  # new environments of the same name, one per app
+    configs = {}
+    for place, tag in zip(places, "ab", strict=True):
+        unit.run_.created(place.app_id, (place.env,))
+        made, submitted = unit.create_resource(place, category, tag=tag)
+        if unit.status(made) != 200:
+            return
+        configs[place.app_id] = submitted.get("resourceConfig")
+
+    def read(place: World):
+        return lambda: unit.send(get, place.path_parameters(get), unit.identity(get_body, place))
+
+    def own(place: World):
+        return lambda e: (
+            unit.status(e) == 200 and contains(C.body_of(e.reply).get("resourceConfig"), configs[place.app_id])
+        )
+
+    answers = unit.settle_together([(read(place), own(place)) for place in places])
+    for place, answer in zip(places, answers, strict=True):
+        if unit.status(answer) != 200:
+            continue
+        where = difference(C.body_of(answer.reply).get("resourceConfig"), configs[place.app_id], "resourceConfig")
+        unit.judge(
+            C.ISOLATION,
+            where is None,
+            f"{unit.id} in app {place.app_id!r} while apps {world.app_id!r} and {other.app_id!r} hold {category}"
+            f" resources of different configs in environments named {place.env!r}: "
+            + ("shows its own config" if where is None else f"{where}, not its own config"),
+            answer,
+        )
 
 
 def session_isolation(unit: Unit, world: World, session_id: str) -> None:
@@ -72,9 +114,10 @@ def session_isolation(unit: Unit, world: World, session_id: str) -> None:
 
 
 def job_isolation(unit: Unit, world: World) -> None:
-    """GetBackendJob of this world's job is 404 in every place that must not see it."""
+    """GetBackendJob of this world's job is 404 in another app (whether another environment of
+    the same app finds it is open: jobIds may be unique per app)."""
     get_job = operation_at(JOB, "GET")
-    for where, what in elsewhere(unit, world):
+    for where, what in elsewhere(unit, world, siblings=False):
         stranger = unit.send(
             get_job, {"appId": where.app_id, "backendEnvironmentName": where.env, "jobId": world.job_id}
         )
@@ -111,12 +154,12 @@ def other_app(unit: Unit, world: World) -> World | None:
     return made(unit, World(unit.run_.new_names()[0], world.env))
 
 
-def elsewhere(unit: Unit, world: World) -> list[tuple[World, str]]:
+def elsewhere(unit: Unit, world: World, *, siblings: bool = True) -> list[tuple[World, str]]:
     """Places that must not see this world's jobs: another app's environment of the same name
-    (unless --app-id), and another environment of this app."""
+    (unless --app-id), and (``siblings``) another environment of this app."""
     places = []
     if not unit.run_.options.app_id and (other := other_app(unit, world)) is not None:
         places.append((other, f"app {other.app_id!r}, environment of the same name"))
-    if (sibling := made(unit, World(world.app_id, world.env + "s"))) is not None:
+    if siblings and (sibling := made(unit, world.sibling("s"))) is not None:
         places.append((sibling, f"environment {sibling.env!r} of the same app"))
     return places

@@ -122,8 +122,9 @@ def jobs(unit: Unit, world: World) -> None:
 
 
 def list_filters(unit: Unit, world: World, update_job: spec.Operation) -> None:
-    """Filters by status, operation and jobId, alone and together; maxResults paging with more jobs
-    than a page holds; and no listing holds another app's or environment's jobs."""
+    """Filters by status, operation and jobId, alone and together, over two jobs given the same
+    values (so a filtered listing pages too); maxResults paging with more jobs than a page holds;
+    and no listing holds another app's or environment's jobs."""
     for category in ("api", "auth", "storage"):  # three more jobs in this environment
         unit.create_resource(world, category)
     wanted = 1 + 3
@@ -132,12 +133,12 @@ def list_filters(unit: Unit, world: World, update_job: spec.Operation) -> None:
         unit.judge(C.JOBS, False, problem or f"expected at least {wanted} jobs in {world.env}, listed {len(found)}")
         return
     first = found[0].get("jobId")
+    matched = sorted(str(j.get("jobId")) for j in found[:2])
     marked = {"status": f"conformance-{uuid.uuid4().hex[:6]}", "operation": f"Conformance{uuid.uuid4().hex[:6]}"}
-    updated = unit.send(
-        update_job, {"appId": world.app_id, "backendEnvironmentName": world.env, "jobId": first or ""}, marked
-    )
-    if unit.status(updated) != 200:
-        return
+    params = {"appId": world.app_id, "backendEnvironmentName": world.env}
+    for job_id in matched:
+        if unit.status(unit.send(update_job, {**params, "jobId": job_id}, marked)) != 200:
+            return
     all_ids = {j.get("jobId") for j in found}
 
     def judged(what: str, expected: Any, ids_of, **filters: Any) -> None:
@@ -147,20 +148,31 @@ def list_filters(unit: Unit, world: World, update_job: spec.Operation) -> None:
         ids = [j.get("jobId") for j in got]
         unit.judge(C.JOBS, problem is None and ids_of(got) == expected, problem or what.format(ids=ids), exchange)
 
-    only_first = [first]
+    def once_each(got: list[dict]) -> list | None:
+        ids = [str(job_id) for job_id in job_ids(got)]
+        return sorted(ids) if len(ids) == len(set(ids)) else None
+
     for key, value in marked.items():
-        judged(f"{key} filter {value!r} listed {{ids}}; expected only {first}", only_first, job_ids, **{key: value})
+        judged(f"{key} filter {value!r} listed {{ids}}; expected only {matched}", matched, once_each, **{key: value})
     judged(
-        f"operation and status filters together listed {{ids}}; expected only {first}", only_first, job_ids, **marked
+        f"operation and status filters together listed {{ids}}; expected only {matched}", matched, once_each, **marked
+    )
+    judged(
+        f"operation and status filters with maxResults 1 gave {{ids}} across the pages;"
+        f" expected each of {matched} once",
+        matched,
+        once_each,
+        **marked,
+        maxResults=1,
     )
     crossed = {"operation": marked["operation"], "status": marked["status"] + "-other"}
     judged("filters matching no job together listed {ids}; expected none", [], job_ids, **crossed)
-    judged("jobId filter listed {ids}", only_first, job_ids, jobId=first)
+    judged("jobId filter listed {ids}", [first], job_ids, jobId=first)
     for size in PAGE_SIZES:
         judged(
             f"paging with maxResults {size} gave {{ids}}; expected each of {sorted(all_ids)} once",
-            sorted(all_ids),
-            lambda got: sorted(job_ids(got)) if len(job_ids(got)) == len(set(job_ids(got))) else None,
+            sorted(str(job_id) for job_id in all_ids),
+            once_each,
             maxResults=size,
         )
     listing_isolation(unit, world, all_ids)

@@ -28,7 +28,7 @@ def resource_lifecycle(unit: Unit, world: World, role: Role) -> None:
         unit.judge_status(C.LIFECYCLE, answer, 200, f"{get.operation_id} after {unit.id}")
     elif role.role == "get":
         fresh = unit.new_world()  # never a second Create* of one resource: the contract leaves that open
-        exchange, submitted = unit.create_resource(fresh, role.category, full=True, settle=False)
+        exchange, submitted = unit.create_resource(fresh, role.category, tag="a", settle=False)
         if unit.status(exchange) != 200:
             return  # judged by the create operation's own unit
         wanted = submitted.get("resourceConfig")

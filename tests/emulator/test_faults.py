@@ -401,6 +401,76 @@ def r8_env_twice(c: Client) -> bool:
     return c.post(f"/backend/{app}/details").json["backendEnvironmentList"].count("dev") > 1
 
 
+def r8_config_by_env(c: Client) -> bool:
+    env = unique("config")
+    apps = [c.new_backend(env), c.new_backend(env)]
+    for app, name in zip(apps, ("first", "second"), strict=True):
+        config = dict(API_CONFIG, apiName=name)
+        c.post(f"/backend/{app}/api", {"backendEnvironmentName": env, "resourceName": "a", "resourceConfig": config})
+    got = c.post(f"/backend/{apps[0]}/api/{env}/details", {"resourceName": "a"}).json
+    return got["resourceConfig"]["apiName"] != "first"
+
+
+def r8_delete_siblings(c: Client) -> bool:
+    app = _with_api(c)
+    c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": "sibling"})
+    body = {"backendEnvironmentName": "sibling", "resourceName": "a", "resourceConfig": API_CONFIG}
+    assert c.post(f"/backend/{app}/api", body).status == 200
+    assert c.post(f"/backend/{app}/api/dev/remove", {"resourceName": "a"}).status == 200
+    return c.post(f"/backend/{app}/api/sibling/details", {"resourceName": "a"}).status == 404
+
+
+def r8_filtered_pages(c: Client) -> bool:
+    app = c.new_backend()
+    c.post(f"/backend/{app}/config")
+    c.post(f"/backend/{app}/config")
+    jobs = c.post(f"/backend/{app}/job/dev").json["jobs"]
+    marked = sorted(job["jobId"] for job in jobs[:2])
+    for job_id in marked:
+        c.post(f"/backend/{app}/job/dev/{job_id}", {"status": "PAGED"})
+    if sorted(j["jobId"] for j in c.post(f"/backend/{app}/job/dev", {"status": "PAGED"}).json["jobs"]) != marked:
+        return False  # the filter itself is broken: r8_job_list's break, not this one
+    listed, token = [], None
+    for _ in range(5):
+        page = c.post(
+            f"/backend/{app}/job/dev", {"status": "PAGED", "maxResults": 1, **({"nextToken": token} if token else {})}
+        ).json
+        listed += [job["jobId"] for job in page["jobs"]]
+        token = page.get("nextToken")
+        if not token:
+            break
+    return sorted(listed) != marked
+
+
+def r8_remove_keeps_jobs(c: Client) -> bool:
+    app = c.new_backend()
+    job = c.post(f"/backend/{app}/job/dev").json["jobs"][0]["jobId"]
+    assert c.post(f"/backend/{app}/remove").status == 200
+    if c.post(f"/backend/{app}/details").status != 404:
+        return False  # the app stayed: r8_remove_all's break, not this one
+    c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": "dev"})
+    return c.get(f"/backend/{app}/job/dev/{job}").status == 200
+
+
+def r8_echo_first_only(c: Client) -> bool:
+    env = unique("arrays")
+    app = c.new_backend(env)
+    kinds = [{"mode": "API_KEY"}, {"mode": "AWS_IAM"}]
+    config = dict(API_CONFIG, additionalAuthTypes=kinds)
+    c.post(f"/backend/{app}/api", {"backendEnvironmentName": env, "resourceName": "a", "resourceConfig": config})
+    got = c.post(f"/backend/{app}/api/{env}/details", {"resourceName": "a"}).json
+    return len(got["resourceConfig"]["additionalAuthTypes"]) != 2
+
+
+def r8_echo_bmp(c: Client) -> bool:
+    app = c.new_backend()
+    config = copy.deepcopy(AUTH_CONFIG)
+    config["userPoolConfigs"]["userPoolName"] = "pool \U0001d11e"
+    c.post(f"/backend/{app}/auth", {"backendEnvironmentName": "dev", "resourceName": "a", "resourceConfig": config})
+    got = c.post(f"/backend/{app}/auth/dev/details", {"resourceName": "a"}).json
+    return got["resourceConfig"]["userPoolConfigs"]["userPoolName"] != "pool \U0001d11e"
+
+
 PROBES = {
     fn.__name__: fn
     for fn in [
@@ -459,6 +529,12 @@ PROBES = {
         r8_clone_bare,
         r8_delete_keeps,
         r8_env_twice,
+        r8_config_by_env,
+        r8_delete_siblings,
+        r8_filtered_pages,
+        r8_remove_keeps_jobs,
+        r8_echo_first_only,
+        r8_echo_bmp,
     ]
 }
 
@@ -481,7 +557,9 @@ def test_faults_combine(faulty):
     # each of these hides what another's probe needs: r2_body_schema the challengeCode r8_token
     # compares, r8_job_list the working filter r8_filters_or starts from, r8_backend_env the
     # working sequential create r8_lost_update starts from, r1_route the DeleteToken route
-    # r7_session_case calls
-    on = set(FAULTS) - {"r2_body_schema", "r8_job_list", "r8_backend_env", "r1_route"}
+    # r7_session_case calls, r8_page_size the second page r8_filtered_pages reads, r8_remove_all the
+    # removal r8_remove_keeps_jobs starts from
+    hiding = {"r2_body_schema", "r8_job_list", "r8_backend_env", "r1_route", "r8_page_size", "r8_remove_all"}
+    on = set(FAULTS) - hiding
     client = faulty(*on)
     assert [name for name, probe in PROBES.items() if probe(client)] == [n for n in PROBES if n in on]

@@ -7,12 +7,14 @@ import gzip
 import http.client
 import json
 import socket
+from urllib.parse import quote
 
 import amplify_openapi
 import pytest
-from amplify_emulator import EmulatorApp, EmulatorConfig, compatible_set, quirks
+import requests
+from amplify_emulator import Emulator, EmulatorApp, EmulatorConfig, compatible_set, quirks
 
-from .conftest import API_CONFIG, wsgi_call
+from .conftest import API_CONFIG, AUTH_CONFIG, AUTH_UPDATE, STORAGE_CONFIG, wsgi_call
 
 SETTINGS = {"openIDIatTTL": "60", "openIDlatTTL": "60", "openIDiatTTL": "60", "openIDIssueURL": "https://a/"}
 
@@ -342,3 +344,98 @@ def test_quirk_eventual(clock):
     assert _post(app, "/backend/never/details", {}).status == 404
     clock.now += 0.4  # reads lag 0.3 s behind
     assert _post(app, "/backend/app1/details", {}).json["backendEnvironmentList"] == ["dev"]
+
+
+def test_quirk_no_overwrite():
+    app = _app("no-overwrite")
+    app_id = _backend(app)
+    again = {"appId": app_id, "appName": "a", "backendEnvironmentName": "dev"}
+    assert _post(app, "/backend", again).status == 400
+    storage = {"resourceName": "s", "backendEnvironmentName": "dev", "resourceConfig": STORAGE_CONFIG}
+    assert _post(app, f"/backend/{app_id}/storage", storage).status == 200
+    assert _post(app, f"/backend/{app_id}/storage", storage).status == 400
+    imported = {"backendEnvironmentName": "dev", "serviceName": "S3", "bucketName": "b"}
+    assert _post(app, f"/backend/{app_id}/storage/dev/import", imported).status == 400
+    assert _post(app, f"/backend/{app_id}/storage/dev/remove", {"serviceName": "S3", "resourceName": "s"}).status == 200
+    assert _post(app, f"/backend/{app_id}/storage", storage).status == 200  # again after a delete
+    assert _post(app, "/backend", dict(again, backendEnvironmentName="other")).status == 200
+
+
+def test_quirk_update_resets():
+    app = _app("update-resets")
+    app_id = _backend(app)
+    auth = {"resourceName": "auth", "backendEnvironmentName": "dev", "resourceConfig": AUTH_CONFIG}
+    assert _post(app, f"/backend/{app_id}/auth", auth).status == 200
+    update = {"resourceName": "auth", "resourceConfig": AUTH_UPDATE}
+    assert _post(app, f"/backend/{app_id}/auth/dev", update).status == 200
+    got = _post(app, f"/backend/{app_id}/auth/dev/details", {"resourceName": "auth"})
+    pools = got.json["resourceConfig"]["userPoolConfigs"]
+    assert pools["mfa"] == {"MFAMode": "OPTIONAL"}
+    assert pools["requiredSignUpAttributes"] == ["EMAIL"]  # required by the model: kept
+    kept = _app()
+    _backend(kept)
+    assert _post(kept, "/backend/app1/auth", auth).status == 200
+    assert _post(kept, "/backend/app1/auth/dev", update).status == 200
+    api = {"resourceName": "api", "backendEnvironmentName": "dev", "resourceConfig": API_CONFIG}
+    for target in (app, kept):
+        assert _post(target, "/backend/app1/api", api).status == 200
+        assert _post(target, "/backend/app1/api/dev", {"resourceName": "api", "resourceConfig": {"apiName": "b"}})
+    configs = [_post(t, "/backend/app1/api/dev/details", {"resourceName": "api"}).json for t in (app, kept)]
+    assert configs[0]["resourceConfig"] == {"apiName": "b"}
+    assert configs[1]["resourceConfig"] == dict(API_CONFIG, apiName="b")
+
+
+def test_quirk_job_words():
+    app = _app("job-words")
+    app_id = _backend(app)
+    auth = {"resourceName": "auth", "backendEnvironmentName": "dev", "resourceConfig": AUTH_CONFIG}
+    made = _post(app, f"/backend/{app_id}/auth", auth).json
+    assert (made["operation"], made["status"]) == ("create-backend-auth", "SUCCEEDED")
+    listed = _post(app, f"/backend/{app_id}/job/dev", {"operation": "create-backend-auth"}).json["jobs"]
+    assert [job["jobId"] for job in listed] == [made["jobId"]]
+    assert _post(app, f"/backend/{app_id}/job/dev", {"status": "COMPLETED"}).json["jobs"] == []
+    pending = _app("job-words", "async-jobs")
+    _backend(pending)
+    assert _post(pending, "/backend/app1/job/dev", {}).json["jobs"][0]["status"] == "PENDING"
+
+
+def test_quirk_default_page():
+    app = _app("default-page")
+    app_id = _backend(app)
+    _jobs(app, app_id, 2)
+    page = _post(app, f"/backend/{app_id}/job/dev", {}).json
+    assert len(page["jobs"]) == 2 and page["nextToken"]
+    rest = _post(app, f"/backend/{app_id}/job/dev", {"nextToken": page["nextToken"]}).json
+    assert len(rest["jobs"]) == 1 and not rest.get("nextToken")
+    assert len(_post(app, f"/backend/{app_id}/job/dev", {"maxResults": 5}).json["jobs"]) == 3
+
+
+def test_quirk_opaque_tokens():
+    app = _app("opaque-tokens", "default-page")
+    app_id = _backend(app)
+    _jobs(app, app_id, 2)
+    page = _post(app, f"/backend/{app_id}/job/dev", {}).json
+    session = _post(app, f"/backend/{app_id}/challenge", {}).json["sessionId"]
+    for identifier in (page["nextToken"], page["jobs"][0]["jobId"], session):
+        assert set("+/=:@") <= set(identifier) and len(identifier) > 100, identifier
+    rest = _post(app, f"/backend/{app_id}/job/dev", {"nextToken": page["nextToken"]}).json
+    assert len(rest["jobs"]) == 1
+    with Emulator(EmulatorConfig(quirks=frozenset({"opaque-tokens"}))) as emulator:
+        base = emulator.base_url
+        made = requests.post(f"{base}/backend", json={"appId": "a", "appName": "a", "backendEnvironmentName": "dev"})
+        job_id = made.json()["jobId"]
+        assert "/" in job_id
+        got = requests.get(f"{base}/backend/a/job/dev/{quote(job_id, safe='')}")
+        assert got.status_code == 200 and got.json()["jobId"] == job_id
+
+
+def test_quirk_jobs_by_app():
+    app = _app("jobs-by-app")
+    app_id = _backend(app)
+    _backend(app, app_id, "prod")
+    _backend(app, "app2", "dev")
+    job_id = _post(app, f"/backend/{app_id}/job/dev", {}).json["jobs"][0]["jobId"]
+    assert wsgi_call(app, "GET", f"/backend/{app_id}/job/prod/{job_id}").status == 200
+    assert _post(app, f"/backend/{app_id}/job/prod/{job_id}", {"status": "set"}).json["status"] == "set"
+    assert wsgi_call(app, "GET", f"/backend/app2/job/dev/{job_id}").status == 404
+    assert wsgi_call(_app(), "GET", f"/backend/{app_id}/job/prod/{job_id}").status == 404

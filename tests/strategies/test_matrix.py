@@ -292,3 +292,34 @@ def test_full_bodies_hold_every_spelling_varied_values_and_validate():
     assert settings["expirationTime"] % 1  # a fraction: the type is number
     storage = amplify_strategies.full_body("CreateBackendStorage")["resourceConfig"]["permissions"]
     assert len(storage["authenticated"]) > 1 and storage["authenticated"][0] != "READ"
+
+
+def _strings_and_arrays(value, path=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_and_arrays(item, (*path, key))
+    elif isinstance(value, list):
+        yield path, value
+        for item in value:
+            yield from _strings_and_arrays(item, (*path, "[]"))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def test_telling_bodies_validate_and_show_any_lost_element_or_character():
+    for op in ("CreateBackendAPI", "CreateBackendAuth", "CreateBackendStorage", "UpdateBackendAuth"):
+        body, other = amplify_strategies.telling_body(op, "a"), amplify_strategies.telling_body(op, "b")
+        name = amplify_openapi.operation(op).request_schema
+        assert not list(amplify_openapi.validator(name).iter_errors(body)), op
+        found = list(_strings_and_arrays(body["resourceConfig"]))
+        arrays = [v for _, v in found if isinstance(v, list) and v]
+        assert arrays and all(len(a) >= 2 and len({repr(i) for i in a}) == len(a) for a in arrays), op
+        assert any(isinstance(v, str) and v.endswith(" a·é☃𝄞") for _, v in found), op
+        assert body != other and body["resourceName"] == other["resourceName"]
+    settings = amplify_strategies.telling_body("CreateBackendAPI", "a")["resourceConfig"]["defaultAuthType"]
+    assert settings["settings"]["openIDIatTTL"] == settings["settings"]["openIDlatTTL"].removesuffix(" 2")
+    assert any(ord(c) > 0xFFFF for c in settings["settings"]["description"])
+    assert (
+        settings["mode"]
+        == amplify_strategies.full_body("CreateBackendAPI")["resourceConfig"]["defaultAuthType"]["mode"]
+    )

@@ -16,6 +16,7 @@ def test_all_is_pinned():
         "matrix",
         "negative_requests",
         "spec_counts",
+        "telling_body",
         "valid_body",
         "valid_requests",
     ]
