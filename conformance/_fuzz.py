@@ -30,7 +30,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as builtin
 
 from . import _checks as C
-from ._target import NO_BODY, Exchange, Reply, SentRequest
+from ._target import NO_BODY, THROTTLED, Exchange, Reply, SentRequest
 from ._world import operation_at
 
 if TYPE_CHECKING:
@@ -94,14 +94,18 @@ def _st_response(exchange: Exchange) -> schemathesis.Response:
     )
 
 
+def _negative(case: schemathesis.Case) -> bool:
+    return bool(case.meta and not case.meta.generation.mode.is_positive)
+
+
 def _builtin_verdicts(op: spec.Operation, case: schemathesis.Case, exchange: Exchange) -> list[C.Seen]:
     """schemathesis's built-in checks on one exchange, under the rule each shares with us."""
-    if exchange.reply is None or exchange.reply.status in (429, 504):
+    if exchange.reply is None or exchange.reply.status in THROTTLED:
         return []
     response = _st_response(exchange)
     verdicts = []
     for check, check_id in BUILTIN_CHECKS.items():
-        if check is builtin.negative_data_rejection and not (case.meta and not case.meta.generation.mode.is_positive):
+        if check is builtin.negative_data_rejection and not _negative(case):
             continue
         try:
             case.validate_response(response, checks=[check])
@@ -209,6 +213,8 @@ def _examples(unit: OperationUnit, world: World, strategy, examples: int, label:
         exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label, judge=False)
         if exchange.reply is not None:
             _judged(unit, exchange, _builtin_verdicts(unit.op, case, exchange))
+            if exchange.reply.status in THROTTLED and _negative(case):
+                unit.unjudged(C.FUZZ_REJECTED, exchange, "a schemathesis negative example", case=label)
 
     _search(unit, probe, label, seed)
 

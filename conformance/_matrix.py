@@ -44,7 +44,8 @@ def matrix(unit: Unit, world: World) -> World:
         if exchange.reply is None:
             continue
         seen = C.expectation(C.EXPECTATION_CHECK[case.kind], case.expect, case.detail, exchange.reply)
-        if seen is None:
+        if seen is None:  # still throttled after every retry (R9)
+            unit.unjudged(C.EXPECTATION_CHECK[case.kind], exchange, case.detail, case=case.id)
             continue
         unit.ledger.record(unit.id, seen, exchange, case=case.id)
         if case.kind == "enum-value":

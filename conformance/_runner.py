@@ -34,7 +34,7 @@ from ._not_found import near_misses, not_found
 from ._results import Ledger, RunResult, run_summary
 from ._settling import Settling
 from ._status_plan import status_plan
-from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
+from ._target import NO_BODY, Exchange, RateLimit, SigV4Target, Target, TargetUnreachable
 from ._unit import Unit
 from ._workflows import workflows
 from ._world import operation_at
@@ -62,7 +62,8 @@ class RunOptions:
     workers: int | None = None  # None: auto
     seed: int | None = None
     timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
-    retries: int = 3
+    retries: int = 10  # sends again of a 429 or 504, within PATIENCE seconds of backoff (R9)
+    rate_limit: float | None = None  # requests a second at most, over every worker (None: as fast as answered)
     time_budget: float = 900.0  # seconds for the whole run; then it stops sending (cleanup gets a grace)
     app_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -403,6 +404,16 @@ class Run:
         self.phases["cleanup"] = {"status": "stopped" if stopped else "ran", "detail": detail}
         return {"attempted": attempted, "failed": failed, "detail": detail}
 
+    def throttling(self) -> dict[str, Any]:
+        """How the target throttled the run and how the run slowed down for it (R9)."""
+        limit = self.target.rate_limit
+        return {
+            "rate_limit": limit.per_second if limit else None,
+            "rate_limit_wait_seconds": round(limit.waited, 3) if limit else 0.0,
+            "patience_seconds": self.target.patience,
+            **self.ledger.throttling(),
+        }
+
     def result(self, started: datetime, cleanup: dict[str, Any]) -> RunResult:
         operations = [
             self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
@@ -417,6 +428,7 @@ class Run:
                 "seed": self.seed,
                 "settle_bound": self.settle_bound,
                 "settling": self.settling.section(),
+                "throttling": self.throttling(),
                 "started_at": started.isoformat(),
                 "finished_at": datetime.now(UTC).isoformat(),
                 "complete": self.stop_reason is None,
@@ -510,7 +522,12 @@ class _target_for:
 
     def __enter__(self) -> Target:
         o = self.options
-        common = {"headers": dict(o.headers), "timeout": o.timeout, "max_retries": o.retries}
+        common = {
+            "headers": dict(o.headers),
+            "timeout": o.timeout,
+            "max_retries": o.retries,
+            "rate_limit": RateLimit(o.rate_limit) if o.rate_limit else None,
+        }
         if o.base_url is None:
             from amplify_emulator import Emulator, EmulatorConfig
 

@@ -9,14 +9,21 @@ every answer received (retries included), so checks judge data, never live socke
 The timeout bounds one exchange in total (connect, status line, headers and body): a socket
 timeout only bounds each read, so a target that dribbles one byte at a time would never be cut.
 One watchdog thread shuts the socket of any exchange still running at its deadline.
+
+A throttled request (429, or a 504) is sent again after exponential backoff with full jitter,
+or after the Retry-After the answer names, for up to PATIENCE seconds of waiting, as the AWS
+SDKs' standard mode does (R9); a RateLimit shared by every worker keeps a run below what the
+user says the target allows.
 """
 
 from __future__ import annotations
 
+import email.utils
 import heapq
 import itertools
 import json
 import math
+import random
 import re
 import shlex
 import socket
@@ -37,6 +44,10 @@ _SECRET_HEADER = re.compile(r"authorization|token|secret|cookie|credential|api-k
 _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 _NOT_JSON = object()
 _CURL_COMPUTES = {"content-length", "connection", "accept-encoding", "user-agent"}  # curl sets its own
+THROTTLED = (429, 504)  # answers legitimate at any time (R9): sent again, judged only for their bodies
+PATIENCE = 20.0  # seconds one request may wait out throttling in all (the AWS SDKs' standard mode)
+FIRST_BACKOFF = 0.1  # the first backoff's ceiling; doubled each retry, at most MAX_BACKOFF
+MAX_BACKOFF = 5.0
 
 
 class TargetUnreachable(Exception):
@@ -255,6 +266,7 @@ class Exchange:
     replies: tuple[Reply, ...] = ()
     error: str | None = None  # transport failure: refused, timed out, closed mid-answer, too slow
     injected: str | None = None  # the status the emulator was asked to inject, if any
+    backed_off: float = 0.0  # seconds spent waiting before sending again after a 429 or 504
 
     @property
     def reply(self) -> Reply | None:
@@ -264,6 +276,38 @@ class Exchange:
     def retries(self) -> int:
         return max(0, len(self.replies) - 1)
 
+    @property
+    def throttled(self) -> int:
+        """How many of its answers were 429 (the target asked it to slow down)."""
+        return sum(reply.status == 429 for reply in self.replies)
+
+
+class RateLimit:
+    """At most ``per_second`` requests a second, over every worker of a run: each request takes
+    the next free slot, so they go out evenly spaced, never in a burst the target refuses."""
+
+    def __init__(self, per_second: float) -> None:
+        if per_second <= 0:
+            raise ValueError(f"a rate limit must be positive, not {per_second}")
+        self.per_second = per_second
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+        self.waited = 0.0  # seconds requests spent waiting for their slot, in all
+
+    def acquire(self, deadline: float = math.inf) -> bool:
+        """Wait for this request's slot; False (and no slot taken) when it would come after ``deadline``."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            if slot >= deadline:
+                time.sleep(max(0.0, deadline - now))  # the budget's end: the caller sees it ran out
+                return False
+            self._next = slot + 1.0 / self.per_second
+            self.waited += slot - now
+        if slot > now:
+            time.sleep(slot - now)
+        return True
+
 
 @dataclass
 class Target:
@@ -272,10 +316,13 @@ class Target:
     base_url: str
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float = 10.0
-    max_retries: int = 3
+    max_retries: int = 10
     kind: str = "url"
     can_inject: bool = False
+    rate_limit: RateLimit | None = None
+    patience: float = PATIENCE
     session: requests.Session = field(default_factory=requests.Session, repr=False)
+    jitter: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -306,8 +353,9 @@ class Target:
         retry: bool = True,
         deadline: float | None = None,
     ) -> Exchange:
-        """Send one request, retrying 429/504 a bounded number of times (R9); each exchange ends
-        within the timeout, and all of them by `deadline` (a time.monotonic() value) if given."""
+        """Send one request; a 429 or 504 is sent again after a backoff (R9), up to ``max_retries``
+        times and ``patience`` seconds of waiting. Each exchange ends within the timeout, and all of
+        them by ``deadline`` (a time.monotonic() value) if given."""
         headers = {"Accept": "application/json", **self.headers}
         if body is NO_BODY or body is None:
             data = None
@@ -319,24 +367,32 @@ class Target:
             headers["Content-Type"] = "application/json"
         if inject:
             headers[INJECT_HEADER] = inject
+        deadline = math.inf if deadline is None else deadline
         prepared = self._prepare(method, self.url(path, path_parameters), headers, data)
         sent = SentRequest(method, prepared.url, dict(prepared.headers), data)
         replies: list[Reply] = []
-        attempts = 1 + (self.max_retries if retry and not inject else 0)
-        for attempt in range(attempts):
+        retries = self.max_retries if retry and not inject else 0
+        backed_off = 0.0
+        for attempt in range(retries + 1):
+            if self.rate_limit is not None and not self.rate_limit.acquire(deadline):
+                error = (
+                    f"not sent: the time budget ran out waiting for the rate limit ({self.rate_limit.per_second:g}/s)"
+                )
+                return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             try:
-                reply = self._receive(prepared, math.inf if deadline is None else deadline)
+                reply = self._receive(prepared, deadline)
             except requests.RequestException as exc:
-                return Exchange(sent, tuple(replies), error=_describe(exc), injected=inject)
+                return Exchange(sent, tuple(replies), error=_describe(exc), injected=inject, backed_off=backed_off)
             replies.append(reply)
-            pause = _backoff(reply, attempt)
-            if reply.status not in (429, 504) or attempt == attempts - 1:
+            if reply.status not in THROTTLED or attempt == retries:
                 break
-            if deadline is not None and time.monotonic() + pause >= deadline:
+            pause = _backoff(reply, attempt, self.jitter)
+            if backed_off + pause > self.patience or time.monotonic() + pause >= deadline:
                 break
             time.sleep(pause)
+            backed_off += pause
             prepared = self._prepare(method, sent.url, headers, data)  # re-sign: fresh date
-        return Exchange(sent, tuple(replies), injected=inject)
+        return Exchange(sent, tuple(replies), injected=inject, backed_off=backed_off)
 
     def _prepare(self, method: str, url: str, headers: dict[str, str], data: bytes | None):
         return self.session.prepare_request(requests.Request(method, url, headers=headers, data=data))
@@ -385,11 +441,30 @@ def _read_some(response: requests.Response) -> bytes:
         raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
 
 
-def _backoff(reply: Reply, attempt: int) -> float:
+def _backoff(reply: Reply, attempt: int, jitter: random.Random) -> float:
+    """Seconds to wait before sending again: what Retry-After names (seconds or an HTTP date), else
+    exponential backoff with full jitter, so throttled workers do not come back all at once."""
+    named = retry_after(reply.header("retry-after"))
+    if named is not None:
+        return named
+    return jitter.uniform(0, min(FIRST_BACKOFF * 2**attempt, MAX_BACKOFF))
+
+
+def retry_after(value: str | None) -> float | None:
+    """Retry-After's seconds from now, given as seconds or as an HTTP date; None if absent or unreadable."""
+    if not value:
+        return None
     try:
-        return min(float(reply.header("retry-after") or ""), 2.0)
+        seconds = float(value)
     except ValueError:
-        return min(0.05 * (2**attempt), 1.0)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _describe(exc: Exception) -> str:

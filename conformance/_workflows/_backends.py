@@ -27,7 +27,7 @@ def backend_env(unit: Unit, world: World) -> None:
         lambda: unit.send(get_backend, {"appId": world.app_id}, {}),
         lambda e: world.env in listed(e) and second in listed(e),
     )
-    if unit.status(exchange) in (429, 504, None):
+    if unit.status(exchange) is None or unit.throttled(exchange, C.BACKEND_ENV, "GetBackend after CreateBackend"):
         return
     unit.judge(
         C.BACKEND_ENV,
