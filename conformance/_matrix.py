@@ -14,6 +14,7 @@ from ._world import World, removes_what_it_names
 
 EXTRA_MEMBER = "xAmplifyConformanceExtra"
 SPARE = 8  # worlds made ahead at most at once (a burst a throttling target still takes)
+FAN_OUT = 8  # cases meant to be rejected sent at once
 
 
 def _cases(unit: Unit) -> list[strategies.Case]:
@@ -30,35 +31,65 @@ def _cases(unit: Unit) -> list[strategies.Case]:
 
 
 def matrix(unit: Unit, world: World) -> World:
-    """Send every case; the world left for what follows (a fresh one after a removing 200)."""
+    """Send every case; the world left for what follows (a fresh one after a removing 200).
+
+    Cases meant to be rejected change nothing, so consecutive ones go out together, FAN_OUT at
+    a time: a far-away target then costs one round trip per batch, not one per case."""
     cases = _cases(unit)
     spare: list[World] = []  # worlds made ahead for the cases still to come that remove theirs
-    for n, case in enumerate(cases):
-        if case.expect == "accept" and unit.would_remove_given_app:
-            unit.ledger.skip(unit.id, C.EXPECTATION_CHECK[case.kind], "--app-id given: would remove that app")
+    n = 0
+    while n < len(cases):
+        batch = _batch(cases, n)
+        if batch[0].expect == "accept" and unit.would_remove_given_app:
+            unit.ledger.skip(unit.id, C.EXPECTATION_CHECK[batch[0].kind], "--app-id given: would remove that app")
+            n += 1
             continue
-        body = unit.identity(case.body, world, case.json_path)
-        exchange = unit.send(
-            unit.op, world.path_parameters(unit.op), NO_BODY if case.body is None else body, case=case.id
-        )
-        if exchange.reply is None:
-            continue
-        seen = C.expectation(C.EXPECTATION_CHECK[case.kind], case.expect, case.detail, exchange.reply)
-        if seen is None:  # still throttled after every retry (R9)
-            unit.unjudged(C.EXPECTATION_CHECK[case.kind], exchange, case.detail, case=case.id)
-            continue
-        unit.ledger.record(unit.id, seen, exchange, case=case.id)
-        if case.kind == "enum-value":
-            unit.ledger.exercised(unit.id, enum_value=case.id)
-        elif case.kind == "required-missing":
-            unit.ledger.exercised(unit.id, required=case.json_path)
-        if exchange.reply.status == 200:
-            echo(unit, world, body, exchange)
-            if removes_what_it_names(unit.id):
-                if not spare:  # one for each case still expected to succeed, and one to leave
-                    spare = unit.new_worlds(min(SPARE, 1 + sum(c.expect == "accept" for c in cases[n + 1 :])))
-                world = spare.pop(0)
+        sent_in = world
+        sends = [lambda case=case, sent_in=sent_in: _send(unit, sent_in, case) for case in batch]
+        answers = [sends[0]()] if len(sends) == 1 else unit.run_.at_once(sends)
+        for case, (body, exchange) in zip(batch, answers, strict=True):
+            n += 1
+            if not _judged(unit, sent_in, case, body, exchange) or not removes_what_it_names(unit.id):
+                continue
+            if not spare:  # one for each case still expected to succeed, and one to leave
+                spare = unit.new_worlds(min(SPARE, 1 + sum(c.expect == "accept" for c in cases[n:])))
+            world = spare.pop(0)
     return world
+
+
+def _batch(cases: list[strategies.Case], start: int) -> list[strategies.Case]:
+    """The case at ``start`` alone, or with the cases meant to be rejected that follow it."""
+    if cases[start].expect == "accept":
+        return [cases[start]]
+    end = start
+    while end < len(cases) and end - start < FAN_OUT and cases[end].expect != "accept":
+        end += 1
+    return cases[start:end]
+
+
+def _send(unit: Unit, world: World, case: strategies.Case) -> tuple[Any, Exchange]:
+    body = unit.identity(case.body, world, case.json_path)
+    exchange = unit.send(unit.op, world.path_parameters(unit.op), NO_BODY if case.body is None else body, case=case.id)
+    return body, exchange
+
+
+def _judged(unit: Unit, world: World, case: strategies.Case, body: Any, exchange: Exchange) -> bool:
+    """Judge one case's answer; whether it was a 200 (then also asked R8.echo)."""
+    if exchange.reply is None:
+        return False
+    seen = C.expectation(C.EXPECTATION_CHECK[case.kind], case.expect, case.detail, exchange.reply)
+    if seen is None:  # still throttled after every retry (R9)
+        unit.unjudged(C.EXPECTATION_CHECK[case.kind], exchange, case.detail, case=case.id)
+        return False
+    unit.ledger.record(unit.id, seen, exchange, case=case.id)
+    if case.kind == "enum-value":
+        unit.ledger.exercised(unit.id, enum_value=case.id)
+    elif case.kind == "required-missing":
+        unit.ledger.exercised(unit.id, required=case.json_path)
+    if exchange.reply.status != 200:
+        return False
+    echo(unit, world, body, exchange)
+    return True
 
 
 def echo(unit: Unit, world: World, body: Any, exchange: Exchange) -> None:
