@@ -194,14 +194,22 @@ def _search(unit: OperationUnit, test, label: str, seed: int) -> None:
         )
         if found is None:
             raise
-        case = f"{label} (seed {seed})"
-        for seen in found.failures:
-            unit.ledger.record(unit.id, seen, found.exchange, case=case, seed=seed)
-            run.campaign.failed(unit.id, seen, found.exchange, case, seed, shrunk=run.options.fuzz)
+        _record_found(unit, found, label, seed)
+
+
+def _record_found(unit: OperationUnit, found: _Found, label: str, seed: int) -> None:
+    run = unit.run_
+    case = f"{label} (seed {seed})"
+    for seen in found.failures:
+        unit.ledger.record(unit.id, seen, found.exchange, case=case, seed=seed)
+        run.campaign.failed(unit.id, seen, found.exchange, case, seed, shrunk=run.options.fuzz)
 
 
 def _examples(unit: OperationUnit, world: World, strategy, examples: int, label: str, seed: int, end) -> None:
     run = unit.run_
+    if not run.options.fuzz and end is None and run.campaign.database is None:
+        _drawn_then_sent(unit, world, strategy, examples, label, seed)
+        return
 
     @_settings(run, examples, replay=seed == run.seed)  # above seed(), which would drop the database
     @hypothesis.seed(seed)
@@ -209,14 +217,43 @@ def _examples(unit: OperationUnit, world: World, strategy, examples: int, label:
     def probe(case: schemathesis.Case) -> None:
         if run.campaign.over(end):
             return  # the campaign's time is up: let hypothesis finish without sending
-        body = _wire_body(case.body)
-        exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label, judge=False)
-        if exchange.reply is not None:
-            _judged(unit, exchange, _builtin_verdicts(unit.op, case, exchange))
-            if exchange.reply.status in THROTTLED and _negative(case):
-                unit.unjudged(C.FUZZ_REJECTED, exchange, "a schemathesis negative example", case=label)
+        _probe(unit, world, case, label)
 
     _search(unit, probe, label, seed)
+
+
+def _drawn_then_sent(unit: OperationUnit, world: World, strategy, examples: int, label: str, seed: int) -> None:
+    """A default run's examples: nothing is shrunk or replayed, so hypothesis only draws them (one
+    search at a time, under the lock) and they are sent after, while other units draw theirs; a
+    far-away target then costs the units' round trips side by side, not one after another. The
+    first new failure ends the examples, as it ends hypothesis's search."""
+    run = unit.run_
+    drawn: list[schemathesis.Case] = []
+
+    @_settings(run, examples)
+    @hypothesis.seed(seed)
+    @hypothesis.given(case=strategy)
+    def draw(case: schemathesis.Case) -> None:
+        drawn.append(case)
+
+    with _HYPOTHESIS:
+        draw()
+    for case in drawn:
+        try:
+            _probe(unit, world, case, label)
+        except _Found as found:
+            _record_found(unit, found, label, seed)
+            return
+
+
+def _probe(unit: OperationUnit, world: World, case: schemathesis.Case, label: str) -> None:
+    """Send one generated example and judge its answer (a new failure raises _Found)."""
+    body = _wire_body(case.body)
+    exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label, judge=False)
+    if exchange.reply is not None:
+        _judged(unit, exchange, _builtin_verdicts(unit.op, case, exchange))
+        if exchange.reply.status in THROTTLED and _negative(case):
+            unit.unjudged(C.FUZZ_REJECTED, exchange, "a schemathesis negative example", case=label)
 
 
 def fuzz_operation(unit: OperationUnit, world: World) -> None:

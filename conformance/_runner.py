@@ -44,6 +44,7 @@ T = TypeVar("T")
 __version__ = "0.1.0"
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
 CLEANUP_GRACE = 10.0  # seconds cleanup may run beyond the time budget
+CLEANUP_WORKERS = 8  # removals sent at once
 URL_SETTLE = 10.0  # default settle bound against a URL (CONTRACT 'Asynchrony')
 EMULATOR_SETTLE = 5.0  # the embedded emulator's quirks settle within 2 s
 
@@ -382,19 +383,35 @@ class Run:
         else:
             jobs = [(remove_all, {"appId": a}) for a in sorted(self.created_apps)]
         what = "environments" if self.options.app_id else "apps"
+        out_of_time = f"the time budget and its {CLEANUP_GRACE:g} s grace ran out"
+
+        def remove(job: tuple[spec.Operation, dict[str, str]]) -> Exchange | None:
+            """None when there was no time left to send it."""
+            if time.monotonic() >= deadline:
+                return None
+            return self.target.send(job[0].method, job[0].path, job[1], {}, deadline=deadline)
+
+        def removed(exchange: Exchange) -> bool:
+            return not exchange.error and exchange.reply.status in (200, 404)
+
         attempted = failed = 0
         stopped = None
-        for op, params in jobs:
-            if time.monotonic() >= deadline:
-                stopped = f"the time budget and its {CLEANUP_GRACE:g} s grace ran out"
-                break
-            attempted += 1
-            exchange = self.target.send(op.method, op.path, params, {}, deadline=deadline)
-            if exchange.error or exchange.reply.status not in (200, 404):
-                failed += 1
-            if exchange.error and unusable:
-                stopped = f"the target proved unusable ({unusable})"
-                break
+        if unusable:  # one after the other, to stop at the first failure
+            for job in jobs:
+                exchange = remove(job)
+                if exchange is None:
+                    stopped = out_of_time
+                    break
+                attempted += 1
+                failed += not removed(exchange)
+                if exchange.error:
+                    stopped = f"the target proved unusable ({unusable})"
+                    break
+        elif jobs:  # side by side: a far-away target costs a round trip per batch, not per app
+            with ThreadPoolExecutor(max_workers=CLEANUP_WORKERS, thread_name_prefix="cleanup") as pool:
+                sent = [exchange for exchange in pool.map(remove, jobs) if exchange is not None]
+            attempted, failed = len(sent), sum(not removed(exchange) for exchange in sent)
+            stopped = out_of_time if attempted < len(jobs) else None
         if not jobs:
             self.phases["cleanup"] = {"status": "skipped", "detail": f"no {what} to remove"}
             return {"attempted": 0, "failed": 0, "detail": f"skipped: no {what} to remove"}
