@@ -33,13 +33,14 @@ def _cases(unit: Unit) -> list[strategies.Case]:
 def matrix(unit: Unit, world: World) -> World:
     """Send every case; the world left for what follows (a fresh one after a removing 200).
 
-    Cases meant to be rejected change nothing, so consecutive ones go out together, FAN_OUT at
-    a time: a far-away target then costs one round trip per batch, not one per case."""
+    Each case is judged on its own answer, so consecutive cases of one expectation go out
+    together, FAN_OUT at a time (a far-away target then costs one round trip per batch, not one
+    per case); a case that removes its world when accepted goes alone, before the next world."""
     cases = _cases(unit)
     spare: list[World] = []  # worlds made ahead for the cases still to come that remove theirs
     n = 0
     while n < len(cases):
-        batch = _batch(cases, n)
+        batch = _batch(unit, cases, n)
         if batch[0].expect == "accept" and unit.would_remove_given_app:
             unit.ledger.skip(unit.id, C.EXPECTATION_CHECK[batch[0].kind], "--app-id given: would remove that app")
             n += 1
@@ -57,12 +58,14 @@ def matrix(unit: Unit, world: World) -> World:
     return world
 
 
-def _batch(cases: list[strategies.Case], start: int) -> list[strategies.Case]:
-    """The case at ``start`` alone, or with the cases meant to be rejected that follow it."""
-    if cases[start].expect == "accept":
-        return [cases[start]]
+def _batch(unit: Unit, cases: list[strategies.Case], start: int) -> list[strategies.Case]:
+    """The cases from ``start`` that go out together: up to FAN_OUT of one expectation, each
+    judged on its own answer alone; a case whose 200 removes its world goes alone."""
+    first = cases[start]
+    if first.expect == "accept" and removes_what_it_names(unit.id):
+        return [first]
     end = start
-    while end < len(cases) and end - start < FAN_OUT and cases[end].expect != "accept":
+    while end < len(cases) and end - start < FAN_OUT and cases[end].expect == first.expect:
         end += 1
     return cases[start:end]
 

@@ -209,20 +209,23 @@ class Unit:
         """``count`` fresh worlds (given what this operation names, if ``prepared``). Every write
         of a step is sent before the first read-back of it, so a target that shows writes late
         is waited for once per step, not once per world."""
-        worlds = []
-        for _ in range(count):
-            app, env = self.run_.new_names()
-            world = World(app, env)
-            # a burst of creates may be throttled beyond the sender's retries: wait that out too
-            exchange = self.settle(lambda app=app, env=env: self.create_backend(app, env), _not_throttled, learn=False)
+        worlds = [World(*self.run_.new_names()) for _ in range(count)]
+        # a burst of creates may be throttled beyond the sender's retries: wait that out too
+        makes = [
+            lambda world=world: self.settle(
+                lambda: self.create_backend(world.app_id, world.env), _not_throttled, learn=False
+            )
+            for world in worlds
+        ]
+        made = [makes[0]()] if count == 1 else self.run_.at_once(makes)
+        for world, exchange in zip(worlds, made, strict=True):
             if self.status(exchange) != 200:
                 raise RuntimeError(
-                    f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
+                    f"setup: CreateBackend({world.app_id}, {world.env}) answered {self.status(exchange)}"
                     f"{' (' + exchange.error + ')' if exchange.error else ''}"
                 )
-            self.run_.created(app, (env, world.clone_env))
+            self.run_.created(world.app_id, (world.env, world.clone_env))
             world.job_id = C.body_of(exchange.reply).get("jobId")
-            worlds.append(world)
         self.confirm([self._backend_listed(world, world.env) for world in worlds])
         if prepared:
             self.prepare(*worlds)
@@ -286,8 +289,9 @@ class Unit:
         role = resource_role(self.id)
         reads: list[SetupStep] = []
         if role and needs_existing_resource(self.id):
-            for world in worlds:
-                exchange, _ = self.create_resource(world, role.category, settle=False)
+            creates = [lambda world=world: self.create_resource(world, role.category, settle=False) for world in worlds]
+            made = [creates[0]()] if len(worlds) == 1 else self.run_.at_once(creates)
+            for world, (exchange, _) in zip(worlds, made, strict=True):
                 if self.status(exchange) != 200:
                     raise RuntimeError(f"setup: creating the {role.category} resource answered {self.status(exchange)}")
                 reads.append(self._resource_shown(world, role.category))
