@@ -45,6 +45,7 @@ __version__ = "0.1.0"
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
 CLEANUP_GRACE = 10.0  # seconds cleanup may run beyond the time budget
 CLEANUP_WORKERS = 8  # removals sent at once
+URL_WORKERS = 32  # units at once against a URL (auto): more than the 31 operations
 URL_SETTLE = 10.0  # default settle bound against a URL (CONTRACT 'Asynchrony')
 EMULATOR_SETTLE = 5.0  # the embedded emulator's quirks settle within 2 s
 
@@ -60,7 +61,7 @@ class RunOptions:
     duration: float | None = None  # seconds: with fuzz, keep generating until then (within time_budget)
     database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
     stateful: bool = True
-    workers: int | None = None  # None: auto
+    workers: int | None = None  # None: auto (see _auto_workers)
     seed: int | None = None
     timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
     retries: int = 10  # sends again of a 429 or 504, within PATIENCE seconds of backoff (R9)
@@ -149,7 +150,7 @@ class Run:
         self.selected = (
             [spec.operation(o) for o in options.operations] if options.operations else list(spec.operations())
         )
-        self.workers = options.workers or min(16, (os.cpu_count() or 2) * 4)
+        self.workers = options.workers or _auto_workers(target)
         self.campaign = Campaign(self, tick)  # the fuzzing's time, seeds, database, groups
 
     # ---- sending ----------------------------------------------------------------------------
@@ -457,6 +458,15 @@ class Run:
                 **({"fuzz": self.campaign.section()} if self.options.fuzz else {}),
             }
         )
+
+
+def _auto_workers(target: Target) -> int:
+    """Units run at once: four a core against the embedded emulator, which shares the process's
+    CPU; every operation at once against a URL, where a worker mostly waits for the answer (a
+    far-away target costs round trips side by side, not one after another)."""
+    if target.kind == "emulator":
+        return min(16, (os.cpu_count() or 2) * 4)
+    return URL_WORKERS
 
 
 class OperationUnit(Unit):
