@@ -19,17 +19,14 @@ defaults, reports into a temporary folder) and prints one row: wall time, exit c
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from _servers import chosen_cases, emulator  # bench/, the script's folder
 
 RATE = 20.0  # the rate-limit quirk's requests a second (amplify_emulator's RATE_LIMIT_PER_SECOND)
 CASES: dict[str, tuple[list[str], list[str]]] = {  # name: (emulator quirks, extra run flags)
@@ -41,40 +38,12 @@ CASES: dict[str, tuple[list[str], list[str]]] = {  # name: (emulator quirks, ext
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _emulator(python: str, quirks: list[str]) -> Iterator[str]:
-    """`amplify-conformance emulator` with the quirks, once it accepts connections; stopped afterwards."""
-    port = _free_port()
-    command = [python, "-m", "amplify_conformance.cli", "emulator", "--port", str(port)]
-    command += [arg for quirk in quirks for arg in ("--quirk", quirk)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"the emulator did not listen on port {port} within 30 s")
-        yield f"http://127.0.0.1:{port}/prod"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
 def measure(name: str, python: str) -> tuple[str, float | None]:
     """One case's row, and its wall time (None when the run made no report)."""
     quirks, flags = CASES[name]
     report_dir = Path(tempfile.mkdtemp(prefix=f"bench-realistic-{name}-"))
     try:
-        with _emulator(python, quirks) as url:
+        with emulator(python, quirks) as url:
             command = [python, "-m", "amplify_conformance.cli", "run", "--quiet", "--report-dir", str(report_dir)]
             started = time.perf_counter()
             done = subprocess.run(command + ["--base-url", url, *flags], capture_output=True, text=True, timeout=3600)
@@ -102,17 +71,10 @@ def measure(name: str, python: str) -> tuple[str, float | None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"some of {', '.join(CASES)} (default all)")
-    parser.add_argument("--python", default=sys.executable, help="the interpreter whose CLI runs (default this one)")
-    options = parser.parse_args()
-    chosen = options.cases or list(CASES)
-    unknown = set(chosen) - set(CASES)
-    if unknown:
-        parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
+    chosen, python = chosen_cases(__doc__.splitlines()[0], list(CASES))
     walls: dict[str, float | None] = {}
     for name in chosen:
-        row, walls[name] = measure(name, options.python)
+        row, walls[name] = measure(name, python)
         print(row, flush=True)
     if walls.get("plain") and walls.get("latency"):
         print(f"latency / plain: {walls['latency'] / walls['plain']:.2f}x (goal 2x)")

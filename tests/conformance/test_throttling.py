@@ -105,6 +105,13 @@ def test_a_rate_limit_spaces_the_requests_of_every_worker():
     assert 0.25 <= time.monotonic() - began < 0.6
 
 
+def _deterministic(emulator: Emulator, operation: str, **options) -> RunOptions:
+    """One operation's deterministic plan against the emulator served at its URL."""
+    return RunOptions(
+        base_url=emulator.base_url + "/prod", operations=(operation,), max_examples=0, stateful=False, **options
+    )
+
+
 def test_a_run_under_a_rate_limit_sends_no_faster_and_reports_it():
     stamps: list[float] = []
     lock = threading.Lock()
@@ -118,14 +125,7 @@ def test_a_run_under_a_rate_limit_sends_no_faster_and_reports_it():
 
     emulator.app = counting
     with emulator:
-        options = RunOptions(
-            base_url=emulator.base_url + "/prod",
-            operations=("GetBackend",),
-            max_examples=0,
-            stateful=False,
-            rate_limit=19,
-        )
-        result = run(options).to_dict()
+        result = run(_deterministic(emulator, "GetBackend", rate_limit=19)).to_dict()
     assert result["summary"]["pass"] == 1
     throttling = result["throttling"]
     assert throttling["rate_limit"] == 19 and throttling["rate_limit_wait_seconds"] > 0
@@ -150,15 +150,7 @@ def test_a_case_the_target_kept_throttling_is_named_unjudged_in_every_report_and
     emulator = Emulator(EmulatorConfig())
     emulator.app = _throttle_get_backend(emulator.app)
     with emulator:
-        options = RunOptions(
-            base_url=emulator.base_url + "/prod",
-            operations=("CreateBackend",),
-            max_examples=0,
-            stateful=False,
-            retries=1,
-            settle=0.3,
-        )
-        result = run(options)
+        result = run(_deterministic(emulator, "CreateBackend", retries=1, settle=0.3))
     data = result.to_dict()
     check = result.check("CreateBackend", "R8.backend-env")
     assert check["verdict"] == "error" and check["unjudged"] >= 1 and "not judged" in check["detail"]
