@@ -426,8 +426,9 @@ class Run:
         """How the target throttled the run and how the run slowed down for it (R9)."""
         limit = self.target.rate_limit
         return {
-            "rate_limit": limit.per_second if limit else None,
-            "rate_limit_wait_seconds": round(limit.waited, 3) if limit else 0.0,
+            "rate_limit": limit.per_second,
+            "slowest_pace": None if limit.slowest is None else round(limit.slowest, 2),
+            "rate_limit_wait_seconds": round(limit.waited, 3),
             "patience_seconds": self.target.patience,
             **self.ledger.throttling(),
         }
@@ -553,7 +554,7 @@ class _target_for:
             "headers": dict(o.headers),
             "timeout": o.timeout,
             "max_retries": o.retries,
-            "rate_limit": RateLimit(o.rate_limit) if o.rate_limit else None,
+            "rate_limit": RateLimit(o.rate_limit),
         }
         if o.base_url is None:
             from amplify_emulator import Emulator, EmulatorConfig

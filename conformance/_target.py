@@ -18,6 +18,7 @@ user says the target allows.
 
 from __future__ import annotations
 
+import collections
 import email.utils
 import heapq
 import itertools
@@ -48,6 +49,11 @@ THROTTLED = (429, 504)  # answers legitimate at any time (R9): sent again, judge
 PATIENCE = 20.0  # seconds one request may wait out throttling in all (the AWS SDKs' standard mode)
 FIRST_BACKOFF = 0.1  # the first backoff's ceiling; doubled each retry, at most MAX_BACKOFF
 MAX_BACKOFF = 5.0
+PACE_CUT = 0.7  # a 429 lowers the pace to this share of the requests sent in the second before
+PACE_DOUBLING = 4.0  # seconds in which the pace doubles after a cut
+LOWER_EVERY = 0.5  # seconds between two cuts of the pace
+MIN_PACE = 0.5  # requests a second the pace never goes below
+UNPACED = 10_000.0  # a pace above this is no pace at all
 
 
 class TargetUnreachable(Exception):
@@ -283,16 +289,31 @@ class Exchange:
 
 
 class RateLimit:
-    """At most ``per_second`` requests a second, over every worker of a run: each request takes
-    the next free slot, so they go out evenly spaced, never in a burst the target refuses."""
+    """The pace of a run's requests, over every worker: at most ``per_second`` a second if given,
+    and, once the target has answered 429, no faster than it lets through. Each 429 lowers the
+    pace to a share of what was sent in the second before; the pace then doubles every
+    PACE_DOUBLING seconds until the target throttles again (as the AWS SDKs' adaptive mode
+    probes). Requests take the next free slot in turn, so one that waited out a 429 is not
+    overtaken by fresh ones."""
 
-    def __init__(self, per_second: float) -> None:
-        if per_second <= 0:
+    def __init__(self, per_second: float | None = None) -> None:
+        if per_second is not None and per_second <= 0:
             raise ValueError(f"a rate limit must be positive, not {per_second}")
         self.per_second = per_second
+        self.slowest: float | None = None  # the lowest pace a 429 set
+        self.waited = 0.0  # seconds requests spent waiting for their slot, in all
         self._lock = threading.Lock()
         self._next = time.monotonic()
-        self.waited = 0.0  # seconds requests spent waiting for their slot, in all
+        self._sent: collections.deque[float] = collections.deque(maxlen=1000)
+        self._cut: float | None = None  # the pace the last 429 set; None: not paced
+        self._cut_at = -math.inf
+
+    def pace(self, now: float) -> float | None:
+        """Requests a second the target's 429s allow now; None: as many as asked."""
+        if self._cut is None:
+            return None
+        pace = self._cut * 2 ** ((now - self._cut_at) / PACE_DOUBLING)
+        return pace if pace < UNPACED else None
 
     def acquire(self, deadline: float = math.inf) -> bool:
         """Wait for this request's slot; False (and no slot taken) when it would come after ``deadline``."""
@@ -302,11 +323,25 @@ class RateLimit:
             if slot >= deadline:
                 time.sleep(max(0.0, deadline - now))  # the budget's end: the caller sees it ran out
                 return False
-            self._next = slot + 1.0 / self.per_second
+            rates = [rate for rate in (self.per_second, self.pace(slot)) if rate]
+            self._next = slot + (1.0 / min(rates) if rates else 0.0)
             self.waited += slot - now
+            self._sent.append(slot)
         if slot > now:
             time.sleep(slot - now)
         return True
+
+    def throttled(self) -> None:
+        """A 429: lower the pace (at most once every LOWER_EVERY seconds: the 429s of requests sent
+        before the last cut say nothing new)."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._cut_at < LOWER_EVERY:
+                return
+            sent = sum(1 for t in self._sent if now - 1.0 <= t <= now)
+            self._cut = max(MIN_PACE, PACE_CUT * min(max(sent, 1), self.pace(now) or math.inf))
+            self._cut_at = now
+            self.slowest = min(self.slowest or math.inf, self._cut)
 
 
 @dataclass

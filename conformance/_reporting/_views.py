@@ -56,9 +56,11 @@ def throttling_line(result: Mapping[str, Any]) -> str:
         return ""
     parts = []
     if t.get("rate_limit"):
-        parts.append(
-            f"sent at most {t['rate_limit']:g} requests a second ({t.get('rate_limit_wait_seconds', 0):g} s waited)"
-        )
+        parts.append(f"sent at most {t['rate_limit']:g} requests a second")
+    if t.get("slowest_pace"):
+        parts.append(f"slowed to {t['slowest_pace']:g} requests a second by the 429s")
+    if t.get("rate_limit_wait_seconds"):
+        parts.append(f"{t['rate_limit_wait_seconds']:g} s waited for a turn in all")
     parts.append(
         f"{t.get('throttled', 0)} answers 429 and {t.get('timed_out', 0)} answers 504; {t.get('retries', 0)} retries"
         f" after {t.get('backoff_seconds', 0):g} s of backoff in all (up to {t.get('patience_seconds', 0):g} s each)"

@@ -11,6 +11,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from amplify_conformance import RunOptions, run
 from amplify_conformance._reporting import render_html, render_junit, render_markdown, validate_report
 from amplify_conformance._target import MAX_BACKOFF, RateLimit, Target, _backoff, retry_after
@@ -103,6 +104,21 @@ def test_a_rate_limit_spaces_the_requests_of_every_worker():
     began = time.monotonic()
     assert not slow.acquire(began + 0.3)  # its slot would come after the deadline: not taken
     assert 0.25 <= time.monotonic() - began < 0.6
+
+
+def test_a_429_slows_every_worker_to_what_the_target_lets_through_and_the_pace_recovers():
+    limit = RateLimit()
+    assert all(limit.acquire() for _ in range(20)) and limit.waited == 0  # no pace yet: at once
+    limit.throttled()
+    limit.throttled()  # the 429s of requests sent before the cut: no second cut
+    assert limit.slowest == pytest.approx(14)  # 0.7 of the 20 sent in the second before
+    now = time.monotonic()
+    assert limit.pace(now) == pytest.approx(14, rel=0.05) and limit.pace(now + 4) == pytest.approx(28, rel=0.05)
+    assert limit.pace(now + 60) is None  # doubled back to no pace at all
+    started = time.monotonic()
+    for _ in range(8):
+        limit.acquire()
+    assert time.monotonic() - started >= 7 / 16  # spaced at about 14 a second
 
 
 def _deterministic(emulator: Emulator, operation: str, **options) -> RunOptions:
