@@ -354,7 +354,7 @@ class Target:
     max_retries: int = 10
     kind: str = "url"
     can_inject: bool = False
-    rate_limit: RateLimit | None = None
+    rate_limit: RateLimit = field(default_factory=RateLimit)
     patience: float = PATIENCE
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     jitter: random.Random = field(default_factory=random.Random, repr=False)
@@ -409,16 +409,16 @@ class Target:
         retries = self.max_retries if retry and not inject else 0
         backed_off = 0.0
         for attempt in range(retries + 1):
-            if self.rate_limit is not None and not self.rate_limit.acquire(deadline):
-                error = (
-                    f"not sent: the time budget ran out waiting for the rate limit ({self.rate_limit.per_second:g}/s)"
-                )
+            if not self.rate_limit.acquire(deadline):
+                error = "not sent: the time budget ran out waiting for its turn under the rate limit"
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             try:
                 reply = self._receive(prepared, deadline)
             except requests.RequestException as exc:
                 return Exchange(sent, tuple(replies), error=_describe(exc), injected=inject, backed_off=backed_off)
             replies.append(reply)
+            if reply.status == 429 and not inject:
+                self.rate_limit.throttled()
             if reply.status not in THROTTLED or attempt == retries:
                 break
             pause = _backoff(reply, attempt, self.jitter)
