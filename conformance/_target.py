@@ -46,12 +46,13 @@ _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 _NOT_JSON = object()
 _CURL_COMPUTES = {"content-length", "connection", "accept-encoding", "user-agent"}  # curl sets its own
 THROTTLED = (429, 504)  # answers legitimate at any time (R9): sent again, judged only for their bodies
-PATIENCE = 20.0  # seconds one request may wait out throttling in all (the AWS SDKs' standard mode)
+PATIENCE = 20.0  # seconds one request may spend waiting out throttling (the AWS SDKs' standard mode)
 FIRST_BACKOFF = 0.1  # the first backoff's ceiling; doubled each retry, at most MAX_BACKOFF
 MAX_BACKOFF = 5.0
 PACE_CUT = 0.7  # a 429 lowers the pace to this share of the requests sent in the second before
 PACE_DOUBLING = 4.0  # seconds in which the pace doubles after a cut
 LOWER_EVERY = 0.5  # seconds between two cuts of the pace
+THROTTLED_SHARE = 0.1  # the pace is cut only when this share of the last second's requests got 429
 MIN_PACE = 0.5  # requests a second the pace never goes below
 UNPACED = 10_000.0  # a pace above this is no pace at all
 
@@ -290,8 +291,8 @@ class Exchange:
 
 class RateLimit:
     """The pace of a run's requests, over every worker: at most ``per_second`` a second if given,
-    and, once the target has answered 429, no faster than it lets through. Each 429 lowers the
-    pace to a share of what was sent in the second before; the pace then doubles every
+    and, once the target has answered 429, no faster than it lets through. A 429 while a tenth or
+    more of the second's requests got one lowers the pace to a share of what was sent in it; the pace then doubles every
     PACE_DOUBLING seconds until the target throttles again (as the AWS SDKs' adaptive mode
     probes). Requests take the next free slot in turn, so one that waited out a 429 is not
     overtaken by fresh ones."""
@@ -305,6 +306,7 @@ class RateLimit:
         self._lock = threading.Lock()
         self._next = time.monotonic()
         self._sent: collections.deque[float] = collections.deque(maxlen=1000)
+        self._throttled: collections.deque[float] = collections.deque(maxlen=1000)
         self._cut: float | None = None  # the pace the last 429 set; None: not paced
         self._cut_at = -math.inf
 
@@ -336,9 +338,11 @@ class RateLimit:
         before the last cut say nothing new)."""
         with self._lock:
             now = time.monotonic()
-            if now - self._cut_at < LOWER_EVERY:
-                return
+            self._throttled.append(now)
             sent = sum(1 for t in self._sent if now - 1.0 <= t <= now)
+            refused = sum(1 for t in self._throttled if now - 1.0 <= t)
+            if now - self._cut_at < LOWER_EVERY or refused < THROTTLED_SHARE * sent:
+                return  # a 429 now and then (not a limit reached) does not slow the run
             self._cut = max(MIN_PACE, PACE_CUT * min(max(sent, 1), self.pace(now) or math.inf))
             self._cut_at = now
             self.slowest = min(self.slowest or math.inf, self._cut)
@@ -408,6 +412,7 @@ class Target:
         replies: list[Reply] = []
         retries = self.max_retries if retry and not inject else 0
         backed_off = 0.0
+        first = time.monotonic()
         for attempt in range(retries + 1):
             if not self.rate_limit.acquire(deadline):
                 error = "not sent: the time budget ran out waiting for its turn under the rate limit"
@@ -422,8 +427,8 @@ class Target:
             if reply.status not in THROTTLED or attempt == retries:
                 break
             pause = _backoff(reply, attempt, self.jitter)
-            if backed_off + pause > self.patience or time.monotonic() + pause >= deadline:
-                break
+            if time.monotonic() - first + pause > self.patience or time.monotonic() + pause >= deadline:
+                break  # waited out long enough (backoff and turns under the pace together), or out of time
             time.sleep(pause)
             backed_off += pause
             prepared = self._prepare(method, sent.url, headers, data)  # re-sign: fresh date

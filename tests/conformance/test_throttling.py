@@ -65,25 +65,26 @@ def test_backoff_without_retry_after_is_exponential_with_full_jitter():
 
 
 def test_a_429_is_sent_again_after_the_retry_after_it_names_in_seconds_and_as_a_date():
-    date = email.utils.formatdate(time.time() + 2, usegmt=True)  # whole seconds: 1 to 2 s from now
+    date = email.utils.formatdate(time.time() + 3, usegmt=True)  # whole seconds: 2 to 3 s from now
     seen, behave = _throttling(2, ["0.3", date])
     with http_target(behave) as url:
         exchange = Target(url).send("POST", "/backend", body={})
     assert [r.status for r in exchange.replies] == [429, 429, 200] and exchange.throttled == 2
     first, second = seen["at"][1] - seen["at"][0], seen["at"][2] - seen["at"][1]
-    assert 0.3 <= first < 0.6 and 0.9 <= second < 2.5
-    assert 1.2 <= exchange.backed_off < 3.0
+    assert 0.3 <= first < 0.6 and 1.3 <= second < 3.5  # the date's second, less what passed since
+    assert 1.6 <= exchange.backed_off < 3.5
 
 
 def test_a_sustained_throttle_is_waited_out_up_to_the_patience_and_never_past_the_deadline():
     _, always = _throttling(10**6, [None] * 10**6)
     with http_target(always) as url:
-        target = Target(url, max_retries=100, patience=1.5)
+        target = Target(url, max_retries=100, patience=3.0)
         started = time.monotonic()
         exchange = target.send("POST", "/backend", body={})
         took = time.monotonic() - started
-        assert exchange.reply.status == 429 and exchange.retries >= 3
-        assert exchange.backed_off <= 1.5 and took < 3.0
+        # the lone request's 429s also slow its pace: fewer retries, all within the patience
+        assert exchange.reply.status == 429 and exchange.retries >= 2
+        assert exchange.backed_off <= 3.0 and took < 4.0
         _, named = _throttling(10**6, ["1"] * 10**6)
     with http_target(named) as url:
         started = time.monotonic()
