@@ -25,58 +25,31 @@ from a clone after `pip install .`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from importlib.resources import files
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the clone's root, for tests.hostile
+from _servers import chosen_cases, emulator, free_port, server  # noqa: E402  (bench/, the script's folder)
+
 from tests import hostile  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _server(command: list[str], port: int, stage: str = "") -> Iterator[str]:
-    """A server process, once it accepts connections on ``port``; stopped afterwards."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"{command[0]} did not listen on port {port} within 30 s")
-        yield f"http://127.0.0.1:{port}{stage}"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
 def prism() -> AbstractContextManager[str]:
-    port = _free_port()
+    port = free_port()
     spec = str(files("amplify_openapi") / "amplifybackend.yaml")
-    return _server(["prism", "mock", "-d", "-p", str(port), spec], port)
+    return server(["prism", "mock", "-d", "-p", str(port), spec], port)
 
 
 def eventual_async(python: str) -> AbstractContextManager[str]:
-    port = _free_port()
-    command = [python, "-m", "amplify_conformance.cli", "emulator", "--port", str(port)]
-    return _server(command + ["--quirk", "eventual", "--quirk", "async-jobs"], port, "/prod")
+    return emulator(python, ["eventual", "async-jobs"])
 
 
 TIMEOUT_5 = ["--timeout", "5"]
@@ -129,16 +102,9 @@ def measure(name: str, python: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"some of {', '.join(CASES)} (default all)")
-    parser.add_argument("--python", default=sys.executable, help="the interpreter whose CLI runs (default this one)")
-    options = parser.parse_args()
-    chosen = options.cases or list(CASES)
-    unknown = set(chosen) - set(CASES)
-    if unknown:
-        parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
+    chosen, python = chosen_cases(__doc__.splitlines()[0], list(CASES))
     for name in chosen:
-        print(measure(name, options.python), flush=True)
+        print(measure(name, python), flush=True)
 
 
 if __name__ == "__main__":

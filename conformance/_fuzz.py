@@ -31,7 +31,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as builtin
 
 from . import _checks as C
-from ._target import NO_BODY, Exchange, Reply, SentRequest
+from ._target import NO_BODY, THROTTLED, Exchange, Reply, SentRequest
 from ._world import operation_at
 
 if TYPE_CHECKING:
@@ -97,14 +97,18 @@ def _st_response(exchange: Exchange) -> schemathesis.Response:
     )
 
 
+def _negative(case: schemathesis.Case) -> bool:
+    return bool(case.meta and not case.meta.generation.mode.is_positive)
+
+
 def _builtin_verdicts(op: spec.Operation, case: schemathesis.Case, exchange: Exchange) -> list[C.Seen]:
     """schemathesis's built-in checks on one exchange, under the rule each shares with us."""
-    if exchange.reply is None or exchange.reply.status in (429, 504):
+    if exchange.reply is None or exchange.reply.status in THROTTLED:
         return []
     response = _st_response(exchange)
     verdicts = []
     for check, check_id in BUILTIN_CHECKS.items():
-        if check is builtin.negative_data_rejection and not (case.meta and not case.meta.generation.mode.is_positive):
+        if check is builtin.negative_data_rejection and not _negative(case):
             continue
         try:
             case.validate_response(response, checks=[check])
@@ -193,14 +197,22 @@ def _search(unit: OperationUnit, test, label: str, seed: int) -> None:
         )
         if found is None:
             raise
-        case = f"{label} (seed {seed})"
-        for seen in found.failures:
-            unit.ledger.record(unit.id, seen, found.exchange, case=case, seed=seed)
-            run.campaign.failed(unit.id, seen, found.exchange, case, seed, shrunk=run.options.fuzz)
+        _record_found(unit, found, label, seed)
+
+
+def _record_found(unit: OperationUnit, found: _Found, label: str, seed: int) -> None:
+    run = unit.run_
+    case = f"{label} (seed {seed})"
+    for seen in found.failures:
+        unit.ledger.record(unit.id, seen, found.exchange, case=case, seed=seed)
+        run.campaign.failed(unit.id, seen, found.exchange, case, seed, shrunk=run.options.fuzz)
 
 
 def _examples(unit: OperationUnit, world: World, strategy, examples: int, label: str, seed: int, end) -> None:
     run = unit.run_
+    if not run.options.fuzz and end is None and run.campaign.database is None:
+        _drawn_then_sent(unit, world, strategy, examples, label, seed)
+        return
 
     @_settings(run, examples, replay=seed == run.seed)  # above seed(), which would drop the database
     @hypothesis.seed(seed)
@@ -208,12 +220,43 @@ def _examples(unit: OperationUnit, world: World, strategy, examples: int, label:
     def probe(case: schemathesis.Case) -> None:
         if run.campaign.over(end):
             return  # the campaign's time is up: let hypothesis finish without sending
-        body = _wire_body(case.body)
-        exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label, judge=False)
-        if exchange.reply is not None:
-            _judged(unit, exchange, _builtin_verdicts(unit.op, case, exchange))
+        _probe(unit, world, case, label)
 
     _search(unit, probe, label, seed)
+
+
+def _drawn_then_sent(unit: OperationUnit, world: World, strategy, examples: int, label: str, seed: int) -> None:
+    """A default run's examples: nothing is shrunk or replayed, so hypothesis only draws them (one
+    search at a time, under the lock) and they are sent after, while other units draw theirs; a
+    far-away target then costs the units' round trips side by side, not one after another. The
+    first new failure ends the examples, as it ends hypothesis's search."""
+    run = unit.run_
+    drawn: list[schemathesis.Case] = []
+
+    @_settings(run, examples)
+    @hypothesis.seed(seed)
+    @hypothesis.given(case=strategy)
+    def draw(case: schemathesis.Case) -> None:
+        drawn.append(case)
+
+    with _HYPOTHESIS:
+        draw()
+    for case in drawn:
+        try:
+            _probe(unit, world, case, label)
+        except _Found as found:
+            _record_found(unit, found, label, seed)
+            return
+
+
+def _probe(unit: OperationUnit, world: World, case: schemathesis.Case, label: str) -> None:
+    """Send one generated example and judge its answer (a new failure raises _Found)."""
+    body = _wire_body(case.body)
+    exchange = unit.send(unit.op, dict(case.path_parameters), unit.identity(body, world), case=label, judge=False)
+    if exchange.reply is not None:
+        _judged(unit, exchange, _builtin_verdicts(unit.op, case, exchange))
+        if exchange.reply.status in THROTTLED and _negative(case):
+            unit.unjudged(C.FUZZ_REJECTED, exchange, "a schemathesis negative example", case=label)
 
 
 def fuzz_operation(unit: OperationUnit, world: World) -> None:

@@ -14,6 +14,7 @@ from ._world import World, makes_what_it_names, removes_what_it_names
 
 EXTRA_MEMBER = "xAmplifyConformanceExtra"
 SPARE = 8  # worlds made ahead at most at once (a burst a throttling target still takes)
+FAN_OUT = 16  # cases meant to be rejected sent at once
 
 
 def _cases(unit: Unit) -> list[strategies.Case]:
@@ -33,38 +34,77 @@ def matrix(unit: Unit, world: World) -> World:
     """Send every case; the world left for what follows (a fresh one after a removing 200).
 
     An operation that makes what it names gets each case in an environment of its own, new to
-    the app: a 400 there cannot mean "already exists", and a 200 is owed to every valid case."""
+    the app: a 400 there cannot mean "already exists", and a 200 is owed to every valid case.
+    Each case is judged on its own answer, so consecutive cases of one expectation go out
+    together, FAN_OUT at a time (a far-away target then costs one round trip per batch, not one
+    per case); a case that removes its world when accepted goes alone, before the next world."""
     cases = _cases(unit)
     spare: list[World] = []  # worlds made ahead for the cases still to come that remove theirs
     fresh_each = makes_what_it_names(unit.id)
-    for n, case in enumerate(cases):
-        if case.expect == "accept" and unit.would_remove_given_app:
-            unit.ledger.skip(unit.id, C.EXPECTATION_CHECK[case.kind], "--app-id given: would remove that app")
+    n = 0
+    while n < len(cases):
+        batch = _batch(unit, cases, n)
+        if batch[0].expect == "accept" and unit.would_remove_given_app:
+            unit.ledger.skip(unit.id, C.EXPECTATION_CHECK[batch[0].kind], "--app-id given: would remove that app")
+            n += 1
             continue
-        place = world.sibling(f"m{n}") if fresh_each else world
-        if fresh_each:
-            unit.run_.created(place.app_id, (place.env,))
-        body = unit.identity(case.body, place, case.json_path)
-        exchange = unit.send(
-            unit.op, place.path_parameters(unit.op), NO_BODY if case.body is None else body, case=case.id
-        )
-        if exchange.reply is None:
-            continue
-        seen = C.expectation(C.EXPECTATION_CHECK[case.kind], case.expect, case.detail, exchange.reply)
-        if seen is None:
-            continue
-        unit.ledger.record(unit.id, seen, exchange, case=case.id)
-        if case.kind == "enum-value":
-            unit.ledger.exercised(unit.id, enum_value=case.id)
-        elif case.kind == "required-missing":
-            unit.ledger.exercised(unit.id, required=case.json_path)
-        if exchange.reply.status == 200:
-            echo(unit, place, body, exchange)
-            if removes_what_it_names(unit.id):
-                if not spare:  # one for each case still expected to succeed, and one to leave
-                    spare = unit.new_worlds(min(SPARE, 1 + sum(c.expect == "accept" for c in cases[n + 1 :])))
-                world = spare.pop(0)
+        places = [_place(unit, world, n + i) if fresh_each else world for i in range(len(batch))]
+        sends = [
+            lambda case=case, place=place: _send(unit, place, case) for case, place in zip(batch, places, strict=True)
+        ]
+        answers = [sends[0]()] if len(sends) == 1 else unit.run_.at_once(sends)
+        for case, place, (body, exchange) in zip(batch, places, answers, strict=True):
+            n += 1
+            if not _judged(unit, place, case, body, exchange) or not removes_what_it_names(unit.id):
+                continue
+            if not spare:  # one for each case still expected to succeed, and one to leave
+                spare = unit.new_worlds(min(SPARE, 1 + sum(c.expect == "accept" for c in cases[n:])))
+            world = spare.pop(0)
     return world
+
+
+def _batch(unit: Unit, cases: list[strategies.Case], start: int) -> list[strategies.Case]:
+    """The cases from ``start`` that go out together: up to FAN_OUT of one expectation, each
+    judged on its own answer alone; a case whose 200 removes its world goes alone."""
+    first = cases[start]
+    if first.expect == "accept" and removes_what_it_names(unit.id):
+        return [first]
+    end = start
+    while end < len(cases) and end - start < FAN_OUT and cases[end].expect == first.expect:
+        end += 1
+    return cases[start:end]
+
+
+def _place(unit: Unit, world: World, n: int) -> World:
+    """Case ``n``'s own environment, new to the world's app (recorded for the cleanup)."""
+    place = world.sibling(f"m{n}")
+    unit.run_.created(place.app_id, (place.env,))
+    return place
+
+
+def _send(unit: Unit, world: World, case: strategies.Case) -> tuple[Any, Exchange]:
+    body = unit.identity(case.body, world, case.json_path)
+    exchange = unit.send(unit.op, world.path_parameters(unit.op), NO_BODY if case.body is None else body, case=case.id)
+    return body, exchange
+
+
+def _judged(unit: Unit, world: World, case: strategies.Case, body: Any, exchange: Exchange) -> bool:
+    """Judge one case's answer; whether it was a 200 (then also asked R8.echo)."""
+    if exchange.reply is None:
+        return False
+    seen = C.expectation(C.EXPECTATION_CHECK[case.kind], case.expect, case.detail, exchange.reply)
+    if seen is None:  # still throttled after every retry (R9)
+        unit.unjudged(C.EXPECTATION_CHECK[case.kind], exchange, case.detail, case=case.id)
+        return False
+    unit.ledger.record(unit.id, seen, exchange, case=case.id)
+    if case.kind == "enum-value":
+        unit.ledger.exercised(unit.id, enum_value=case.id)
+    elif case.kind == "required-missing":
+        unit.ledger.exercised(unit.id, required=case.json_path)
+    if exchange.reply.status != 200:
+        return False
+    echo(unit, world, body, exchange)
+    return True
 
 
 def echo(unit: Unit, world: World, body: Any, exchange: Exchange) -> None:

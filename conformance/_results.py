@@ -28,6 +28,8 @@ class _Tally:
     failed: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     last_ok: str = ""
+    unjudged: int = 0  # cases a 429 or 504 left unjudged after every retry (R9)
+    unjudged_cases: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -41,6 +43,9 @@ class _OperationRecord:
     skipped: dict[str, str] = field(default_factory=dict)  # check id -> why it could not be judged
     requests: int = 0
     retries: int = 0
+    throttled: int = 0  # 429 answers the target chose to send (not injected)
+    timed_out: int = 0  # 504 answers likewise
+    backed_off: float = 0.0  # seconds spent waiting before sending a throttled request again
     settle: float = 0.0  # the longest a read-back waited for state to show
 
 
@@ -85,8 +90,28 @@ class Ledger:
             record = self._ops[operation_id]
             record.requests += len(exchange.replies) or 1
             record.retries += exchange.retries
+            record.backed_off += exchange.backed_off
+            if not exchange.injected:
+                record.throttled += exchange.throttled
+                record.timed_out += sum(reply.status == 504 for reply in exchange.replies)
             for reply in exchange.replies:
                 (record.injected if exchange.injected else record.provoked).add(str(reply.status))
+
+    def unjudged(
+        self, operation_id: str, check_id: str, what: str, exchange: Exchange, case: str | None = None
+    ) -> None:
+        """A case the check could not judge: its last answer was still a 429 or 504 after every retry."""
+        status = exchange.reply.status if exchange.reply is not None else None
+        with self._lock:
+            tally = self._ops[operation_id].tallies[check_id]
+            tally.unjudged += 1
+            if len(tally.unjudged_cases) < MAX_FAILURES_KEPT:
+                tally.unjudged_cases.append(
+                    {
+                        "case": case,
+                        "message": f"{what}: not judged, still answered {status} after {exchange.retries} retries",
+                    }
+                )
 
     def exercised(self, operation_id: str, *, enum_value: str | None = None, required: str | None = None) -> None:
         with self._lock:
@@ -108,6 +133,12 @@ class Ledger:
         with self._lock:
             self._ops[operation_id].skipped.setdefault(check_id, why)
 
+    def asked(self, operation_id: str, check_id: str) -> int:
+        """How many cases of the check were judged or named unjudged so far."""
+        with self._lock:
+            tally = self._ops[operation_id].tallies.get(check_id)
+            return tally.cases + tally.unjudged if tally else 0
+
     def has_failed(self, operation_id: str, check_id: str) -> bool:
         with self._lock:
             tally = self._ops[operation_id].tallies.get(check_id)
@@ -117,6 +148,25 @@ class Ledger:
         """Requests sent and retries made, over every operation (setup calls included)."""
         with self._lock:
             return sum(r.requests for r in self._ops.values()), sum(r.retries for r in self._ops.values())
+
+    def throttling(self) -> dict[str, Any]:
+        """How the target throttled the run, over every operation: answers, waiting, unjudged cases."""
+        with self._lock:
+            records = self._ops.items()
+            unjudged = [
+                {"operation": op, "check": check_id, **case}
+                for op, record in records
+                for check_id, tally in record.tallies.items()
+                for case in tally.unjudged_cases
+            ]
+            return {
+                "throttled": sum(r.throttled for _, r in records),
+                "timed_out": sum(r.timed_out for _, r in records),
+                "retries": sum(r.retries for _, r in records),
+                "backoff_seconds": round(sum(r.backed_off for _, r in records), 3),
+                "unjudged": sum(t.unjudged for _, r in records for t in r.tallies.values()),
+                "unjudged_cases": unjudged,
+            }
 
     def operation_result(self, op: spec.Operation, levels: tuple[str, ...], documented: dict[str, int]) -> dict:
         with self._lock:
@@ -128,6 +178,11 @@ class Ledger:
                 tally = record.tallies.get(check_id)
                 if tally and tally.failed:
                     verdict, detail = "fail", f"{tally.cases} judged, {tally.failed} failed"
+                elif tally and tally.unjudged:  # never a pass: a throttle kept part of it from being judged
+                    verdict = "error"
+                    detail = (
+                        f"{tally.cases} judged, {tally.unjudged} not judged: still throttled (429/504) after retries"
+                    )
                 elif tally and tally.cases:
                     verdict, detail = "pass", f"{tally.cases} judged; last seen: {tally.last_ok}"
                 else:
@@ -144,6 +199,8 @@ class Ledger:
                         "cases": tally.cases if tally else 0,
                         "failed": tally.failed if tally else 0,
                         "failures": list(tally.failures) if tally else [],
+                        "unjudged": tally.unjudged if tally else 0,
+                        "unjudged_cases": list(tally.unjudged_cases) if tally else [],
                     }
                 )
             observed = record.provoked | record.injected
@@ -174,6 +231,7 @@ class Ledger:
                 "coverage": coverage,
                 "requests": record.requests,
                 "retries": record.retries,
+                "throttled": record.throttled,
                 "settle_seconds": round(record.settle, 3),
                 "errors": list(record.errors),
             }

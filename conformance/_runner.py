@@ -34,7 +34,7 @@ from ._not_found import near_misses, not_found
 from ._results import Ledger, RunResult, run_summary
 from ._settling import Settling
 from ._status_plan import status_plan
-from ._target import NO_BODY, Exchange, SigV4Target, Target, TargetUnreachable
+from ._target import NO_BODY, Exchange, RateLimit, SigV4Target, Target, TargetUnreachable
 from ._unit import Unit
 from ._workflows import workflows
 from ._world import operation_at
@@ -44,6 +44,8 @@ T = TypeVar("T")
 __version__ = "0.1.0"
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
 CLEANUP_GRACE = 10.0  # seconds cleanup may run beyond the time budget
+CLEANUP_WORKERS = 8  # removals sent at once
+URL_WORKERS = 32  # units at once against a URL (auto): more than the 31 operations
 URL_SETTLE = 10.0  # default settle bound against a URL (CONTRACT 'Asynchrony')
 EMULATOR_SETTLE = 5.0  # the embedded emulator's quirks settle within 2 s
 
@@ -62,10 +64,11 @@ class RunOptions:
     rounds: int | None = None
     database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
     stateful: bool = True
-    workers: int | None = None  # None: auto
+    workers: int | None = None  # None: auto (see _auto_workers)
     seed: int | None = None
     timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
-    retries: int = 3
+    retries: int = 10  # sends again of a 429 or 504, within PATIENCE seconds of backoff (R9)
+    rate_limit: float | None = None  # requests a second at most, over every worker (None: as fast as answered)
     time_budget: float = 900.0  # seconds for the whole run; then it stops sending (cleanup gets a grace)
     app_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -150,7 +153,7 @@ class Run:
         self.selected = (
             [spec.operation(o) for o in options.operations] if options.operations else list(spec.operations())
         )
-        self.workers = options.workers or min(16, (os.cpu_count() or 2) * 4)
+        self.workers = options.workers or _auto_workers(target)
         self.campaign = Campaign(self, tick)  # the fuzzing's time, seeds, database, groups
 
     # ---- sending ----------------------------------------------------------------------------
@@ -384,19 +387,35 @@ class Run:
         else:
             jobs = [(remove_all, {"appId": a}) for a in sorted(self.created_apps)]
         what = "environments" if self.options.app_id else "apps"
+        out_of_time = f"the time budget and its {CLEANUP_GRACE:g} s grace ran out"
+
+        def remove(job: tuple[spec.Operation, dict[str, str]]) -> Exchange | None:
+            """None when there was no time left to send it."""
+            if time.monotonic() >= deadline:
+                return None
+            return self.target.send(job[0].method, job[0].path, job[1], {}, deadline=deadline)
+
+        def removed(exchange: Exchange) -> bool:
+            return not exchange.error and exchange.reply.status in (200, 404)
+
         attempted = failed = 0
         stopped = None
-        for op, params in jobs:
-            if time.monotonic() >= deadline:
-                stopped = f"the time budget and its {CLEANUP_GRACE:g} s grace ran out"
-                break
-            attempted += 1
-            exchange = self.target.send(op.method, op.path, params, {}, deadline=deadline)
-            if exchange.error or exchange.reply.status not in (200, 404):
-                failed += 1
-            if exchange.error and unusable:
-                stopped = f"the target proved unusable ({unusable})"
-                break
+        if unusable:  # one after the other, to stop at the first failure
+            for job in jobs:
+                exchange = remove(job)
+                if exchange is None:
+                    stopped = out_of_time
+                    break
+                attempted += 1
+                failed += not removed(exchange)
+                if exchange.error:
+                    stopped = f"the target proved unusable ({unusable})"
+                    break
+        elif jobs:  # side by side: a far-away target costs a round trip per batch, not per app
+            with ThreadPoolExecutor(max_workers=CLEANUP_WORKERS, thread_name_prefix="cleanup") as pool:
+                sent = [exchange for exchange in pool.map(remove, jobs) if exchange is not None]
+            attempted, failed = len(sent), sum(not removed(exchange) for exchange in sent)
+            stopped = out_of_time if attempted < len(jobs) else None
         if not jobs:
             self.phases["cleanup"] = {"status": "skipped", "detail": f"no {what} to remove"}
             return {"attempted": 0, "failed": 0, "detail": f"skipped: no {what} to remove"}
@@ -405,6 +424,17 @@ class Run:
             detail += f"; {len(jobs) - attempted} not attempted: {stopped}"
         self.phases["cleanup"] = {"status": "stopped" if stopped else "ran", "detail": detail}
         return {"attempted": attempted, "failed": failed, "detail": detail}
+
+    def throttling(self) -> dict[str, Any]:
+        """How the target throttled the run and how the run slowed down for it (R9)."""
+        limit = self.target.rate_limit
+        return {
+            "rate_limit": limit.per_second,
+            "slowest_pace": None if limit.slowest is None else round(limit.slowest, 2),
+            "rate_limit_wait_seconds": round(limit.waited, 3),
+            "patience_seconds": self.target.patience,
+            **self.ledger.throttling(),
+        }
 
     def result(self, started: datetime, cleanup: dict[str, Any]) -> RunResult:
         operations = [
@@ -420,6 +450,7 @@ class Run:
                 "seed": self.seed,
                 "settle_bound": self.settle_bound,
                 "settling": self.settling.section(),
+                "throttling": self.throttling(),
                 "started_at": started.isoformat(),
                 "finished_at": datetime.now(UTC).isoformat(),
                 "complete": self.stop_reason is None,
@@ -431,6 +462,15 @@ class Run:
                 **({"fuzz": self.campaign.section()} if self.options.fuzz else {}),
             }
         )
+
+
+def _auto_workers(target: Target) -> int:
+    """Units run at once: four a core against the embedded emulator, which shares the process's
+    CPU; every operation at once against a URL, where a worker mostly waits for the answer (a
+    far-away target costs round trips side by side, not one after another)."""
+    if target.kind == "emulator":
+        return min(16, (os.cpu_count() or 2) * 4)
+    return URL_WORKERS
 
 
 class OperationUnit(Unit):
@@ -515,7 +555,12 @@ class _target_for:
 
     def __enter__(self) -> Target:
         o = self.options
-        common = {"headers": dict(o.headers), "timeout": o.timeout, "max_retries": o.retries}
+        common = {
+            "headers": dict(o.headers),
+            "timeout": o.timeout,
+            "max_retries": o.retries,
+            "rate_limit": RateLimit(o.rate_limit),
+        }
         if o.base_url is None:
             from amplify_emulator import Emulator, EmulatorConfig
 

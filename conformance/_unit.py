@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 import amplify_openapi as spec
@@ -19,7 +20,7 @@ import amplify_strategies as strategies
 from . import _checks as C
 from ._results import Ledger
 from ._settling import Settling
-from ._target import NO_BODY, Exchange, Target
+from ._target import NO_BODY, THROTTLED, Exchange, Target
 from ._world import World, needs_existing_resource, operation_at, operation_for, resource_role
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class RunContext(Protocol):
 
 
 def _not_throttled(exchange: Exchange) -> bool:
-    return exchange.reply is None or exchange.reply.status not in (429, 504)
+    return exchange.reply is None or exchange.reply.status not in THROTTLED
 
 
 def _is_200(exchange: Exchange) -> bool:
@@ -73,11 +74,15 @@ class Unit:
         self.errors = errors
         self.ledger = run.ledger
         self.waited = 0.0  # how long the last settle() waited
+        self.last_throttled: Exchange | None = None  # the latest answer still 429/504 after every retry
 
     # ---- sending and judging ----------------------------------------------------------------
 
     def send(self, op: spec.Operation, params: dict[str, str], body: Any = NO_BODY, **kw: Any) -> Exchange:
-        return self.run_.send(op, params, body, errors=self.errors, **kw)
+        exchange = self.run_.send(op, params, body, errors=self.errors, **kw)
+        if not kw.get("inject") and self.status(exchange) in THROTTLED:
+            self.last_throttled = exchange
+        return exchange
 
     @staticmethod
     def status(exchange: Exchange | None) -> int | None:
@@ -95,10 +100,34 @@ class Unit:
         self.ledger.record(on, C.Seen(check_id, False, saw), exchange)
 
     def judge_status(self, check_id: str, exchange: Exchange, wanted: int, what: str) -> None:
-        """That an answer has the wanted status; 429, 504 or no answer leave it unjudged (R9)."""
+        """That an answer has the wanted status; a 429 or 504 after every retry leaves it unjudged,
+        and named so (R9); no answer at all is the unit's error, recorded where it was sent."""
         status = self.status(exchange)
-        if status is not None and status not in (429, 504):
+        if status in THROTTLED:
+            self.unjudged(check_id, exchange, what)
+        elif status is not None:
             self.judge(check_id, status == wanted, f"{what}: expected {wanted}, got {status}", exchange)
+
+    def unjudged(self, check_id: str, exchange: Exchange, what: str, case: str | None = None) -> None:
+        """A question the target's throttling kept from being judged: named in the report, never a pass."""
+        self.ledger.unjudged(self.id, check_id, what, exchange, case)
+
+    @contextmanager
+    def asking(self, check_id: str, what: str) -> Iterator[None]:
+        """A family of questions about one check: when a step stayed throttled and nothing of the
+        check was judged (or named unjudged) in it, the family is named unjudged, not passed over."""
+        self.last_throttled = None
+        before = self.ledger.asked(self.id, check_id)
+        yield
+        if self.last_throttled is not None and self.ledger.asked(self.id, check_id) == before:
+            self.unjudged(check_id, self.last_throttled, f"{what}: a step stayed throttled")
+
+    def throttled(self, exchange: Exchange, check_id: str, what: str) -> bool:
+        """Whether the answer is still a 429 or 504 after every retry; if so the check is named unjudged."""
+        if self.status(exchange) in THROTTLED:
+            self.unjudged(check_id, exchange, what)
+            return True
+        return False
 
     # ---- asynchrony -------------------------------------------------------------------------
 
@@ -161,7 +190,7 @@ class Unit:
         steps = [step for step in steps if settling.worth_reading(step[0])]
         results = self.settle_together([(read, ready) for _, read, ready in steps])
         for (name, _, ready), result in zip(steps, results, strict=True):
-            if getattr(result, "error", None) is None and self.status(result) not in (429, 504):
+            if getattr(result, "error", None) is None and self.status(result) not in THROTTLED:
                 settling.step(name, ready(result))
 
     # ---- worlds -----------------------------------------------------------------------------
@@ -180,20 +209,23 @@ class Unit:
         """``count`` fresh worlds (given what this operation names, if ``prepared``). Every write
         of a step is sent before the first read-back of it, so a target that shows writes late
         is waited for once per step, not once per world."""
-        worlds = []
-        for _ in range(count):
-            app, env = self.run_.new_names()
-            world = World(app, env)
-            # a burst of creates may be throttled beyond the sender's retries: wait that out too
-            exchange = self.settle(lambda app=app, env=env: self.create_backend(app, env), _not_throttled, learn=False)
+        worlds = [World(*self.run_.new_names()) for _ in range(count)]
+        # a burst of creates may be throttled beyond the sender's retries: wait that out too
+        makes = [
+            lambda world=world: self.settle(
+                lambda: self.create_backend(world.app_id, world.env), _not_throttled, learn=False
+            )
+            for world in worlds
+        ]
+        made = [makes[0]()] if count == 1 else self.run_.at_once(makes)
+        for world, exchange in zip(worlds, made, strict=True):
             if self.status(exchange) != 200:
                 raise RuntimeError(
-                    f"setup: CreateBackend({app}, {env}) answered {self.status(exchange)}"
+                    f"setup: CreateBackend({world.app_id}, {world.env}) answered {self.status(exchange)}"
                     f"{' (' + exchange.error + ')' if exchange.error else ''}"
                 )
-            self.run_.created(app, (env, world.clone_env))
+            self.run_.created(world.app_id, (world.env, world.clone_env))
             world.job_id = C.body_of(exchange.reply).get("jobId")
-            worlds.append(world)
         self.confirm([self._backend_listed(world, world.env) for world in worlds])
         if prepared:
             self.prepare(*worlds)
@@ -271,8 +303,9 @@ class Unit:
         role = resource_role(self.id)
         reads: list[SetupStep] = []
         if role and needs_existing_resource(self.id):
-            for world in worlds:
-                exchange, _ = self.create_resource(world, role.category, settle=False)
+            creates = [lambda world=world: self.create_resource(world, role.category, settle=False) for world in worlds]
+            made = [creates[0]()] if len(worlds) == 1 else self.run_.at_once(creates)
+            for world, (exchange, _) in zip(worlds, made, strict=True):
                 if self.status(exchange) != 200:
                     raise RuntimeError(f"setup: creating the {role.category} resource answered {self.status(exchange)}")
                 reads.append(self._resource_shown(world, role.category))

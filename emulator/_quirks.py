@@ -22,6 +22,9 @@ class Quirk:
 
 
 _OPEN = "CONTRACT 'What the contract leaves open'"
+RATE_LIMIT_PER_SECOND = 20.0  # the rate-limit quirk's bucket: its refill rate and its capacity
+RATE_LIMIT_BURST = 40
+LATENCY_SECONDS = (0.1, 0.2)  # the latency quirk's delay of each answer, drawn between these
 
 
 def _rows() -> list[Quirk]:
@@ -195,6 +198,18 @@ def _rows() -> list[Quirk]:
             "GetBackendJob and UpdateBackendJob find a job through any environment of its app",
             "CONTRACT R8: whether GetBackendJob or UpdateBackendJob finds a job when the path names another"
             " environment of the same app is open (jobIds may be unique per app)",
+        ),
+        Quirk(
+            "rate-limit",
+            f"a token bucket of {RATE_LIMIT_BURST} requests refilled at {RATE_LIMIT_PER_SECOND:g} a second, as AWS"
+            " control-plane APIs throttle: a request beyond it is answered 429 LimitExceededException, about half"
+            " of them with Retry-After (OPTIONS excepted)",
+            "CONTRACT R9: an implementation may throttle any client that sends faster than it allows",
+        ),
+        Quirk(
+            "latency",
+            "every answer is delayed 100-200 ms (seeded), as a far-away region answers",
+            f"{_OPEN}: latency",
         ),
     ]
     return rows

@@ -18,6 +18,9 @@ from ._config import EmulatorConfig
 # behind one lock, 2 threads served 10-30% more than 4 or 8 (one runs Python while the
 # other waits on a socket); more only add switching.
 DEFAULT_THREADS = 2
+# Under the latency quirk each answer sleeps 100-200 ms without the lock: threads that wait are
+# what a far-away service's concurrency looks like, so it gets enough of them not to queue.
+LATENT_THREADS = 64
 _SERVER_SETTINGS: dict[str, Any] = {
     "request_queue_size": 128,  # listen() backlog: a burst of new connections is not refused
     "accepted_queue_size": -1,  # connections waiting for a thread: unbounded, never a 503
@@ -82,6 +85,8 @@ class Emulator:
     ) -> None:
         self.config = config or EmulatorConfig()
         self.app = EmulatorApp(self.config)
+        if self.config.has("latency"):
+            threads = max(threads, LATENT_THREADS)
         self._host, self._port, self._threads = host, port, threads
         self._servers: list[_Server] = []
         self._serving: list[threading.Thread] = []

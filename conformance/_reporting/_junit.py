@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._redaction import cut, displayable, redact
+from ._views import throttling_line
 
 
 def _failure_text(check: Mapping[str, Any]) -> str:
@@ -23,6 +24,11 @@ def _failure_text(check: Mapping[str, Any]) -> str:
             lines.append(f"  response: {response['status']} {cut(response.get('body'), 2000)}")
         if failure.get("curl"):
             lines.append(f"  reproduce: {failure['curl']}")
+    for unjudged in check.get("unjudged_cases") or ():
+        lines.append("")
+        lines.append(f"- {unjudged.get('message', '')}")
+        if unjudged.get("case"):
+            lines.append(f"  case: {unjudged['case']}")
     return "\n".join(lines).strip()
 
 
@@ -105,6 +111,10 @@ def render_junit(result: Mapping[str, Any]) -> str:
             ET.SubElement(case, "skipped", message=f"{status}: {detail}")
             run_verdicts.append("skipped")
         ET.SubElement(case, "system-out").text = f"{status}: {detail}"
+    if result.get("throttling"):
+        case = ET.SubElement(suite, "testcase", classname="run", name="throttling")
+        ET.SubElement(case, "system-out").text = throttling_line(result)
+        run_verdicts.append("pass")
     settling = result.get("settling") or {}
     if settling.get("summary"):
         case = ET.SubElement(suite, "testcase", classname="run", name="state visibility")

@@ -35,6 +35,11 @@ def summary_line(result: Mapping[str, Any]) -> str:
         parts.append(f"{summary['requests']} requests")
     if summary.get("retries"):
         parts.append(f"{summary['retries']} retries")
+    throttling = result.get("throttling") or {}
+    if throttling.get("throttled"):
+        parts.append(f"{throttling['throttled']} throttled")
+    if throttling.get("unjudged"):
+        parts.append(f"{throttling['unjudged']} cases not judged (throttled)")
     codes = (summary.get("coverage") or {}).get("status_codes")
     if codes:
         parts.append(f"status codes {codes.get('exercised', 0)}/{codes.get('documented', 0)}")
@@ -42,6 +47,27 @@ def summary_line(result: Mapping[str, Any]) -> str:
     if not result.get("complete", True):
         line += f" -- INCOMPLETE: {result.get('incomplete_reason') or 'run cut short'}"
     return line
+
+
+def throttling_line(result: Mapping[str, Any]) -> str:
+    """How the target throttled the run and how the run slowed down for it, in one sentence."""
+    t = result.get("throttling") or {}
+    if not t:
+        return ""
+    parts = []
+    if t.get("rate_limit"):
+        parts.append(f"sent at most {t['rate_limit']:g} requests a second")
+    if t.get("slowest_pace"):
+        parts.append(f"slowed to {t['slowest_pace']:g} requests a second by the 429s")
+    if t.get("rate_limit_wait_seconds"):
+        parts.append(f"{t['rate_limit_wait_seconds']:g} s waited for a turn in all")
+    parts.append(
+        f"{t.get('throttled', 0)} answers 429 and {t.get('timed_out', 0)} answers 504; {t.get('retries', 0)} retries"
+        f" after {t.get('backoff_seconds', 0):g} s of backoff in all (up to {t.get('patience_seconds', 0):g} s each)"
+    )
+    if t.get("unjudged"):
+        parts.append(f"{t['unjudged']} cases not judged: still throttled after every retry")
+    return "; ".join(parts)
 
 
 def _ratio(pair: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -112,6 +138,10 @@ def _operation_view(op: Mapping[str, Any], levels: list[str]) -> dict[str, Any]:
                 "reasons": [a.get("reason", "") for a in check.get("accepted_by") or ()],
                 "cases": check.get("cases"),
                 "failures": [_failure_view(f) for f in check.get("failures") or ()],
+                "unjudged": [
+                    {"message": u.get("message", ""), "case": u.get("case") or ""}
+                    for u in check.get("unjudged_cases") or ()
+                ],
             }
         )
     op_levels = op.get("levels") or {}
@@ -125,7 +155,7 @@ def _operation_view(op: Mapping[str, Any], levels: list[str]) -> dict[str, Any]:
         "levels": [{"level": lv, "verdict": op_levels.get(lv, "n/a")} for lv in levels],
         "checks": checks,
         "settle_seconds": op.get("settle_seconds") or 0,
-        "failing": [c for c in checks if c["failures"] or c["verdict"] in ("fail", "error")],
+        "failing": [c for c in checks if c["failures"] or c["unjudged"] or c["verdict"] in ("fail", "error")],
         "coverage": {
             "enum_values": _ratio(coverage.get("enum_values")),
             "required_members": _ratio(coverage.get("required_members")),
@@ -159,6 +189,11 @@ def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
         "settle_bound": result.get("settle_bound"),
         "settling": (result.get("settling") or {}).get("summary") or "",
         "never_shown": list((result.get("settling") or {}).get("never_shown") or ()),
+        "throttling": throttling_line(result),
+        "unjudged": [
+            f"{u.get('operation', '?')} {u.get('check', '?')}: {u.get('message', '')}"
+            for u in (result.get("throttling") or {}).get("unjudged_cases") or ()
+        ],
         "started_at": result.get("started_at") or "",
         "finished_at": result.get("finished_at") or "",
         "complete": bool(result.get("complete", True)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import amplify_openapi as spec
 import amplify_strategies as strategies
 
+from .. import _checks as C
 from .._target import NO_BODY
 from .._unit import Unit
 from .._world import World, removes_what_it_names, resource_role
@@ -29,27 +30,38 @@ def workflows(unit: Unit, world: World) -> World:
     op = unit.op
     role = resource_role(unit.id)
     if op.path == "/backend":
-        backend_env(unit, world)
-        concurrent_creates(unit, world)
+        with unit.asking(C.BACKEND_ENV, "CreateBackend of a second environment"):
+            backend_env(unit, world)
+        with unit.asking(C.CONCURRENCY, "CreateBackend calls sent at once"):
+            concurrent_creates(unit, world)
     if op.path.startswith("/backend/{appId}/environments/"):
-        environment_list(unit)
+        with unit.asking(C.BACKEND_ENV, f"GetBackend after {unit.id}"):
+            environment_list(unit)
     if op.path == "/backend/{appId}/config/update":
-        config_echo(unit)
+        with unit.asking(C.ECHO, "UpdateBackendConfig's loginAuthConfig"):
+            config_echo(unit)
     if role:
-        resource_lifecycle(unit, world, role)
-        creates(unit, world, role)
-        resource_isolation(unit, world, role)
+        with unit.asking(C.LIFECYCLE, f"{unit.id} in its resource's lifecycle"):
+            resource_lifecycle(unit, world, role)
+        with unit.asking(C.CREATES, f"{unit.id} creating its resource"):
+            creates(unit, world, role)
+        with unit.asking(C.ISOLATION, f"{unit.id} in another app or environment"):
+            resource_isolation(unit, world, role)
     if op.path.startswith("/backend/{appId}/challenge"):
-        token_lifecycle(unit, world)
+        with unit.asking(C.TOKEN, f"{unit.id} in a token's lifecycle"):
+            token_lifecycle(unit, world)
     if op.path.startswith("/backend/{appId}/job/"):
-        jobs(unit, world)
+        with unit.asking(C.JOBS, f"{unit.id} on jobs"):
+            jobs(unit, world)
     if op.path == "/backend/{appId}/remove" and not unit.would_remove_given_app:
-        remove_all(unit)
+        with unit.asking(C.REMOVE_ALL, "GetBackend after RemoveAllBackends"):
+            remove_all(unit)
     if op.path != "/backend/{appId}/remove" and "jobId" in _response_members(op):
-        body = unit.identity(strategies.valid_body(unit.id), world)
-        exchange = unit.send(op, world.path_parameters(op), NO_BODY if body is None else body)
-        if unit.status(exchange) == 200:
-            job_is_traceable(unit, world, exchange)
+        with unit.asking(C.JOBS, f"the job {unit.id} announced"):
+            body = unit.identity(strategies.valid_body(unit.id), world)
+            exchange = unit.send(op, world.path_parameters(op), NO_BODY if body is None else body)
+            if unit.status(exchange) == 200:
+                job_is_traceable(unit, world, exchange)
     if removes_what_it_names(unit.id):  # what it removed, the fuzzing needs again
         world = unit.new_worlds(1)[0]
     return world

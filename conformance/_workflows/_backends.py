@@ -40,7 +40,7 @@ def backend_env(unit: Unit, world: World) -> None:
     exchange = unit.settle(
         lambda: unit.send(get_backend, {"appId": world.app_id}, {}), lambda e: both(e) and not _twice(e)
     )
-    if unit.status(exchange) in (429, 504, None):
+    if unit.status(exchange) is None or unit.throttled(exchange, C.BACKEND_ENV, "GetBackend after CreateBackend"):
         return
     unit.judge(
         C.BACKEND_ENV,

@@ -27,7 +27,7 @@ def concurrent_creates(unit: Unit, world: World) -> None:
         return [env for env in made if env not in listed]
 
     got = unit.settle(lambda: unit.send(get_backend, {"appId": world.app_id}, {}), lambda e: not missing(e))
-    if unit.status(got) != 200:
+    if unit.throttled(got, C.CONCURRENCY, "GetBackend after concurrent CreateBackend calls") or unit.status(got) != 200:
         return
     lost = missing(got)
     unit.judge(

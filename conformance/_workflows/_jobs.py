@@ -50,7 +50,7 @@ def job_is_traceable(unit: Unit, world: World, exchange: Exchange) -> None:
         return got
 
     got = unit.settle(read_each, resolves)
-    if unit.status(got) in (429, 504, None):
+    if unit.status(got) is None or unit.throttled(got, C.JOBS, f"GetBackendJob of {unit.id}'s job {job_id!r}"):
         return
     resolved = resolves(got)
     home = envs[len(tried) - 1] if resolved else envs[0]

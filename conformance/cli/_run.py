@@ -62,7 +62,8 @@ def _add_target_options(run: argparse.ArgumentParser) -> None:
     add_shared(
         run,
         {
-            "--workers": "parallel workers (default auto)",
+            "--workers": "parallel workers (default auto: 4 a core against the embedded emulator, 32 against "
+            "a URL, where workers mostly wait)",
             "--seed": "hypothesis seed, for reproducing a run",
             "--report-dir": "where report.json, junit.xml, report.md and report.html go (default reports/)",
             "--timeout": "bound on one exchange in total: connect, status line, headers and body (default 10)",
@@ -71,6 +72,8 @@ def _add_target_options(run: argparse.ArgumentParser) -> None:
             "--settle": "how long a read-back polls (with backoff) for what a write announced before it judges; "
             "for asynchronous, eventually consistent targets (default 10 against a URL, 5 against the embedded "
             "emulator)",
+            "--rate-limit": "send at most this many requests over all workers: 20/s, 600/m, 1000/h (default: as "
+            "fast as the target answers; a 429 is always sent again after a backoff, honouring Retry-After)",
             "--app-id": "use this existing app instead of creating one",
             "--header": "extra request header; repeatable",
         },

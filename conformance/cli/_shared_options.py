@@ -11,7 +11,7 @@ from typing import Any
 
 from amplify_conformance import _settings
 
-from ._values import headers, levels, non_negative_float, operations, positive, workers
+from ._values import headers, levels, non_negative_float, operations, positive, rate, workers
 
 #: How both commands parse each shared option; the help text is the command's own.
 SHARED_OPTIONS: dict[str, dict[str, Any]] = {
@@ -24,6 +24,7 @@ SHARED_OPTIONS: dict[str, dict[str, Any]] = {
     "--timeout": {"type": positive(float), "metavar": "SECONDS"},
     "--max-time": {"type": positive(float), "metavar": "SECONDS"},
     "--settle": {"type": non_negative_float, "metavar": "SECONDS"},
+    "--rate-limit": {"type": rate, "metavar": "N/s"},
     "--app-id": {},
     "--header": {"action": "append", "metavar": "'NAME: VALUE'"},
     "--region": {},
@@ -60,6 +61,7 @@ def shared_run_options(args: argparse.Namespace) -> dict[str, Any]:
         "timeout": args.timeout,
         "time_budget": args.max_time,
         "settle": args.settle,
+        "rate_limit": getattr(args, "rate_limit", None),  # a `run` option: parity has no flag for it
         "app_id": args.app_id,
         "headers": headers(args.header),
         "sigv4": args.sigv4,

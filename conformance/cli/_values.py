@@ -85,6 +85,17 @@ def non_negative_float(value: str) -> float:
     return number
 
 
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*([smh]))?\s*$")
+
+
+def rate(value: str) -> float:
+    """Requests a second from ``20/s``, ``600/m``, ``1000/h`` (as schemathesis writes them) or a plain number."""
+    match = _RATE.match(value)
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a rate such as 20/s, 600/m or 1000/h")
+    return float(match.group(1)) / {None: 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
 
 

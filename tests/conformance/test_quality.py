@@ -122,7 +122,11 @@ FAULTS_UNDER_QUIRKS = (
     "aws_error_type",
 )
 # the deterministic, synchronous ones, for fault runs (asynchrony has fault runs of its own below)
-STEADY = compatible_set() - {"slow", "flaky", "async-jobs", "eventual"}
+STEADY = compatible_set() - {"slow", "flaky", "async-jobs", "eventual"} - {"rate-limit", "latency"}
+# quirks that only slow a run down (a far-away, throttling service): proven on a few operations,
+# a plain one, a token's lifecycle and a resource's, so the tier stays quick
+REALISTIC = {"rate-limit", "latency"}
+FEW = ("GetBackend", "GetToken", "DeleteToken", "GetBackendStorage")
 
 
 def _silent(result) -> None:
@@ -134,12 +138,13 @@ def _silent(result) -> None:
 
 @pytest.mark.parametrize("quirk", sorted(quirks()), ids=str)
 def test_each_quirk_fails_no_operation_at_any_level(quirk):
-    _silent(run(RunOptions(emulator_quirks=frozenset({quirk}), **QUICK)))
+    operations = FEW if quirk in REALISTIC else None
+    _silent(run(RunOptions(emulator_quirks=frozenset({quirk}), operations=operations, **QUICK)))
 
 
 def test_every_compatible_quirk_at_once_fails_nothing_with_fuzzing_and_the_stateful_phase():
     # slow only adds latency, which its own run proves harmless; here it would only add minutes
-    quirked = compatible_set() - {"slow"}
+    quirked = compatible_set() - {"slow"} - REALISTIC  # which have runs of their own
     _silent(run(RunOptions(emulator_quirks=quirked, max_examples=3, stateful=True, seed=20261201)))
 
 
@@ -150,6 +155,17 @@ def test_a_fault_under_every_compatible_quirk_is_still_caught_on_its_operation_o
     failing = run(options).failing()
     assert {op for op, _ in failing} == {expected.operation_id}, failing
     assert (expected.operation_id, expected.check) in failing
+
+
+def test_a_throttling_target_is_waited_out_and_its_faults_are_still_caught_on_their_own_operations():
+    faults = frozenset({"r2_content_type", "r8_token"})
+    result = run(RunOptions(emulator_faults=faults, emulator_quirks=frozenset({"rate-limit"}), operations=FEW, **QUICK))
+    failing = result.failing()
+    assert {op for op, _ in failing} == {"GetBackend", "GetToken"}, failing
+    assert ("GetBackend", "R2.content-type") in failing and ("GetToken", "R8.token-lifecycle") in failing
+    throttling = result.to_dict()["throttling"]
+    assert throttling["throttled"] > 0 and throttling["backoff_seconds"] > 0 and throttling["unjudged"] == 0
+    assert {result.operation(op)["verdict"] for op in ("DeleteToken", "GetBackendStorage")} == {"pass"}
 
 
 # ---- asynchrony: jobs that finish later, reads that lag ------------------------------------

@@ -31,6 +31,8 @@ FLAGS = [
     "--fuzz",
     "--region",
     "eu-west-1",
+    "--rate-limit",
+    "600/m",
 ]
 SETTINGS = """\
 base-url = "http://localhost:9/prod"
@@ -44,6 +46,7 @@ max-examples = 4
 app-id = "d1example"
 fuzz = true
 region = "eu-west-1"
+rate-limit = "10/s"
 report-dir = "out"
 """
 

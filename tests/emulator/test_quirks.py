@@ -7,6 +7,8 @@ import gzip
 import http.client
 import json
 import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import amplify_openapi
@@ -146,8 +148,6 @@ def test_quirk_gzip():
 
 
 def _raw_exchange(emulator_quirks: frozenset[str], request: bytes) -> bytes:
-    from amplify_emulator import Emulator
-
     with Emulator(EmulatorConfig(quirks=emulator_quirks)) as emu:
         host, port = emu.base_url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=5) as sock:
@@ -247,8 +247,46 @@ def test_quirk_slow():
     assert time.monotonic() - started >= 10 * 0.002
 
 
+def test_quirk_rate_limit():
+    app = EmulatorApp(EmulatorConfig(quirks=frozenset({"rate-limit"}), seed=5))
+    replies = [_post(app, "/backend/ghost/details", {}) for _ in range(80)]  # far faster than 20 a second
+    statuses = [reply.status for reply in replies]
+    assert statuses[:40] == [404] * 40  # the burst
+    throttled = [reply for reply in replies if reply.status == 429]
+    assert 30 <= len(throttled) <= 40
+    for reply in throttled:  # the documented LimitExceededException
+        assert reply.json == {"message": "Rate exceeded", "limitType": "requests"}
+    hinted = [reply for reply in throttled if reply.headers.get("Retry-After")]
+    assert 0 < len(hinted) < len(throttled) and {reply.headers["Retry-After"] for reply in hinted} == {"1"}
+    assert all(wsgi_call(app, "OPTIONS", "/backend").status == 200 for _ in range(20))
+    time.sleep(0.25)  # refilled at 20 a second: about 5 more
+    after = [_post(app, "/backend/ghost/details", {}).status for _ in range(10)]
+    assert 3 <= after.count(404) <= 7
+
+
+def test_quirk_latency():
+    app = _app("latency")
+    started = time.monotonic()
+    for _ in range(5):
+        _post(app, "/backend/ghost/details", {})
+    took = time.monotonic() - started
+    assert 5 * 0.1 <= took < 5 * 0.2 + 0.5
+
+
+def test_the_latency_quirk_serves_answers_concurrently():
+    with Emulator(EmulatorConfig(quirks=frozenset({"latency"}))) as emulator:
+        url = emulator.base_url + "/prod/backend/ghost/details"
+        started = time.monotonic()
+        with ThreadPoolExecutor(20) as pool:
+            statuses = list(pool.map(lambda _: requests.post(url, json={}, timeout=10).status_code, range(20)))
+        took = time.monotonic() - started
+    assert statuses == [404] * 20 and took < 2.0  # 20 answers of 100-200 ms each, not one after another
+
+
 def test_every_compatible_quirk_at_once_still_serves_a_workflow():
-    app = EmulatorApp(EmulatorConfig(quirks=compatible_set() - {"gzip", "chunked", "slow", "flaky", "eventual"}))
+    app = EmulatorApp(
+        EmulatorConfig(quirks=compatible_set() - {"gzip", "chunked", "slow", "flaky", "eventual", "latency"})
+    )
     _backend(app)
     reply = _post(app, "/backend/app1/details", {})
     assert reply.status == 200 and "dev" in reply.json["backendEnvironmentList"]
