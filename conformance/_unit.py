@@ -280,11 +280,11 @@ class Unit:
         return exchange, body
 
     def create_resources(
-        self, world: World, categories: Sequence[str], *, full: bool = False
+        self, world: World, categories: Sequence[str], *, tag: str | None = None
     ) -> dict[str, tuple[Exchange, dict]]:
-        """Create* of each category in the world (all the writes first), then the read-backs of
-        those made, together."""
-        made = {category: self.create_resource(world, category, full=full, settle=False) for category in categories}
+        """Create* of each category in the world (all the writes first; with a ``tag``, bodies
+        that show any loss, as ``create_resource``), then the read-backs of those made, together."""
+        made = {category: self.create_resource(world, category, tag=tag, settle=False) for category in categories}
         self.confirm([self._resource_shown(world, c) for c, (answer, _) in made.items() if self.status(answer) == 200])
         return made
 

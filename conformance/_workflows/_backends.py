@@ -57,7 +57,7 @@ def environment_list(unit: Unit) -> None:
     """CloneBackend makes GetBackend list the target, which holds a copy of the source's API, Auth
     and Storage; DeleteBackend takes the environment off the list, and its resources with it."""
     fresh = unit.new_world()
-    made = unit.create_resources(fresh, CATEGORIES, full=True)
+    made = unit.create_resources(fresh, CATEGORIES, tag="e")
     held = {c: body.get("resourceConfig") for c, (answer, body) in made.items() if unit.status(answer) == 200}
     body = unit.identity(strategies.valid_body(unit.id), fresh)
     answer = unit.send(unit.op, fresh.path_parameters(unit.op), NO_BODY if body is None else body)

@@ -109,7 +109,7 @@ def get_fails(unit: Unit, category: str, world: World | None = None, submitted: 
         place, wanted = world, submitted
         if place is None:
             place = unit.new_world()
-            made, body = unit.create_resource(place, category, full=True, settle=False)
+            made, body = unit.create_resource(place, category, tag="g", settle=False)
             if unit.status(made) != 200:
                 return ""
             wanted = body.get("resourceConfig")
