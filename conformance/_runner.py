@@ -17,72 +17,34 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import amplify_openapi as spec
 import amplify_strategies as strategies
 
 from . import _checks as C
 from ._campaign import Campaign
+from ._cleanup import remove_created
 from ._cors import cors
 from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
 from ._matrix import matrix
 from ._not_found import near_misses, not_found
+from ._options import EMULATOR_SETTLE, URL_SETTLE, RunOptions, validate
 from ._results import Ledger, RunResult, run_summary
 from ._settling import Settling
 from ._status_plan import status_plan
-from ._target import NO_BODY, Exchange, RateLimit, SigV4Target, Target, TargetUnreachable
+from ._target import NO_BODY, Exchange, Target
+from ._target_for import preflight, target_for
 from ._unit import Unit
 from ._workflows import workflows
-from ._world import operation_at
 
 T = TypeVar("T")
 
 __version__ = "0.1.0"
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
-CLEANUP_GRACE = 10.0  # seconds cleanup may run beyond the time budget
-CLEANUP_WORKERS = 8  # removals sent at once
 URL_WORKERS = 32  # units at once against a URL (auto): more than the 31 operations
-URL_SETTLE = 10.0  # default settle bound against a URL (CONTRACT 'Asynchrony')
-EMULATOR_SETTLE = 5.0  # the embedded emulator's quirks settle within 2 s
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    base_url: str | None = None  # None: start the embedded emulator
-    levels: tuple[str, ...] = C.LEVELS
-    operations: tuple[str, ...] | None = None
-    max_examples: int = 5  # schemathesis examples per operation and generation mode
-    fuzz: bool = False  # long fuzzing: more examples, hostile identifiers
-    # --- fuzzing campaigns: see _campaign.py
-    duration: float | None = None  # seconds: with fuzz, keep generating until then (within time_budget)
-    # with fuzz: a campaign of this many rounds per search, the same on any machine (and no longer
-    # than duration, if both are given)
-    rounds: int | None = None
-    database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
-    stateful: bool = True
-    workers: int | None = None  # None: auto (see _auto_workers)
-    seed: int | None = None
-    timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
-    retries: int = 10  # sends again of a 429 or 504, within PATIENCE seconds of backoff (R9)
-    rate_limit: float | None = None  # requests a second at most, over every worker (None: as fast as answered)
-    time_budget: float = 900.0  # seconds for the whole run; then it stops sending (cleanup gets a grace)
-    app_id: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    sigv4: bool = False
-    region: str = "us-east-1"
-    emulator_faults: frozenset[str] = frozenset()
-    emulator_quirks: frozenset[str] = frozenset()  # conformant variations (amplify_emulator.quirks())
-    emulator_stage: str = "/prod"
-    # the embedded emulator's own 429s and 504s, so a default run exercises the retries (R9)
-    emulator_throttle_rps: float | None = 1000.0
-    emulator_error_rate: float = 0.01
-    # seconds a read-back may poll before it judges (CONTRACT 'Asynchrony'); None: 10 against a
-    # URL, EMULATOR_SETTLE against the embedded emulator
-    settle: float | None = None
 
 
 @dataclass(frozen=True)
@@ -376,54 +338,11 @@ class Run:
             self._unit.operation_id = None
 
     def cleanup(self) -> dict[str, Any]:
-        """Best effort, and bounded: remove what this run created, within what is left of the time
-        budget plus CLEANUP_GRACE; on a target that proved unusable, stop at its first failure."""
-        deadline = max(self.deadline, time.monotonic()) + CLEANUP_GRACE
-        unusable = self.unusable()
-        remove_all = operation_at("/backend/{appId}/remove")
-        delete_env = operation_at("/backend/{appId}/environments/{backendEnvironmentName}/remove")
-        if self.options.app_id:
-            jobs = [(delete_env, {"appId": a, "backendEnvironmentName": e}) for a, e in sorted(self.created_envs)]
-        else:
-            jobs = [(remove_all, {"appId": a}) for a in sorted(self.created_apps)]
-        what = "environments" if self.options.app_id else "apps"
-        out_of_time = f"the time budget and its {CLEANUP_GRACE:g} s grace ran out"
-
-        def remove(job: tuple[spec.Operation, dict[str, str]]) -> Exchange | None:
-            """None when there was no time left to send it."""
-            if time.monotonic() >= deadline:
-                return None
-            return self.target.send(job[0].method, job[0].path, job[1], {}, deadline=deadline)
-
-        def removed(exchange: Exchange) -> bool:
-            return not exchange.error and exchange.reply.status in (200, 404)
-
-        attempted = failed = 0
-        stopped = None
-        if unusable:  # one after the other, to stop at the first failure
-            for job in jobs:
-                exchange = remove(job)
-                if exchange is None:
-                    stopped = out_of_time
-                    break
-                attempted += 1
-                failed += not removed(exchange)
-                if exchange.error:
-                    stopped = f"the target proved unusable ({unusable})"
-                    break
-        elif jobs:  # side by side: a far-away target costs a round trip per batch, not per app
-            with ThreadPoolExecutor(max_workers=CLEANUP_WORKERS, thread_name_prefix="cleanup") as pool:
-                sent = [exchange for exchange in pool.map(remove, jobs) if exchange is not None]
-            attempted, failed = len(sent), sum(not removed(exchange) for exchange in sent)
-            stopped = out_of_time if attempted < len(jobs) else None
-        if not jobs:
-            self.phases["cleanup"] = {"status": "skipped", "detail": f"no {what} to remove"}
-            return {"attempted": 0, "failed": 0, "detail": f"skipped: no {what} to remove"}
-        detail = f"{attempted - failed} of {len(jobs)} {what} removed or already gone"
-        if stopped:
-            detail += f"; {len(jobs) - attempted} not attempted: {stopped}"
-        self.phases["cleanup"] = {"status": "stopped" if stopped else "ran", "detail": detail}
-        return {"attempted": attempted, "failed": failed, "detail": detail}
+        """Remove what this run created (see _cleanup); its phase status for the report."""
+        things = sorted(self.created_envs) if self.options.app_id else sorted(self.created_apps)
+        summary, phase = remove_created(self.target, things, bool(self.options.app_id), self.deadline, self.unusable())
+        self.phases["cleanup"] = phase
+        return summary
 
     def throttling(self) -> dict[str, Any]:
         """How the target throttled the run and how the run slowed down for it (R9)."""
@@ -525,70 +444,9 @@ def run(
     injected codes or cleanup).
     """
     options = options or RunOptions()
-    unknown = set(options.operations or ()) - {op.operation_id for op in spec.operations()}
-    if unknown:
-        raise ValueError(f"unknown operation(s): {', '.join(sorted(unknown))}")
-    if options.base_url is not None:
-        parts = urlsplit(options.base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"base URL {options.base_url!r} is not an http(s) URL such as https://host/prod")
-    if options.duration is not None and (options.duration <= 0 or not options.fuzz):
-        raise ValueError("a campaign's duration must be positive, and needs fuzz (--fuzz --duration 30m)")
-    if options.rounds is not None and (options.rounds < 1 or not options.fuzz):
-        raise ValueError("a campaign's rounds must be at least 1, and need fuzz (--fuzz --rounds 20)")
-    bad_levels = set(options.levels) - set(C.LEVELS)
-    if bad_levels:
-        raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")
+    validate(options)
     with ExitStack() as stack:
-        target = stack.enter_context(_target_for(options))
+        target = stack.enter_context(target_for(options))
         the_run = Run(options, target, progress, tick, recorder)  # the time budget counts from here
-        _preflight(target, the_run.deadline)
+        preflight(target, the_run.deadline)
         return the_run.execute()
-
-
-class _target_for:
-    """The target a run talks to; for the embedded emulator, also its lifetime."""
-
-    def __init__(self, options: RunOptions) -> None:
-        self.options = options
-        self.emulator = None
-
-    def __enter__(self) -> Target:
-        o = self.options
-        common = {
-            "headers": dict(o.headers),
-            "timeout": o.timeout,
-            "max_retries": o.retries,
-            "rate_limit": RateLimit(o.rate_limit),
-        }
-        if o.base_url is None:
-            from amplify_emulator import Emulator, EmulatorConfig
-
-            config = EmulatorConfig(
-                stage=o.emulator_stage,
-                faults=frozenset(o.emulator_faults),
-                quirks=frozenset(o.emulator_quirks),
-                allow_injection=True,
-                seed=o.seed or 0,
-                throttle_rps=o.emulator_throttle_rps,
-                throttle_burst=200,
-                error_rate=o.emulator_error_rate,
-            )
-            self.emulator = Emulator(config, host="127.0.0.1", port=0)
-            emu = self.emulator.__enter__()
-            return Target(emu.base_url + o.emulator_stage, kind="emulator", can_inject=True, **common)
-        if o.sigv4:
-            return SigV4Target(o.base_url, o.region, **common)
-        return Target(o.base_url, **common)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.emulator is not None:
-            self.emulator.__exit__(*exc)
-
-
-def _preflight(target: Target, deadline: float) -> None:
-    """Down at the start (refused, unresolvable, no connection) is one clear error; a target
-    that answers badly or too slowly is reachable, and the run judges it."""
-    exchange = target.send("OPTIONS", "/backend", retry=False, deadline=deadline)
-    if exchange.error and exchange.error.startswith(("connection failed", "connection timed out")):
-        raise TargetUnreachable(f"cannot reach {target.base_url}: {exchange.error}")

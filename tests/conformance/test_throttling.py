@@ -13,8 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from amplify_conformance import RunOptions, run
+from amplify_conformance._pacing import MAX_BACKOFF, RateLimit, backoff, retry_after
 from amplify_conformance._reporting import render_html, render_junit, render_markdown, validate_report
-from amplify_conformance._target import MAX_BACKOFF, RateLimit, Target, _backoff, retry_after
+from amplify_conformance._target import Target
 from amplify_emulator import Emulator, EmulatorConfig
 
 from ..hostile import answer, http_target
@@ -58,10 +59,10 @@ def test_backoff_without_retry_after_is_exponential_with_full_jitter():
     jitter = random.Random(1)
     for attempt in range(8):
         ceiling = min(0.1 * 2**attempt, MAX_BACKOFF)
-        pauses = [_backoff(plain, attempt, jitter) for _ in range(200)]
+        pauses = [backoff(plain.header("retry-after"), attempt, jitter) for _ in range(200)]
         assert all(0 <= p <= ceiling for p in pauses)
         assert max(pauses) > 0.8 * ceiling and min(pauses) < 0.2 * ceiling  # spread over the whole range
-    assert _backoff(Reply(429, {"retry-after": "3"}, b""), 0, jitter) == 3.0
+    assert backoff(Reply(429, {"retry-after": "3"}, b"").header("retry-after"), 0, jitter) == 3.0
 
 
 def test_a_429_is_sent_again_after_the_retry_after_it_names_in_seconds_and_as_a_date():

@@ -1,0 +1,67 @@
+"""What a run is asked to do (RunOptions), and the one place that says which options make sense
+together; the runner and every shell (CLI, pytest entry, parity) build one and validate it here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import amplify_openapi as spec
+
+from . import _checks as C
+
+URL_SETTLE = 10.0  # default settle bound against a URL (CONTRACT 'Asynchrony')
+EMULATOR_SETTLE = 5.0  # the embedded emulator's quirks settle within 2 s
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    base_url: str | None = None  # None: start the embedded emulator
+    levels: tuple[str, ...] = C.LEVELS
+    operations: tuple[str, ...] | None = None
+    max_examples: int = 5  # schemathesis examples per operation and generation mode
+    fuzz: bool = False  # long fuzzing: more examples, hostile identifiers
+    # --- fuzzing campaigns: see _campaign.py
+    duration: float | None = None  # seconds: with fuzz, keep generating until then (within time_budget)
+    # with fuzz: a campaign of this many rounds per search, the same on any machine (and no longer
+    # than duration, if both are given)
+    rounds: int | None = None
+    database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
+    stateful: bool = True
+    workers: int | None = None  # None: auto (see _auto_workers)
+    seed: int | None = None
+    timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
+    retries: int = 10  # sends again of a 429 or 504, within PATIENCE seconds of backoff (R9)
+    rate_limit: float | None = None  # requests a second at most, over every worker (None: as fast as answered)
+    time_budget: float = 900.0  # seconds for the whole run; then it stops sending (cleanup gets a grace)
+    app_id: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    sigv4: bool = False
+    region: str = "us-east-1"
+    emulator_faults: frozenset[str] = frozenset()
+    emulator_quirks: frozenset[str] = frozenset()  # conformant variations (amplify_emulator.quirks())
+    emulator_stage: str = "/prod"
+    # the embedded emulator's own 429s and 504s, so a default run exercises the retries (R9)
+    emulator_throttle_rps: float | None = 1000.0
+    emulator_error_rate: float = 0.01
+    # seconds a read-back may poll before it judges (CONTRACT 'Asynchrony'); None: 10 against a
+    # URL, EMULATOR_SETTLE against the embedded emulator
+    settle: float | None = None
+
+
+def validate(options: RunOptions) -> None:
+    """Raise ValueError naming what is wrong with options that cannot make a run."""
+    unknown = set(options.operations or ()) - {op.operation_id for op in spec.operations()}
+    if unknown:
+        raise ValueError(f"unknown operation(s): {', '.join(sorted(unknown))}")
+    if options.base_url is not None:
+        parts = urlsplit(options.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base URL {options.base_url!r} is not an http(s) URL such as https://host/prod")
+    if options.duration is not None and (options.duration <= 0 or not options.fuzz):
+        raise ValueError("a campaign's duration must be positive, and needs fuzz (--fuzz --duration 30m)")
+    if options.rounds is not None and (options.rounds < 1 or not options.fuzz):
+        raise ValueError("a campaign's rounds must be at least 1, and need fuzz (--fuzz --rounds 20)")
+    bad_levels = set(options.levels) - set(C.LEVELS)
+    if bad_levels:
+        raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")

@@ -1,0 +1,109 @@
+"""How fast a run sends and how long a throttled request waits (R9): a RateLimit shared by every
+worker keeps a run below what the user says the target allows and follows what the target's 429s
+let through; a throttled request is sent again after exponential backoff with full jitter, or
+after the Retry-After the answer names, for up to PATIENCE seconds of waiting, as the AWS SDKs'
+standard mode does."""
+
+from __future__ import annotations
+
+import collections
+import email.utils
+import math
+import random
+import threading
+import time
+
+PATIENCE = 20.0  # seconds one request may spend waiting out throttling (the AWS SDKs' standard mode)
+FIRST_BACKOFF = 0.1  # the first backoff's ceiling; doubled each retry, at most MAX_BACKOFF
+MAX_BACKOFF = 5.0
+PACE_CUT = 0.7  # a 429 lowers the pace to this share of the requests sent in the second before
+PACE_DOUBLING = 4.0  # seconds in which the pace doubles after a cut
+LOWER_EVERY = 0.5  # seconds between two cuts of the pace
+THROTTLED_SHARE = 0.1  # the pace is cut only when this share of the last second's requests got 429
+MIN_PACE = 0.5  # requests a second the pace never goes below
+UNPACED = 10_000.0  # a pace above this is no pace at all
+
+
+class RateLimit:
+    """The pace of a run's requests, over every worker: at most ``per_second`` a second if given,
+    and, once the target has answered 429, no faster than it lets through. A 429 while a tenth or
+    more of the second's requests got one lowers the pace to a share of what was sent in it; the pace then doubles every
+    PACE_DOUBLING seconds until the target throttles again (as the AWS SDKs' adaptive mode
+    probes). Requests take the next free slot in turn, so one that waited out a 429 is not
+    overtaken by fresh ones."""
+
+    def __init__(self, per_second: float | None = None) -> None:
+        if per_second is not None and per_second <= 0:
+            raise ValueError(f"a rate limit must be positive, not {per_second}")
+        self.per_second = per_second
+        self.slowest: float | None = None  # the lowest pace a 429 set
+        self.waited = 0.0  # seconds requests spent waiting for their slot, in all
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+        self._sent: collections.deque[float] = collections.deque(maxlen=1000)
+        self._throttled: collections.deque[float] = collections.deque(maxlen=1000)
+        self._cut: float | None = None  # the pace the last 429 set; None: not paced
+        self._cut_at = -math.inf
+
+    def pace(self, now: float) -> float | None:
+        """Requests a second the target's 429s allow now; None: as many as asked."""
+        if self._cut is None:
+            return None
+        pace = self._cut * 2 ** ((now - self._cut_at) / PACE_DOUBLING)
+        return pace if pace < UNPACED else None
+
+    def acquire(self, deadline: float = math.inf) -> bool:
+        """Wait for this request's slot; False (and no slot taken) when it would come after ``deadline``."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            if slot >= deadline:
+                time.sleep(max(0.0, deadline - now))  # the budget's end: the caller sees it ran out
+                return False
+            rates = [rate for rate in (self.per_second, self.pace(slot)) if rate]
+            self._next = slot + (1.0 / min(rates) if rates else 0.0)
+            self.waited += slot - now
+            self._sent.append(slot)
+        if slot > now:
+            time.sleep(slot - now)
+        return True
+
+    def throttled(self) -> None:
+        """A 429: lower the pace (at most once every LOWER_EVERY seconds: the 429s of requests sent
+        before the last cut say nothing new)."""
+        with self._lock:
+            now = time.monotonic()
+            self._throttled.append(now)
+            sent = sum(1 for t in self._sent if now - 1.0 <= t <= now)
+            refused = sum(1 for t in self._throttled if now - 1.0 <= t)
+            if now - self._cut_at < LOWER_EVERY or refused < THROTTLED_SHARE * sent:
+                return  # a 429 now and then (not a limit reached) does not slow the run
+            self._cut = max(MIN_PACE, PACE_CUT * min(max(sent, 1), self.pace(now) or math.inf))
+            self._cut_at = now
+            self.slowest = min(self.slowest or math.inf, self._cut)
+
+
+def backoff(retry_after_header: str | None, attempt: int, jitter: random.Random) -> float:
+    """Seconds to wait before sending again: what Retry-After names (seconds or an HTTP date), else
+    exponential backoff with full jitter, so throttled workers do not come back all at once."""
+    named = retry_after(retry_after_header)
+    if named is not None:
+        return named
+    return jitter.uniform(0, min(FIRST_BACKOFF * 2**attempt, MAX_BACKOFF))
+
+
+def retry_after(value: str | None) -> float | None:
+    """Retry-After's seconds from now, given as seconds or as an HTTP date; None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, seconds) if math.isfinite(seconds) else None

@@ -1,0 +1,57 @@
+"""The target a run talks to, made from its options (a URL, SigV4-signed, or the embedded
+emulator started for the run), and the one check that it can be reached at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._options import RunOptions
+from ._target import RateLimit, SigV4Target, Target, TargetUnreachable
+
+
+class target_for:
+    """The target a run talks to; for the embedded emulator, also its lifetime."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.emulator = None
+
+    def __enter__(self) -> Target:
+        o = self.options
+        common = {
+            "headers": dict(o.headers),
+            "timeout": o.timeout,
+            "max_retries": o.retries,
+            "rate_limit": RateLimit(o.rate_limit),
+        }
+        if o.base_url is None:
+            from amplify_emulator import Emulator, EmulatorConfig
+
+            config = EmulatorConfig(
+                stage=o.emulator_stage,
+                faults=frozenset(o.emulator_faults),
+                quirks=frozenset(o.emulator_quirks),
+                allow_injection=True,
+                seed=o.seed or 0,
+                throttle_rps=o.emulator_throttle_rps,
+                throttle_burst=200,
+                error_rate=o.emulator_error_rate,
+            )
+            self.emulator = Emulator(config, host="127.0.0.1", port=0)
+            emu = self.emulator.__enter__()
+            return Target(emu.base_url + o.emulator_stage, kind="emulator", can_inject=True, **common)
+        if o.sigv4:
+            return SigV4Target(o.base_url, o.region, **common)
+        return Target(o.base_url, **common)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.emulator is not None:
+            self.emulator.__exit__(*exc)
+
+
+def preflight(target: Target, deadline: float) -> None:
+    """Down at the start (refused, unresolvable, no connection) is one clear error; a target
+    that answers badly or too slowly is reachable, and the run judges it."""
+    exchange = target.send("OPTIONS", "/backend", retry=False, deadline=deadline)
+    if exchange.error and exchange.error.startswith(("connection failed", "connection timed out")):
+        raise TargetUnreachable(f"cannot reach {target.base_url}: {exchange.error}")
