@@ -7,7 +7,7 @@ from .. import _checks as C
 from .._target import Exchange
 from .._unit import Unit
 from .._world import World, operation_at
-from ._reads import GET_BACKEND, JOB, job_ids, list_jobs, shows
+from ._reads import GET_BACKEND, JOB, job_ids, judge_read, list_jobs, shows
 
 CONCURRENT = 6  # CreateBackend calls sent at once (CONTRACT R8: concurrent requests all take effect)
 
@@ -55,15 +55,13 @@ def concurrent_updates(unit: Unit, world: World) -> None:
         if unit.status(answer) != 200:
             continue
 
-        given = shows(values[job_id])
-        got = unit.settle(lambda job_id=job_id: unit.send(get_job, {**params, "jobId": job_id}), given)
-        if unit.status(got) != 200:
-            continue
-        job = C.body_of(got.reply)
-        unit.judge(
+        judge_read(
+            unit,
             C.CONCURRENCY,
-            given(got),
-            f"{len(ids)} UpdateBackendJob calls at once; job {job_id} shows operation {job.get('operation')!r}, "
-            f"status {job.get('status')!r}, given {values[job_id]}",
-            got,
+            lambda job_id=job_id: unit.send(get_job, {**params, "jobId": job_id}),
+            shows(values[job_id]),
+            lambda job, job_id=job_id: (
+                f"{len(ids)} UpdateBackendJob calls at once; job {job_id} shows operation "
+                f"{job.get('operation')!r}, status {job.get('status')!r}, given {values[job_id]}"
+            ),
         )

@@ -14,7 +14,7 @@ from .._unit import Unit
 from .._world import World, operation_at
 from ._concurrency import concurrent_updates
 from ._isolation import job_isolation, listing_isolation
-from ._reads import JOB, job_ids, list_jobs, shows
+from ._reads import JOB, job_ids, judge_read, list_jobs, shows
 
 PAGE_SIZES = (1, 2, 3)  # maxResults asked for, on at least four jobs
 
@@ -102,18 +102,18 @@ def jobs(unit: Unit, world: World) -> None:
         if unit.status(updated) != 200:
             return
 
-        given = shows(values)
-        got = unit.settle(lambda: unit.send(get_job, {**params, "jobId": world.job_id}), given)
-        if unit.status(got) != 200:
-            return
-        job = C.body_of(got.reply)
-        unit.judge(
+        read = judge_read(
+            unit,
             C.JOBS,
-            given(got),
-            f"after UpdateBackendJob{values}: GetBackendJob gave operation {job.get('operation')!r}, "
-            f"status {job.get('status')!r}",
-            got,
+            lambda: unit.send(get_job, {**params, "jobId": world.job_id}),
+            shows(values),
+            lambda job: (
+                f"after UpdateBackendJob{values}: GetBackendJob gave operation {job.get('operation')!r}, "
+                f"status {job.get('status')!r}"
+            ),
         )
+        if read is None:
+            return
         concurrent_updates(unit, world)
     elif unit.op is get_job:  # resolution of jobs is judged on the operations that produce them
         job_isolation(unit, world)

@@ -48,6 +48,22 @@ def list_jobs(unit: Unit, world: World, **filters: Any) -> tuple[list[dict], Exc
     return found, exchange, f"nextToken paging did not end after {MAX_PAGES} pages"
 
 
+def judge_read(
+    unit: Unit,
+    check_id: str,
+    read: Callable[[], Exchange],
+    ready: Callable[[Exchange], bool],
+    saw: Callable[[dict], str],
+) -> Exchange | None:
+    """Read until ``ready`` (within the settle bound), then judge whether it is, saying what the
+    answer's body showed; a read that is not a 200 is left to its own operation's checks (None)."""
+    got = unit.settle(read, ready)
+    if unit.status(got) != 200:
+        return None
+    unit.judge(check_id, ready(got), saw(C.body_of(got.reply)), got)
+    return got
+
+
 def job_ids(found: list[dict]) -> list:
     """The jobIds of a listing, in its order."""
     return [j.get("jobId") for j in found]

@@ -7,6 +7,7 @@ from .._target import NO_BODY, Exchange
 from .._unit import Unit
 from .._world import World, operation_at
 from ._isolation import session_isolation
+from ._reads import judge_read
 
 
 def token_lifecycle(unit: Unit, world: World) -> None:
@@ -29,18 +30,17 @@ def token_lifecycle(unit: Unit, world: World) -> None:
             got = C.body_of(answer.reply)
             return (got.get("sessionId"), got.get("challengeCode")) == (token["sessionId"], token["challengeCode"])
 
-        answer = unit.settle(lambda: unit.send(get, params), same)
-        session_isolation(unit, world, token["sessionId"])
-        if unit.status(answer) != 200:
-            return
-        got = C.body_of(answer.reply)
-        unit.judge(
+        judge_read(
+            unit,
             C.TOKEN,
-            same(answer),
-            f"GetToken gave sessionId {got.get('sessionId')!r}, challengeCode {got.get('challengeCode')!r}; "
-            f"CreateToken gave {token['sessionId']!r}, {token['challengeCode']!r}",
-            answer,
+            lambda: unit.send(get, params),
+            same,
+            lambda got: (
+                f"GetToken gave sessionId {got.get('sessionId')!r}, challengeCode {got.get('challengeCode')!r}; "
+                f"CreateToken gave {token['sessionId']!r}, {token['challengeCode']!r}"
+            ),
         )
+        session_isolation(unit, world, token["sessionId"])
     else:
         unit.settle_status(get, params, NO_BODY, 200)  # what is deleted must first be there
         removed = unit.send(unit.op, params)
