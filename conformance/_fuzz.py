@@ -210,7 +210,7 @@ def _record_found(unit: OperationUnit, found: _Found, label: str, seed: int) -> 
 
 def _examples(unit: OperationUnit, world: World, strategy, examples: int, label: str, seed: int, end) -> None:
     run = unit.run_
-    if not run.options.fuzz and end is None and run.campaign.database is None:
+    if run.overlap_pays and not run.options.fuzz and end is None and run.campaign.database is None:
         _drawn_then_sent(unit, world, strategy, examples, label, seed)
         return
 

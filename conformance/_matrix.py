@@ -35,9 +35,9 @@ def matrix(unit: Unit, world: World) -> World:
 
     An operation that makes what it names gets each case in an environment of its own, new to
     the app: a 400 there cannot mean "already exists", and a 200 is owed to every valid case.
-    Each case is judged on its own answer, so consecutive cases meant to be rejected (and accepted
-    ones in environments of their own) go out together, FAN_OUT at a time: a far-away target then
-    costs one round trip per batch, not one per case."""
+    Each case is judged on its own answer, so against a target whose answers take a round trip
+    (Run.overlap_pays), consecutive cases meant to be rejected (and accepted ones in environments
+    of their own) go out together, FAN_OUT at a time: one round trip per batch, not one per case."""
     cases = _cases(unit)
     spare: list[World] = []  # worlds made ahead for the cases still to come that remove theirs
     fresh_each = makes_what_it_names(unit.id)
@@ -65,10 +65,11 @@ def matrix(unit: Unit, world: World) -> World:
 
 def _batch(unit: Unit, cases: list[strategies.Case], start: int) -> list[strategies.Case]:
     """The cases from ``start`` that go out together: up to FAN_OUT of one expectation, each
-    judged on its own answer alone. Accepted cases that share a world go alone: each may change it
-    (or remove it), and what an answer echoes of the state must not depend on which came first."""
+    judged on its own answer alone, when the target's answers take a round trip worth overlapping.
+    Accepted cases that share a world go alone: each may change it (or remove it), and what an
+    answer echoes of the state must not depend on which came first."""
     first = cases[start]
-    if first.expect == "accept" and not makes_what_it_names(unit.id):
+    if not unit.run_.overlap_pays or (first.expect == "accept" and not makes_what_it_names(unit.id)):
         return [first]
     end = start
     while end < len(cases) and end - start < FAN_OUT and cases[end].expect == first.expect:

@@ -9,6 +9,7 @@ fuzzing; every answer is judged by the exchange checks of the operation it was s
 
 from __future__ import annotations
 
+import collections
 import os
 import random
 import threading
@@ -43,6 +44,8 @@ from ._workflows import workflows
 T = TypeVar("T")
 
 __version__ = "0.1.0"
+ANSWER_WINDOW = 64  # the recent answers whose times say whether overlapping requests pays
+SLOW_ANSWER = 0.02  # seconds: a median answer time from which requests go out side by side
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
 URL_WORKERS = 32  # units at once against a URL (auto): more than the 31 operations
 
@@ -99,6 +102,7 @@ class Run:
         self.stop_reason: str | None = None
         self.deadline = time.monotonic() + options.time_budget
         self.answered = self.transport_failures = 0
+        self._answer_times: collections.deque[float] = collections.deque(maxlen=ANSWER_WINDOW)
         self.last_transport_error: str | None = None
         self.phases: dict[str, dict[str, str]] = {}
         self.created_apps: set[str] = set()
@@ -181,6 +185,7 @@ class Run:
                 self.last_transport_error = exchange.error
             else:
                 self.answered += 1
+                self._answer_times.append(exchange.reply.elapsed)
         unit = getattr(self._unit, "operation_id", None)
         if self.recorder is not None and plan and inject is None and unit is not None:
             planned = PlanExchange(self.run_id, unit, operation_id, case, method, path, dict(params), exchange)
@@ -210,6 +215,15 @@ class Run:
             for planned in held:
                 self.recorder(planned)
         return [value for value, _ in done]
+
+    @property
+    def overlap_pays(self) -> bool:
+        """Whether sending requests side by side saves time: the target's recent answers take a
+        round trip worth overlapping (a far-away or slow target). Against one that answers at
+        once (the embedded emulator), threads would only cost."""
+        with self._lock:
+            times = sorted(self._answer_times)
+        return len(times) >= ANSWER_WINDOW // 4 and times[len(times) // 2] >= SLOW_ANSWER
 
     def _check_time(self) -> None:
         if self.stop.is_set():

@@ -38,6 +38,7 @@ class RunContext(Protocol):
     run_id: str
     confirm_setup: bool
     settling: Settling
+    overlap_pays: bool
     selected: list[spec.Operation]
     request_ids: C.RequestIds
 

@@ -4,17 +4,20 @@ the target kept throttling is named unjudged in every report and never counts as
 
 from __future__ import annotations
 
+import collections
 import email.utils
 import json
 import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 from amplify_conformance import RunOptions, run
 from amplify_conformance._pacing import MAX_BACKOFF, RateLimit, backoff, retry_after
 from amplify_conformance._reporting import render_html, render_junit, render_markdown, validate_report
+from amplify_conformance._runner import ANSWER_WINDOW, SLOW_ANSWER, Run
 from amplify_conformance._target import Target
 from amplify_emulator import Emulator, EmulatorConfig
 
@@ -186,3 +189,15 @@ def test_a_case_the_target_kept_throttling_is_named_unjudged_in_every_report_and
     )
     assert "cases not judged (throttled)" in markdown
     validate_report(json.loads(json.dumps(data)))
+
+
+def test_requests_go_out_side_by_side_only_once_answers_take_a_round_trip_worth_overlapping():
+    def pays(times: list[float]) -> bool:
+        run = SimpleNamespace(_lock=threading.Lock(), _answer_times=collections.deque(times, maxlen=ANSWER_WINDOW))
+        return Run.overlap_pays.fget(run)
+
+    assert not pays([])  # nothing known yet: one at a time
+    assert not pays([0.001] * ANSWER_WINDOW)  # the embedded emulator: threads would only cost
+    assert pays([SLOW_ANSWER * 5] * ANSWER_WINDOW)  # a far-away target
+    assert not pays([SLOW_ANSWER * 5] * (ANSWER_WINDOW // 4 - 1))  # too few answers to say
+    assert pays([0.001] * (ANSWER_WINDOW // 2 - 1) + [0.2] * (ANSWER_WINDOW // 2 + 1))  # the median decides
