@@ -104,9 +104,7 @@ class Unit:
         """That an answer has the wanted status; a 429 or 504 after every retry leaves it unjudged,
         and named so (R9); no answer at all is the unit's error, recorded where it was sent."""
         status = self.status(exchange)
-        if status in THROTTLED:
-            self.unjudged(check_id, exchange, what)
-        elif status is not None:
+        if status is not None and not self.throttled(exchange, check_id, what):
             self.judge(check_id, status == wanted, f"{what}: expected {wanted}, got {status}", exchange)
 
     def unjudged(self, check_id: str, exchange: Exchange, what: str, case: str | None = None) -> None:
