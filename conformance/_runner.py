@@ -232,10 +232,14 @@ class Run:
             self.halt(f"time budget of {self.options.time_budget:g} s exhausted")
             raise _Stop(self.stop_reason)
 
+    def _transport_tally(self) -> tuple[int, int, str | None]:
+        """Exchanges that failed on the transport, exchanges in all, and the last failure."""
+        with self._lock:
+            return self.transport_failures, self.transport_failures + self.answered, self.last_transport_error
+
     def unusable(self) -> str | None:
         """Why the target proved unusable (most exchanges failed on the transport), or None."""
-        with self._lock:
-            failed, total = self.transport_failures, self.transport_failures + self.answered
+        failed, total, _ = self._transport_tally()
         if failed and failed * 2 > total:
             return f"{failed} of {total} exchanges failed on the transport"
         return None
@@ -243,12 +247,7 @@ class Run:
     def hopeless(self) -> str | None:
         """Why an operation not yet begun need not be: nearly every exchange of the run so far
         (and more than a few units' worth) failed on the transport, so its own would too."""
-        with self._lock:
-            failed, total, last = (
-                self.transport_failures,
-                self.transport_failures + self.answered,
-                self.last_transport_error,
-            )
+        failed, total, last = self._transport_tally()
         if failed >= 2 * MAX_TRANSPORT_ERRORS and failed * 10 >= total * 9:
             return f"{failed} of {total} exchanges of the run failed on the transport, the last: {last}"
         return None
