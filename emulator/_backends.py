@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from ._calls import ApiError, Call, deep_merge, find_app, handler_table, job_answer, not_found
+from ._resources import API, STORAGE
 from ._state import App, Store
 
 CONFIG_ENVIRONMENT = "config"  # the env a CreateBackendConfig job is recorded under when an app has none
@@ -37,6 +38,9 @@ def create_backend(store: Store, call: Call) -> dict[str, Any]:
         app.environments = {**known, env: known.get(env, {})}  # ... write back: what landed meanwhile is lost
     else:
         app.environments.setdefault(env, {})
+    held = app.environments.get(env)
+    if "r8_env_resurrects" in call.faults and held is not None and API not in held and env in app.hidden_apis:
+        held[API] = app.hidden_apis.pop(env)  # the API hidden when the environment was deleted comes back
     call.params["appId"] = app_id
     return job_answer(store, call, env)
 
@@ -67,6 +71,9 @@ def clone_backend(store: Store, call: Call) -> dict[str, Any]:
         for resource in copied.values():
             resource.config = None
     (app.unlisted if "r8_clone_unlisted" in call.faults else app.environments)[target] = copied
+    if "r8_clone_twins" in call.faults and STORAGE in copied and target != call.env:
+        app.storage_twins.setdefault(call.env, set()).add(target)
+        app.storage_twins.setdefault(target, set()).add(call.env)
     env = call.env
     if "r8_echo" in call.faults:
         env = target if target != call.env else f"{call.env}-clone"
@@ -83,6 +90,10 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
         raise not_found("environment", f"environment {call.env!r}")
     if "r8_delete_keeps" in call.faults:
         app.unlisted[call.env] = app.environments[call.env]
+    if "r8_env_resurrects" in call.faults:
+        app.hidden_apis.pop(call.env, None)
+        if API in app.environments[call.env]:
+            app.hidden_apis[call.env] = app.environments[call.env][API]  # hidden, not dropped
     if "r8_delete_listed" in call.faults:
         app.environments[call.env] = {}
     else:
@@ -92,8 +103,14 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("RemoveAllBackends")
 def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
-    find_app(store, call)
+    app = find_app(store, call)
     if "r8_remove_all" not in call.faults:
+        if "r8_remove_spills_listing" in call.faults:  # an index of jobs by environment name, cleared
+            names = set(app.environments) | set(app.unlisted)
+            for (other, env), held in store.jobs.items():
+                if other != call.app_id and env in names:
+                    for job in held.values():
+                        job.unlisted = True
         store.remove_app(call.app_id, keep_jobs="r8_remove_keeps_jobs" in call.faults)
     return {
         "appId": call.app_id,

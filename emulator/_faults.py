@@ -435,4 +435,51 @@ FAULTS: dict[str, Fault] = _faults(
         "R8.resource-lifecycle",
         "answers the strings of resourceConfig without their characters outside the Basic Multilingual Plane",
     ),
+    # R8.sequences: faults only a sequence of three or more operations shows (the model-based phase)
+    (
+        "r8_clone_twins",
+        "GetBackendStorage",
+        "R8",
+        "R8.sequences",
+        "after CloneBackend the source's and target's storage are twins: DeleteBackendStorage in either deletes both",
+    ),
+    (
+        "r8_recreate_stale",
+        "GetBackendAuth",
+        "R8",
+        "R8.sequences",
+        "CreateBackendAuth after DeleteBackendAuth in an environment brings back the deleted auth's"
+        " resourceName and resourceConfig instead of storing the new ones",
+    ),
+    (
+        "r8_third_token",
+        "GetToken",
+        "R8",
+        "R8.sequences",
+        "an app keeps at most two sessions: a third CreateToken silently drops the oldest (GetToken of it is 404)",
+    ),
+    (
+        "r8_remove_spills_listing",
+        "ListBackendJobs",
+        "R8",
+        "R8.sequences",
+        "RemoveAllBackends of one app makes the listings of other apps' environments of the same names forget"
+        " the jobs made before (GetBackendJob still finds them)",
+    ),
+    (
+        "r8_updated_job_unlisted",
+        "ListBackendJobs",
+        "R8",
+        "R8.sequences",
+        "a job whose status UpdateBackendJob set alone (no operation given) is no longer listed"
+        " (GetBackendJob still finds it, with the status set)",
+    ),
+    (
+        "r8_env_resurrects",
+        "GetBackendAPI",
+        "R8",
+        "R8.sequences",
+        "DeleteBackend hides the environment's API instead of dropping it: CreateBackend of that environment"
+        " again brings it back",
+    ),
 )

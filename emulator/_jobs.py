@@ -67,6 +67,8 @@ def update_backend_job(store: Store, call: Call) -> dict[str, Any]:
             job.status = call.body["status"]
             job.settles_at = 0.0  # a status set by UpdateBackendJob stays as set
         job.update_time = now_iso()
+        if "r8_updated_job_unlisted" in call.faults and "status" in call.body and "operation" not in call.body:
+            job.unlisted = True  # re-filed by its status alone, under a key the listing does not read
     return _job_view(call, call.env, job)
 
 
@@ -77,6 +79,8 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
     jobs = list(store.jobs.get((call.app_id, call.env), {}).values())
     if "r8_jobs_leak" in call.faults:  # keyed by app alone
         jobs = [j for (app, _), held in store.jobs.items() if app == call.app_id for j in held.values()]
+    if call.faults & {"r8_remove_spills_listing", "r8_updated_job_unlisted"}:
+        jobs = [job for job in jobs if not job.unlisted]
     if not jobs and "empty-listing-404" in call.quirks:
         raise not_found("job", f"jobs of environment {call.env!r}")
     if "jobId" in body:

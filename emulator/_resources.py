@@ -236,7 +236,12 @@ def get_backend_api_models(store: Store, call: Call) -> dict[str, Any]:
 def create_backend_auth(store: Store, call: Call) -> dict[str, Any]:
     if "r7_new_env" in call.faults and call.env not in find_app(store, call).environments:
         raise not_found("environment", f"environment {call.env!r}")
-    _put_resource(store, call, AUTH, Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"])))
+    resource = Resource(call.body["resourceName"], copy.deepcopy(call.body["resourceConfig"]))
+    if "r8_recreate_stale" in call.faults:
+        stale = find_app(store, call).deleted_auth.pop(call.env, None)
+        if stale is not None:  # the auth deleted before comes back in place of the new one
+            resource = Resource(stale.name, copy.deepcopy(stale.config))
+    _put_resource(store, call, AUTH, resource)
     return job_answer(store, call)
 
 
@@ -272,7 +277,9 @@ def update_backend_auth(store: Store, call: Call) -> dict[str, Any]:
 @handles("DeleteBackendAuth")
 def delete_backend_auth(store: Store, call: Call) -> dict[str, Any]:
     _resource(store, call, AUTH)
-    del store.apps[call.app_id].environments[call.env][AUTH]
+    deleted = store.apps[call.app_id].environments[call.env].pop(AUTH)
+    if "r8_recreate_stale" in call.faults:
+        store.apps[call.app_id].deleted_auth[call.env] = deleted
     if "r8_delete_spills" in call.faults:
         for app in store.apps.values():
             app.environments.get(call.env, {}).pop(AUTH, None)
@@ -335,6 +342,11 @@ def delete_backend_storage(store: Store, call: Call) -> dict[str, Any]:
         resource.gone_at = resource.gone_at or time.monotonic() + LATE_DELETE
     else:
         del store.apps[call.app_id].environments[call.env][STORAGE]
+    if "r8_clone_twins" in call.faults:
+        app = store.apps[call.app_id]
+        for twin in app.storage_twins.pop(call.env, set()):  # its twin goes with it
+            app.storage_twins.get(twin, set()).discard(call.env)
+            (app.environments.get(twin) or app.unlisted.get(twin, {})).pop(STORAGE, None)
     return job_answer(store, call)
 
 

@@ -60,6 +60,7 @@ class Job:
     error: str | None = None
     settles_at: float = 0.0  # the async-jobs quirk: IN_PROGRESS until then, unless a status was set
     pending_status: str = "IN_PROGRESS"
+    unlisted: bool = False  # ListBackendJobs leaves it out (r8_remove_spills_listing, r8_updated_job_unlisted)
 
     def current_status(self) -> str:
         return self.pending_status if clock() < self.settles_at else self.status
@@ -81,6 +82,9 @@ class App:
     relisted: list[str] = field(default_factory=list)  # the r8_env_twice fault: listed once more each
     # environments the list leaves out whose resources still answer (r8_clone_unlisted, r8_delete_keeps)
     unlisted: dict[str, dict[str, Resource]] = field(default_factory=dict)
+    storage_twins: dict[str, set[str]] = field(default_factory=dict)  # env -> envs whose storage it deletes too
+    deleted_auth: dict[str, Resource] = field(default_factory=dict)  # env -> its auth deleted last: r8_recreate_stale
+    hidden_apis: dict[str, Resource] = field(default_factory=dict)  # env -> its API when deleted: r8_env_resurrects
 
 
 class Store:

@@ -119,8 +119,9 @@ def r8_token(c: Client) -> bool:
 def r8_job_list(c: Client) -> bool:
     app = c.new_backend()
     c.post(f"/backend/{app}/config")
-    job = c.post(f"/backend/{app}/job/dev").json["jobs"][0]["jobId"]
-    c.post(f"/backend/{app}/job/dev/{job}", {"status": "FAILED"})
+    job = c.post(f"/backend/{app}/job/dev").json["jobs"][0]
+    # an operation beside the status: a job given a status alone is r8_updated_job_unlisted's trigger
+    c.post(f"/backend/{app}/job/dev/{job['jobId']}", {"operation": job["operation"], "status": "FAILED"})
     return len(c.post(f"/backend/{app}/job/dev", {"status": "FAILED"}).json["jobs"]) != 1
 
 
@@ -282,7 +283,7 @@ def r8_page_size(c: Client) -> bool:
 def r8_filters_or(c: Client) -> bool:
     app = _with_api(c)
     job = next(j for j in c.post(f"/backend/{app}/job/dev").json["jobs"] if j["operation"] == "CreateBackend")
-    c.post(f"/backend/{app}/job/dev/{job['jobId']}", {"status": "MARKED"})
+    c.post(f"/backend/{app}/job/dev/{job['jobId']}", {"operation": "CreateBackend", "status": "MARKED"})
     if len(c.post(f"/backend/{app}/job/dev", {"status": "MARKED"}).json["jobs"]) != 1:
         return False  # a filter alone is broken: r8_job_list's break, not this one
     listed = c.post(f"/backend/{app}/job/dev", {"operation": "CreateBackendAPI", "status": "MARKED"}).json["jobs"]
@@ -424,10 +425,10 @@ def r8_filtered_pages(c: Client) -> bool:
     app = c.new_backend()
     c.post(f"/backend/{app}/config")
     c.post(f"/backend/{app}/config")
-    jobs = c.post(f"/backend/{app}/job/dev").json["jobs"]
-    marked = sorted(job["jobId"] for job in jobs[:2])
-    for job_id in marked:
-        c.post(f"/backend/{app}/job/dev/{job_id}", {"status": "PAGED"})
+    jobs = c.post(f"/backend/{app}/job/dev").json["jobs"][:2]
+    marked = sorted(job["jobId"] for job in jobs)
+    for job in jobs:
+        c.post(f"/backend/{app}/job/dev/{job['jobId']}", {"operation": job["operation"], "status": "PAGED"})
     if sorted(j["jobId"] for j in c.post(f"/backend/{app}/job/dev", {"status": "PAGED"}).json["jobs"]) != marked:
         return False  # the filter itself is broken: r8_job_list's break, not this one
     listed, token = [], None
@@ -469,6 +470,71 @@ def r8_echo_bmp(c: Client) -> bool:
     c.post(f"/backend/{app}/auth", {"backendEnvironmentName": "dev", "resourceName": "a", "resourceConfig": config})
     got = c.post(f"/backend/{app}/auth/dev/details", {"resourceName": "a"}).json
     return got["resourceConfig"]["userPoolConfigs"]["userPoolName"] != "pool \U0001d11e"
+
+
+# --- R8.sequences: faults only a sequence of three or more operations shows ---------------------
+
+
+def r8_clone_twins(c: Client) -> bool:
+    env = unique("twin")  # an environment name no other app has (r8_shared_storage looks by name)
+    app = _with_storage(c, env=env)
+    clone = c.post(f"/backend/{app}/environments/{env}/clone", {"targetEnvironmentName": env + "c"})
+    assert clone.status == 200
+    removed = c.post(f"/backend/{app}/storage/{env}c/remove", {"resourceName": "s", "serviceName": "S3"})
+    if removed.status != 200:
+        return False  # the copy cannot be deleted at all: not this fault's break
+    return c.post(f"/backend/{app}/storage/{env}/details", {"resourceName": "s"}).status == 404
+
+
+def r8_recreate_stale(c: Client) -> bool:
+    env = unique("stale")  # an environment name no other app has (r8_delete_spills deletes by name)
+    app = c.new_backend(env)
+    first, second = copy.deepcopy(AUTH_CONFIG), copy.deepcopy(AUTH_CONFIG)
+    first["userPoolConfigs"]["userPoolName"], second["userPoolConfigs"]["userPoolName"] = "first", "second"
+    body = {"backendEnvironmentName": env, "resourceName": "a", "resourceConfig": first}
+    assert c.post(f"/backend/{app}/auth", body).status == 200
+    assert c.post(f"/backend/{app}/auth/{env}/remove", {"resourceName": "a"}).status == 200
+    assert c.post(f"/backend/{app}/auth", dict(body, resourceName="b", resourceConfig=second)).status == 200
+    got = c.post(f"/backend/{app}/auth/{env}/details", {"resourceName": "b"}).json
+    return got["resourceConfig"]["userPoolConfigs"]["userPoolName"] != "second"
+
+
+def r8_third_token(c: Client) -> bool:
+    app = c.new_backend()
+    sessions = [c.post(f"/backend/{app}/challenge").json["sessionId"] for _ in range(3)]
+    return c.get(f"/backend/{app}/challenge/{sessions[0]}").status == 404
+
+
+def r8_remove_spills_listing(c: Client) -> bool:
+    env = unique("spill")
+    mine, theirs = c.new_backend(env), c.new_backend(env)
+    job = c.post(f"/backend/{mine}/job/{env}").json["jobs"][0]["jobId"]
+    assert c.post(f"/backend/{theirs}/remove").status == 200
+    if c.post(f"/backend/{theirs}/details").status != 404:
+        return False  # the app stayed: r8_remove_all's break, not this one
+    assert c.get(f"/backend/{mine}/job/{env}/{job}").status == 200
+    return job not in [j["jobId"] for j in c.post(f"/backend/{mine}/job/{env}").json["jobs"]]
+
+
+def r8_updated_job_unlisted(c: Client) -> bool:
+    app = c.new_backend()
+    job = c.post(f"/backend/{app}/job/dev").json["jobs"][0]["jobId"]
+    assert c.post(f"/backend/{app}/job/dev/{job}", {"status": "CHANGED"}).status == 200
+    assert c.get(f"/backend/{app}/job/dev/{job}").json["status"] == "CHANGED"
+    return job not in [j["jobId"] for j in c.post(f"/backend/{app}/job/dev").json["jobs"]]
+
+
+def r8_env_resurrects(c: Client) -> bool:
+    env = unique("again")  # an environment name no other app has (r8_config_by_env looks by name)
+    app = c.new_backend(env)
+    body = {"backendEnvironmentName": env, "resourceName": "a", "resourceConfig": API_CONFIG}
+    assert c.post(f"/backend/{app}/api", body).status == 200
+    assert c.post(f"/backend/{app}/environments/{env}/remove").status == 200
+    assert c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": env}).status == 200
+    # the new environment holds a resource of its own: r8_delete_keeps answers from the deleted one
+    # only while the new one is empty
+    _with_storage(c, app=app, env=env)
+    return c.post(f"/backend/{app}/api/{env}/details", {"resourceName": "a"}).status == 200
 
 
 PROBES = {
@@ -535,6 +601,12 @@ PROBES = {
         r8_remove_keeps_jobs,
         r8_echo_first_only,
         r8_echo_bmp,
+        r8_clone_twins,
+        r8_recreate_stale,
+        r8_third_token,
+        r8_remove_spills_listing,
+        r8_updated_job_unlisted,
+        r8_env_resurrects,
     ]
 }
 
@@ -563,3 +635,118 @@ def test_faults_combine(faulty):
     on = set(FAULTS) - hiding
     client = faulty(*on)
     assert [name for name, probe in PROBES.items() if probe(client)] == [n for n in PROBES if n in on]
+
+
+# --- the R8.sequences faults take their whole sequence ------------------------------------------
+# Each function sends a fault's minimal sequence with a read after each write and returns what each
+# read showed: with the fault on, only the last differs from the clean emulator's, so no shorter
+# sequence shows the fault (ids are left out: they differ between emulators).
+
+
+def _created(c: Client, app: str, env: str) -> str:
+    """CreateBackend of ``app``'s environment ``env``; the jobId it announced."""
+    reply = c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": env})
+    assert reply.status == 200
+    return reply.json["jobId"]
+
+
+def _listed(c: Client, app: str, env: str, job: str) -> bool:
+    return job in [j["jobId"] for j in c.post(f"/backend/{app}/job/{env}").json["jobs"]]
+
+
+def _seq_clone_twins(c: Client) -> list:
+    app, env = unique("seq"), unique("twin")
+    _created(c, app, env)
+    _with_storage(c, app=app, env=env)
+    get = lambda where: c.post(f"/backend/{app}/storage/{where}/details", {"resourceName": "s"}).status  # noqa: E731
+    seen = [get(env)]
+    assert c.post(f"/backend/{app}/environments/{env}/clone", {"targetEnvironmentName": env + "c"}).status == 200
+    seen += [get(env), get(env + "c")]
+    assert c.post(f"/backend/{app}/storage/{env}c/remove", {"resourceName": "s", "serviceName": "S3"}).status == 200
+    return [*seen, get(env + "c"), get(env)]
+
+
+def _seq_recreate_stale(c: Client) -> list:
+    app, env = unique("seq"), unique("stale")
+    _created(c, app, env)
+
+    def get() -> tuple:
+        reply = c.post(f"/backend/{app}/auth/{env}/details", {"resourceName": "a"})
+        config = reply.json.get("resourceConfig", {}) if reply.status == 200 else {}
+        return reply.status, reply.json.get("resourceName"), config.get("userPoolConfigs", {}).get("userPoolName")
+
+    seen = []
+    for name, pool in (("a", "first"), ("b", "second")):
+        config = copy.deepcopy(AUTH_CONFIG)
+        config["userPoolConfigs"]["userPoolName"] = pool
+        body = {"backendEnvironmentName": env, "resourceName": name, "resourceConfig": config}
+        assert c.post(f"/backend/{app}/auth", body).status == 200
+        seen.append(get())
+        if name == "a":
+            assert c.post(f"/backend/{app}/auth/{env}/remove", {"resourceName": "a"}).status == 200
+            seen.append(get())
+    return seen
+
+
+def _seq_third_token(c: Client) -> list:
+    app = unique("seq")
+    _created(c, app, "dev")
+    seen, first = [], None
+    for _ in range(3):
+        session = c.post(f"/backend/{app}/challenge").json["sessionId"]
+        first = first or session
+        seen.append(c.get(f"/backend/{app}/challenge/{first}").status)
+    return seen
+
+
+def _seq_remove_spills_listing(c: Client) -> list:
+    env = unique("spill")
+    mine, theirs = unique("seq"), unique("seq")
+    job = _created(c, mine, env)
+    seen = [_listed(c, mine, env, job)]
+    _created(c, theirs, env)
+    seen.append(_listed(c, mine, env, job))
+    assert c.post(f"/backend/{theirs}/remove").status == 200
+    return [*seen, c.get(f"/backend/{mine}/job/{env}/{job}").status, _listed(c, mine, env, job)]
+
+
+def _seq_updated_job_unlisted(c: Client) -> list:
+    app = unique("seq")
+    job = _created(c, app, "dev")
+    seen = [_listed(c, app, "dev", job)]
+    assert c.post(f"/backend/{app}/job/dev/{job}", {"status": "CHANGED"}).status == 200
+    return [*seen, c.get(f"/backend/{app}/job/dev/{job}").json["status"], _listed(c, app, "dev", job)]
+
+
+def _seq_env_resurrects(c: Client) -> list:
+    app, env = unique("seq"), unique("again")
+    _created(c, app, env)
+    body = {"backendEnvironmentName": env, "resourceName": "a", "resourceConfig": API_CONFIG}
+    assert c.post(f"/backend/{app}/api", body).status == 200
+    get = lambda: c.post(f"/backend/{app}/api/{env}/details", {"resourceName": "a"}).status  # noqa: E731
+    seen = [get()]
+    assert c.post(f"/backend/{app}/environments/{env}/remove").status == 200
+    seen.append(get())
+    _created(c, app, env)
+    return [*seen, get()]
+
+
+SEQUENCES = {
+    "r8_clone_twins": _seq_clone_twins,
+    "r8_recreate_stale": _seq_recreate_stale,
+    "r8_third_token": _seq_third_token,
+    "r8_remove_spills_listing": _seq_remove_spills_listing,
+    "r8_updated_job_unlisted": _seq_updated_job_unlisted,
+    "r8_env_resurrects": _seq_env_resurrects,
+}
+
+
+def test_every_sequence_fault_has_a_sequence():
+    assert set(SEQUENCES) == {name for name, fault in FAULTS.items() if fault.check == "R8.sequences"}
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_a_sequence_fault_shows_only_at_the_end_of_its_sequence(client, faulty, name):
+    clean, broken = SEQUENCES[name](client), SEQUENCES[name](faulty(name))
+    assert broken[:-1] == clean[:-1]
+    assert broken[-1] != clean[-1]
