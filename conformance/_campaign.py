@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._target import Exchange
 
 STATEFUL_SHARE = 0.15  # of a campaign's fuzzing time, left for the stateful phase
+MODEL_SHARE = 0.15  # of a campaign's fuzzing time, left for the model-based phase (after the stateful one)
 TICK_SECONDS = 1.0  # how often the campaign tells its watcher how it goes
 MAX_GROUP_MESSAGES = 200  # distinct failure groups kept in full; the count of the rest stays exact
 
@@ -143,11 +144,12 @@ class Campaign:
         self.duration = options.duration
         self.last_round = options.rounds  # None: as many rounds as the time allows
         self.end = min(self.started + options.duration, run.deadline) if options.duration else None
-        # the units fuzz until fuzz_end; the stateful phase has the rest
+        # the units fuzz until fuzz_end, the stateful phase until stateful_end; the model-based phase has the rest
+        span = 0.0 if self.end is None else self.end - self.started
+        model_share = span * (MODEL_SHARE if options.model else 0)
+        self.stateful_end = None if self.end is None else self.end - model_share
         self.fuzz_end = (
-            None
-            if self.end is None
-            else self.end - (self.end - self.started) * (STATEFUL_SHARE if options.stateful else 0)
+            None if self.end is None else self.end - model_share - span * (STATEFUL_SHARE if options.stateful else 0)
         )
         self.database = self._open_database(options.database) if options.fuzz else None
         self._lock = threading.Lock()
@@ -239,6 +241,7 @@ class Campaign:
         seed: int | None = None,
         *,
         shrunk: bool = False,
+        extra: dict[str, Any] | None = None,
     ) -> tuple[str, str, str, str]:
         """A failing verdict on a generated input, counted in its group (a shrunk example, the
         end of a search, replaces the group's example without counting again); its group's key."""
@@ -246,7 +249,7 @@ class Campaign:
 
         shape = shape_of(_sent_body(exchange), documented_members(operation_id))
         key = (operation_id, seen.check, seen.saw, json.dumps(shape, sort_keys=True))
-        example = failure_record(seen, exchange, case, seed)
+        example = failure_record(seen, exchange, case, seed, extra)
         with self._lock:
             group = self._groups.get(key)
             if group is None:

@@ -87,6 +87,11 @@ ECHO = _declare(
 )
 ISOLATION = _declare("R8.isolation", "behaviour", "Do apps and environments never share resources, tokens or jobs?")
 CONCURRENCY = _declare("R8.concurrency", "behaviour", "Do concurrent requests all take effect?")
+SEQUENCES = _declare(
+    "R8.sequences",
+    "behaviour",
+    "Does every answer to random sequences of operations agree with an executable model of R7 and R8?",
+)
 ERROR_TYPE = _declare("aws.error-type", "aws", "Does every error answer carry x-amzn-ErrorType naming its error?")
 REQUEST_ID = _declare("aws.request-id", "aws", "Does every answer carry an x-amzn-RequestId of its own?")
 

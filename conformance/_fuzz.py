@@ -346,7 +346,7 @@ def stateful_phase(run: Run) -> str:
 
         def call(self, case: schemathesis.Case, **kwargs: Any) -> schemathesis.Response:
             nonlocal steps
-            if campaign.over(campaign.end):
+            if campaign.over(campaign.stateful_end):
                 raise _TimeUp
             op = _operation_of(case)
             label = f"{op.operation_id}:stateful"
@@ -372,13 +372,13 @@ def stateful_phase(run: Run) -> str:
     )
     rounds = 0
     try:
-        for round_seed in campaign.seeds(campaign.end):
+        for round_seed in campaign.seeds(campaign.stateful_end):
             hypothesis.seed(round_seed)(Machine.TestCase)
             try:
                 Machine.run(settings=settings)
             except (Exception, BaseExceptionGroup) as exc:
                 # cut mid-round, hypothesis may also see the round as flaky: either way, time is up
-                if not (_has(exc, _TimeUp) or campaign.over(campaign.end)):
+                if not (_has(exc, _TimeUp) or campaign.over(campaign.stateful_end)):
                     raise
                 break
             rounds += 1

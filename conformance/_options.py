@@ -11,6 +11,7 @@ import amplify_openapi as spec
 from . import _checks as C
 
 URL_SETTLE = 10.0  # default settle bound against a URL (CONTRACT 'Asynchrony')
+MODEL_DOSE = 12  # the default run's model-based sequences
 EMULATOR_SETTLE = 5.0  # the embedded emulator's quirks settle within 2 s
 
 
@@ -28,6 +29,8 @@ class RunOptions:
     rounds: int | None = None
     database: str | None = None  # folder of hypothesis's example database: failing examples replayed first
     stateful: bool = True
+    # model-based sequences (R8.sequences) per round: a short seeded dose by default, 0 for none
+    model: int = MODEL_DOSE
     workers: int | None = None  # None: auto (see _auto_workers)
     seed: int | None = None
     timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
@@ -60,6 +63,8 @@ def validate(options: RunOptions) -> None:
             raise ValueError(f"base URL {options.base_url!r} is not an http(s) URL such as https://host/prod")
     if options.duration is not None and (options.duration <= 0 or not options.fuzz):
         raise ValueError("a campaign's duration must be positive, and needs fuzz (--fuzz --duration 30m)")
+    if options.model < 0:
+        raise ValueError(f"model-based sequences must be 0 or more, not {options.model}")
     if options.rounds is not None and (options.rounds < 1 or not options.fuzz):
         raise ValueError("a campaign's rounds must be at least 1, and need fuzz (--fuzz --rounds 20)")
     bad_levels = set(options.levels) - set(C.LEVELS)

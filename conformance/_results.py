@@ -50,10 +50,15 @@ class _OperationRecord:
 
 
 def failure_record(
-    seen: Seen, exchange: Exchange | None, case: str | None = None, seed: int | None = None
+    seen: Seen,
+    exchange: Exchange | None,
+    case: str | None = None,
+    seed: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One failure as report.json keeps it: what was seen, the exchange and its curl reproducer."""
-    failure: dict[str, Any] = {"message": seen.saw, "case": case, "seed": seed}
+    """One failure as report.json keeps it: what was seen, the exchange and its curl reproducer
+    (``extra``: what a sequence adds, its numbered requests and a script that replays them)."""
+    failure: dict[str, Any] = {"message": seen.saw, "case": case, "seed": seed, **(extra or {})}
     if exchange is not None:
         failure["request"] = exchange.request.to_dict()
         failure["curl"] = exchange.request.curl()
@@ -74,6 +79,7 @@ class Ledger:
         exchange: Exchange | None = None,
         case: str | None = None,
         seed: int | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         with self._lock:
             tally = self._ops[operation_id].tallies[seen.check]
@@ -83,7 +89,7 @@ class Ledger:
                 return
             tally.failed += 1
             if len(tally.failures) < MAX_FAILURES_KEPT:
-                tally.failures.append(failure_record(seen, exchange, case, seed))
+                tally.failures.append(failure_record(seen, exchange, case, seed, extra))
 
     def observed(self, operation_id: str, exchange: Exchange) -> None:
         with self._lock:

@@ -31,6 +31,7 @@ from ._cleanup import remove_created
 from ._cors import cors
 from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
 from ._matrix import matrix
+from ._model import model_phase
 from ._not_found import near_misses, not_found
 from ._options import EMULATOR_SETTLE, URL_SETTLE, RunOptions, validate
 from ._results import Ledger, RunResult, run_summary
@@ -47,7 +48,8 @@ __version__ = "0.1.0"
 ANSWER_WINDOW = 64  # the recent answers whose times say whether overlapping requests pays
 SLOW_ANSWER = 0.02  # seconds: a median answer time from which requests go out side by side
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
-URL_WORKERS = 32  # units at once against a URL (auto): more than the 31 operations
+URL_WORKERS = 32
+PHASES = ("operations", "stateful", "model")  # units at once against a URL (auto): more than the 31 operations
 
 
 @dataclass(frozen=True)
@@ -293,13 +295,13 @@ class Run:
                         )
             self.phases["operations"] = self._phase_after_sending(f"{len(self.selected)} operations")
             self.phases["stateful"] = self.stateful()
+            self.phases["model"] = self.model()
         except KeyboardInterrupt:
             self.halt("interrupted")
-            stateful_began = "operations" in self.phases
-            self.phases.setdefault("operations", {"status": "stopped", "detail": "interrupted"})
-            self.phases.setdefault(
-                "stateful", {"status": "stopped" if stateful_began else "skipped", "detail": "interrupted"}
-            )
+            finished = set(self.phases)
+            for i, phase in enumerate(PHASES):  # the one under way stopped; those after it never began
+                began = i == 0 or PHASES[i - 1] in finished
+                self.phases.setdefault(phase, {"status": "stopped" if began else "skipped", "detail": "interrupted"})
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             ticking.__exit__(None, None, None)
@@ -328,6 +330,27 @@ class Run:
             return {"status": "ran", "detail": stateful_phase(self)}
         except (Exception, BaseExceptionGroup) as exc:  # hypothesis may wrap what stopped it in a group
             cause = _find(exc, (_Stop, StatefulStopped))
+            if cause is not None:
+                return {"status": "stopped", "detail": str(cause)}
+            return {"status": "error", "detail": f"crashed: {_explain(exc)}"}
+
+    def model(self) -> dict[str, str]:
+        """The model-based phase (R8.sequences), unless there is no point: its status for the report."""
+        if not self.options.model:
+            return {"status": "skipped", "detail": "not asked for (RunOptions.model is 0)"}
+        if "behaviour" not in self.options.levels:
+            return {"status": "skipped", "detail": "the behaviour level was not asked for"}
+        if self.options.app_id:
+            return {"status": "skipped", "detail": "it makes and removes apps of its own, and --app-id names one"}
+        if self.stop_reason:
+            return {"status": "skipped", "detail": f"run stopped: {self.stop_reason}"}
+        unusable = self.unusable()
+        if unusable:
+            return {"status": "skipped", "detail": f"the target proved unusable: {unusable}"}
+        try:
+            return {"status": "ran", "detail": model_phase(self, self.options.model)}
+        except (Exception, BaseExceptionGroup) as exc:
+            cause = _find(exc, (_Stop, _Unusable))
             if cause is not None:
                 return {"status": "stopped", "detail": str(cause)}
             return {"status": "error", "detail": f"crashed: {_explain(exc)}"}

@@ -22,7 +22,12 @@ def _failure_text(check: Mapping[str, Any]) -> str:
         response = failure.get("response") or {}
         if response.get("status") is not None:
             lines.append(f"  response: {response['status']} {cut(response.get('body'), 2000)}")
-        if failure.get("curl"):
+        if failure.get("listing"):
+            lines.append("  the shortest failing sequence found:")
+            lines += [f"    {line}" for line in failure["listing"].splitlines()]
+            lines.append("  replay it (bash):")
+            lines += [f"    {line}" for line in failure.get("script", "").splitlines()]
+        elif failure.get("curl"):
             lines.append(f"  reproduce: {failure['curl']}")
     for unjudged in check.get("unjudged_cases") or ():
         lines.append("")

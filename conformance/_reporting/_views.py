@@ -112,6 +112,8 @@ def _failure_view(failure: Mapping[str, Any]) -> dict[str, Any]:
         "case": failure.get("case") or "",
         "seed": failure.get("seed"),
         "curl": failure.get("curl") or "",
+        "listing": failure.get("listing") or "",
+        "script": failure.get("script") or "",
         "request_line": " ".join(str(p) for p in (request.get("method"), request.get("url")) if p),
         "request_body": cut(request.get("body")),
         "status": response.get("status"),

@@ -22,7 +22,9 @@ from ._display import campaign_display, campaign_lines, progress_line
 from ._shared_options import add_shared, naming_settings_file, read_settings, shared_run_options
 from ._shell import EXIT_NONCONFORMING, FLAG, PROG, UsageError, check_writable, exit_code, fail, write
 from ._signals import sigterm_as_interrupt
-from ._values import duration, positive
+from ._values import at_least_zero, duration, positive
+
+MODEL_LONG = 100  # model-based sequences of a bare --model without --max-examples
 
 
 def add_run(commands: Any) -> argparse.ArgumentParser:
@@ -59,6 +61,16 @@ def _add_target_options(run: argparse.ArgumentParser) -> None:
         },
     )
     run.add_argument("--max-examples", type=positive(int), metavar="N", help="hypothesis examples per case")
+    run.add_argument(
+        "--model",
+        type=at_least_zero,
+        nargs="?",
+        const=-1,
+        metavar="N",
+        help="model-based sequences: random sequences of operations checked against a model of the contract's "
+        f"state rules (R8.sequences); N sequences (bare: --max-examples of them, else {MODEL_LONG}; "
+        "0: none; default a short seeded dose; with --fuzz --duration, rounds of N until the campaign ends)",
+    )
     add_shared(
         run,
         {
@@ -115,7 +127,7 @@ def run_options(args: argparse.Namespace) -> Any:
 
     if args.sigv4 and not args.base_url:
         raise UsageError("--sigv4 needs --base-url (e.g. https://amplifybackend.us-east-1.amazonaws.com)")
-    own = {"max_examples": args.max_examples, "fuzz": args.fuzz}
+    own = {"max_examples": args.max_examples, "fuzz": args.fuzz, "model": _model_sequences(args)}
     # base_url None means the embedded emulator
     return RunOptions(
         base_url=args.base_url,
@@ -123,6 +135,13 @@ def run_options(args: argparse.Namespace) -> Any:
         **{k: v for k, v in own.items() if v is not None},
         **_campaign_options(args),
     )
+
+
+def _model_sequences(args: argparse.Namespace) -> int | None:
+    """--model N, bare --model (--max-examples sequences, or MODEL_LONG), or None: the default dose."""
+    if args.model == -1:
+        return args.max_examples or MODEL_LONG
+    return args.model
 
 
 def _campaign_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -62,6 +62,17 @@ def workers(value: str) -> int | str:
     return count
 
 
+def at_least_zero(value: str) -> int:
+    """A whole number, 0 or more (0 switching something off)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more")
+    return number
+
+
 def positive(kind: type) -> Any:
     def parse(value: str) -> Any:
         try:

@@ -1,0 +1,223 @@
+"""The model-based phase: hypothesis draws sequences of operations over two apps and a few
+environments, each is sent to the target and every answer judged against the model of the
+contract (R8.sequences); a failing sequence is shrunk to the shortest that still fails and
+reported with its numbered requests and a script that sends it again.
+
+A contradiction is booked on the operation whose answer contradicts the model. Like the fuzzing,
+only a new failure of an operation stops the search to be shrunk; one on an operation already
+failing is counted and the search goes on. Shrinking is bounded (SHRINK_SEQUENCES): the smallest
+failing sequence seen by then is the one reported.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import amplify_openapi as spec
+import hypothesis
+from hypothesis import HealthCheck, Phase, Verbosity
+
+from .. import _checks as C
+from .._target import NO_BODY, Exchange, Target
+from ._script import listing, script
+from ._sequence import Contradiction, Sequence, Unjudged
+from ._state import Step
+from ._steps import programs
+
+SHRINK_SEQUENCES = 150  # sequences hypothesis may send while shrinking one failure
+LABEL = "model-based sequence"
+
+
+class ModelRun(Protocol):
+    """What the phase needs of its run (conformance._runner.Run provides it)."""
+
+    options: Any
+    target: Target
+    ledger: Any
+    campaign: Any
+    confirm_setup: bool
+    settling: Any
+    selected: list[spec.Operation]
+    stop: threading.Event
+
+    def send(self, op: spec.Operation, params: dict[str, str], body: Any = ..., **kw: Any) -> Exchange: ...
+
+    def new_names(self) -> tuple[str, str]: ...
+
+    def created(self, app: str, envs: tuple[str, ...]) -> None: ...
+
+
+@dataclass
+class _Search:
+    """One search's tally, and the smallest failing sequence it has seen."""
+
+    sequences: int = 0
+    requests: int = 0
+    unjudged: int = 0
+    best: tuple[Contradiction, tuple[str, str]] | None = None
+    shrinking: int = 0  # sequences sent since the first new failure
+    agreed: dict[str, int] = field(default_factory=dict)
+
+
+class _Sender:
+    def __init__(self, run: ModelRun, seed: int, search: _Search) -> None:
+        self.run, self.seed, self.search = run, seed, search
+        self.selected = frozenset(op.operation_id for op in run.selected)
+
+    def send(self, op: spec.Operation, params: dict[str, str], body: Any) -> Exchange:
+        self.search.requests += 1
+        return self.run.send(op, params, body, case=LABEL, seed=self.seed)
+
+    def settle_bound(self) -> float:
+        return self.run.settling.bound_now() if self.run.confirm_setup else 0.0
+
+    def waited(self, reads: int, shown: bool, seconds: float) -> None:
+        self.run.settling.read_back(reads, shown, seconds)
+
+
+def model_phase(run: ModelRun, sequences: int) -> str:
+    """Run the phase: ``sequences`` per round (in a campaign, rounds until its end). Returns what it did."""
+    total = _Search()
+    rounds = 0
+    for seed in run.campaign.seeds(run.campaign.end):
+        search = _Search()
+        _search(run, seed, sequences, search)
+        total.sequences += search.sequences
+        total.requests += search.requests
+        total.unjudged += search.unjudged
+        rounds += 1
+        if run.stop.is_set():
+            break
+    unjudged = f"; {total.unjudged} ended unjudged by throttling" if total.unjudged else ""
+    in_rounds = f" in {rounds} rounds" if run.campaign.active else ""
+    return f"{total.sequences} sequences, {total.requests} requests judged against the model{in_rounds}{unjudged}"
+
+
+def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
+    sender = _Sender(run, seed, search)
+    campaign = run.campaign
+    selected = sender.selected
+
+    @hypothesis.settings(
+        max_examples=sequences,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],  # shrunk by _fewest: deleting resolved steps
+        verbosity=Verbosity.quiet,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @hypothesis.seed(seed)
+    @hypothesis.given(program=programs(selected))
+    def sequence(program) -> None:
+        if campaign.over(campaign.end) or run.stop.is_set() or search.shrinking > SHRINK_SEQUENCES:
+            return
+        if search.best is not None:
+            search.shrinking += 1
+        topic, raws = program
+        apps = (run.new_names()[0], run.new_names()[0])
+        one = Sequence(sender, apps, lambda op: _agreed(run, search, op, selected))
+        search.sequences += 1
+        try:
+            one.run(topic, raws)
+        except Unjudged:
+            search.unjudged += 1
+        except Contradiction as found:
+            if _known(run, found):
+                _book(run, found, apps, seed, shrunk=False)
+                return
+            if search.best is None or _size(found) < _size(search.best[0]):
+                search.best = (found, apps)
+            raise
+        finally:
+            _tidy(run, apps, one)
+
+    try:
+        sequence()
+    except Exception:  # the failure (or hypothesis's word that it was flaky): the smallest seen is booked
+        if search.best is None:
+            raise
+    if search.best is not None:
+        found, apps = _fewest(run, sender, *search.best)
+        _book(run, found, apps, seed, shrunk=True)
+    for operation_id, count in search.agreed.items():
+        run.ledger.record(
+            operation_id, C.Seen(C.SEQUENCES, True, f"{count} answers in model-based sequences agreed with the model")
+        )
+
+
+def _fewest(
+    run: ModelRun, sender: _Sender, found: Contradiction, apps: tuple[str, str]
+) -> tuple[Contradiction, tuple[str, str]]:
+    """Shrink a failing sequence: delete steps one at a time, then give each step its plainest
+    body, while it still contradicts the model on the same operation in no more requests
+    (delta debugging over the resolved steps, so a deletion never renames what later steps name)."""
+
+    def candidates(steps: list[Step]) -> Iterator[list[Step]]:
+        for i in range(len(steps) - 1):  # the contradicted step stays
+            yield steps[:i] + steps[i + 1 :]
+        for i, step in enumerate(steps):
+            if step.variant:
+                yield steps[:i] + [replace(step, variant=0)] + steps[i + 1 :]
+
+    smaller = True
+    while smaller and not run.stop.is_set():
+        smaller = False
+        for steps in candidates(found.steps):
+            trial_apps = (run.new_names()[0], run.new_names()[0])
+            trial = Sequence(sender, trial_apps, lambda op: None)
+            try:
+                trial.replay(steps)
+            except Contradiction as again:
+                if again.operation_id == found.operation_id and len(again.entries) <= len(found.entries):
+                    found, apps, smaller = again, trial_apps, True
+                    break
+            except Unjudged:
+                pass
+            finally:
+                _tidy(run, trial_apps, trial)
+    return found, apps
+
+
+def _agreed(run: ModelRun, search: _Search, operation_id: str, selected: frozenset[str]) -> None:
+    if operation_id in selected:
+        search.agreed[operation_id] = search.agreed.get(operation_id, 0) + 1
+
+
+def _size(found: Contradiction) -> tuple[int, int]:
+    return len(found.entries), sum(len(str(e.body)) for e in found.entries if e.body is not NO_BODY)
+
+
+def _known(run: ModelRun, found: Contradiction) -> bool:
+    return run.ledger.has_failed(found.operation_id, C.SEQUENCES)
+
+
+def _book(run: ModelRun, found: Contradiction, apps: tuple[str, str], seed: int, *, shrunk: bool) -> None:
+    """Record a failing sequence on the operation whose answer contradicts the model."""
+    seen = C.Seen(C.SEQUENCES, False, found.message)
+    used = tuple(app for i, app in enumerate(apps) if any(step.app == i for step in found.steps))
+    headline = f"{found.operation_id} {C.SEQUENCES} (seed {seed}): {found.message}"
+    extra = {
+        "sequence": [entry.to_dict() for entry in found.entries],
+        "listing": listing(found.entries),
+        "script": script(found.entries, run.target.base_url, used or apps[:1], headline[:300]),
+    }
+    case = f"{LABEL} of {len(found.entries)} requests (seed {seed})"
+    run.ledger.record(found.operation_id, seen, found.exchange, case=case, seed=seed, extra=extra)
+    run.campaign.failed(found.operation_id, seen, found.exchange, case, seed, shrunk=shrunk, extra=extra)
+
+
+def _tidy(run: ModelRun, apps: tuple[str, str], sequence: Sequence) -> None:
+    """Remove the sequence's apps now; one this could not remove is left to the run's cleanup."""
+    remove = spec.operation("RemoveAllBackends")
+    for app_id, app in zip(apps, sequence.model.apps, strict=True):
+        if app.exists == "no":
+            if not sequence.judged_all:  # a request it sent may have made the app all the same
+                run.created(app_id, ())
+            continue
+        answer = run.send(remove, {"appId": app_id}, {}, case=f"{LABEL}: cleanup", seed=0, judge=False)
+        if answer.reply is None or answer.reply.status not in (200, 404):
+            run.created(app_id, ())

@@ -1,0 +1,256 @@
+"""One sequence of the model-based phase: its steps sent in order, each answer judged against
+the model, then a sweep of reads over everything the sequence touched.
+
+A contradiction ends the sequence (``Contradiction``, carrying every request sent, numbered, with
+what the model allowed and what came back). On a target that may show writes late, a read that
+contradicts the model is read again until it agrees or the settle bound passes, and a write the
+target answered 404 for something just made is sent again likewise (a 404 changed nothing).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import amplify_openapi as spec
+
+from .. import _checks as C
+from .._target import NO_BODY, THROTTLED, Exchange
+from ._state import CATEGORIES, READS, Expect, Model, Step
+from ._steps import TOPICS, Names, RawStep, request, resolve
+
+FIRST_POLL = 0.05
+MAX_PAGES = 50  # a listing's pages followed at most (a page may hold one job)
+
+
+class Sender(Protocol):
+    """What a sequence needs of its run: send one request (judged by the exchange checks) and
+    how long to wait for a late read (0: the target shows every write at once), what a wait
+    showed (so the run learns how the target shows writes), and which operations the run judges."""
+
+    selected: frozenset[str]
+
+    def send(self, op: spec.Operation, params: dict[str, str], body: Any) -> Exchange: ...
+
+    def settle_bound(self) -> float: ...
+
+    def waited(self, reads: int, shown: bool, seconds: float) -> None: ...
+
+
+@dataclass
+class Entry:
+    """One request of a sequence as the report lists it."""
+
+    number: int
+    step: str
+    method: str
+    url: str
+    body: Any
+    expected: str
+    answered: str
+    exchange: Exchange
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "step": self.step,
+            "method": self.method,
+            "url": self.url,
+            "body": None if self.body is NO_BODY else self.body,
+            "expected": self.expected,
+            "answered": self.answered,
+        }
+
+
+class Contradiction(Exception):
+    """An answer the model does not allow; ``entries`` is the sequence up to and including it."""
+
+    def __init__(self, operation_id: str, message: str, entries: list[Entry], steps: list[Step]) -> None:
+        super().__init__(message)
+        self.operation_id, self.message, self.entries, self.steps = operation_id, message, entries, steps
+
+    @property
+    def exchange(self) -> Exchange:
+        return self.entries[-1].exchange
+
+
+class Unjudged(Exception):
+    """A step stayed throttled (429/504) after every retry: what it did is unknown, the sequence ends."""
+
+
+class Sequence:
+    def __init__(self, sender: Sender, app_ids: tuple[str, str], agreed: Callable[[str], None]) -> None:
+        self.sender = sender
+        self.app_ids = app_ids
+        self.agreed = agreed  # told the operationId of every answer that agreed with the model
+        self.model = Model()
+        self.names = Names()
+        self.entries: list[Entry] = []
+        self.steps: list[Step] = []
+        self.sweeps = 0  # reads of the sweep that agreed (left out of the listing)
+        self.judged_all = True  # every request sent was judged (none ended unanswered or throttled)
+
+    def run(self, topic: str, raws: list[RawStep]) -> None:
+        self.do(Step("CreateBackend"))
+        for raw in raws:
+            self.do(resolve(raw, self.names))
+        self.sweep(topic)
+
+    def replay(self, steps: list[Step]) -> None:
+        """Send steps already resolved (a recorded sequence), judging each as the phase did."""
+        for step in steps:
+            self.do(step)
+
+    # ---- one step ---------------------------------------------------------------------------
+
+    def do(self, step: Step, *, listed: bool = True) -> None:
+        op = spec.operation(step.op)
+        params, body = request(step, self.app_ids[step.app], self.model)
+        expect = self.model.expect(step, body)
+        send = (
+            (lambda: self._listing(op, params, body))
+            if step.op == "ListBackendJobs"
+            else (lambda: self._one(op, params, body))
+        )
+        exchanges, answer = send()
+        wrong = self._wrong(expect, exchanges, answer)
+        if wrong is not None and self._may_wait(step, expect, exchanges):
+            exchanges, answer, wrong = self._settle(send, expect, exchanges, answer, wrong)
+        if listed or wrong is not None:
+            self.steps.append(step)
+            for exchange in exchanges:
+                self._log(step, exchange, expect, exchange is exchanges[-1])
+        else:
+            self.sweeps += len(exchanges)
+        if wrong is not None:
+            number = len(self.entries)
+            raise Contradiction(
+                step.op,
+                f"request {number}, {step.describe(self.app_ids)}: {wrong}",
+                list(self.entries),
+                list(self.steps),
+            )
+        self.agreed(step.op)
+        self.model.apply(step, f"request {len(self.entries)} ({step.op})", _status(exchanges[-1]), answer, body)
+
+    def _one(self, op: spec.Operation, params: dict[str, str], body: Any) -> tuple[list[Exchange], dict]:
+        exchange = self.sender.send(op, params, body)
+        self._throttled(exchange)
+        return [exchange], C.body_of(exchange.reply)
+
+    def _listing(self, op: spec.Operation, params: dict[str, str], body: Any) -> tuple[list[Exchange], dict]:
+        """Every page of a listing (following nextToken, bounded), as one answer holding all its jobs."""
+        exchanges, jobs, token, given = [], [], None, set()
+        for _ in range(MAX_PAGES):
+            exchange = self.sender.send(op, params, {**body, **({"nextToken": token} if token else {})})
+            self._throttled(exchange)
+            exchanges.append(exchange)
+            answer = C.body_of(exchange.reply)
+            if _status(exchange) != 200:
+                break
+            jobs += [job for job in answer.get("jobs") or [] if isinstance(job, dict)]
+            token = answer.get("nextToken")
+            if not token or not isinstance(token, str) or token in given:
+                break
+            given.add(token)
+        return exchanges, {"jobs": jobs}
+
+    def _throttled(self, exchange: Exchange) -> None:
+        if exchange.reply is None or exchange.reply.status in THROTTLED:
+            self.judged_all = False
+        if exchange.reply is None:
+            raise Unjudged(f"no answer: {exchange.error}")
+        if exchange.reply.status in THROTTLED:
+            raise Unjudged(f"still answered {exchange.reply.status} after {exchange.retries} retries")
+
+    @staticmethod
+    def _wrong(expect: Expect, exchanges: list[Exchange], answer: dict) -> str | None:
+        return expect.judge(_status(exchanges[-1]), answer)
+
+    def _may_wait(self, step: Step, expect: Expect, exchanges: list[Exchange]) -> bool:
+        """Whether a contradiction may be the target showing a write late: a read, or a write
+        answered 404 where the model expects 200 (which changed nothing, so it may go again)."""
+        if self.sender.settle_bound() <= 0:
+            return False
+        return step.op in READS or (_status(exchanges[-1]) == 404 and 200 in expect.statuses)
+
+    def _settle(self, send, expect: Expect, exchanges, answer, wrong):
+        started, delay, reads = time.monotonic(), FIRST_POLL, 1
+        while wrong is not None:
+            remaining = self.sender.settle_bound() - (time.monotonic() - started)
+            if remaining <= 0:
+                break
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 1.0)
+            exchanges, answer = send()
+            wrong, reads = self._wrong(expect, exchanges, answer), reads + 1
+        self.sender.waited(reads, wrong is None, time.monotonic() - started)
+        if wrong is not None:
+            wrong += f" (judged after waiting {time.monotonic() - started:.1f} s for it to settle)"
+        return exchanges, answer, wrong
+
+    def _log(self, step: Step, exchange: Exchange, expect: Expect, last: bool) -> None:
+        allowed = "/".join(map(str, sorted(expect.statuses)))
+        request = exchange.request
+        self.entries.append(
+            Entry(
+                len(self.entries) + 1,
+                step.describe(self.app_ids),
+                request.method,
+                request.url,
+                _sent_body(request.body),
+                f"{allowed}: {expect.why}" if last else "a page of the listing",
+                str(_status(exchange)),
+                exchange,
+            )
+        )
+
+    # ---- the sweep --------------------------------------------------------------------------
+
+    def sweep(self, topic: str) -> None:
+        """Read back what the sequence may have touched: the apps' environments, the topic's
+        resources in each environment, its sessions, and every environment's jobs."""
+        categories = [c for c in CATEGORIES if c == topic]
+        get = {"api": "GetBackendAPI", "auth": "GetBackendAuth", "storage": "GetBackendStorage"}
+        for app, envs in enumerate(self.names.envs):
+            if not envs:
+                continue
+            self._read(Step("GetBackend", app, envs[0]))
+            for env in envs:
+                for category in categories:
+                    self._read(Step(get[category], app, env))
+                self._read(Step("ListBackendJobs", app, env))
+        if topic == "tokens":
+            for ref, session in enumerate(self.model.sessions):
+                self._read(Step("GetToken", session.app, "e0", ref=ref))
+        if topic == "jobs":
+            for ref, job in enumerate(self.model.jobs):
+                if job.set_to is not None:
+                    self._read(Step("GetBackendJob", job.app, job.home or "e0", ref=ref))
+
+    def _read(self, step: Step) -> None:
+        if step.op in self._selected_reads():
+            self.do(step, listed=False)
+
+    def _selected_reads(self) -> frozenset[str]:
+        return READS & self.sender.selected
+
+
+def _status(exchange: Exchange) -> int | None:
+    return exchange.reply.status if exchange.reply is not None else None
+
+
+def _sent_body(body: bytes | None) -> Any:
+    if not body:
+        return NO_BODY
+    try:
+        import json
+
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+__all__ = ["Contradiction", "Entry", "Sequence", "Sender", "TOPICS", "Unjudged"]
