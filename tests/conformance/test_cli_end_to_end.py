@@ -78,14 +78,17 @@ def test_a_broken_target_exits_1_and_the_diff_names_the_regression(tmp_path, cap
 
 
 def test_ctrl_c_writes_what_was_gathered_marked_incomplete(tmp_path):
+    # a ten-minute campaign: however busy the machine, the signal lands while the run is under way
+    # (a plain run on one busy core had finished before the first line could be read)
+    command = ["run", "--report-dir", str(tmp_path), "--fuzz", "--duration", "10m"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "amplify_conformance.cli", "run", "--report-dir", str(tmp_path)],
+        [sys.executable, "-m", "amplify_conformance.cli", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    first = process.stdout.readline()  # an operation has been judged: the run is under way, however slowly
+    first = process.stdout.readline()  # the campaign's first figures: the run is under way
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
     out = first + out

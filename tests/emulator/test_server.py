@@ -57,7 +57,8 @@ def _serve_then_stop(code: str, port: int, stop: signal.Signals) -> tuple[int, s
         assert line.strip() == f"listening on http://127.0.0.1:{port} (stage /prod)"
         assert Client(f"http://127.0.0.1:{port}").post("/s3Buckets").status == 200
         proc.send_signal(stop)
-        out, err = proc.communicate(timeout=10)
+        # a bound on "it returns by itself", not on how fast: on one busy core stopping took over 10 s
+        out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
