@@ -31,7 +31,7 @@ from ._cleanup import remove_created
 from ._cors import cors
 from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
 from ._matrix import matrix
-from ._model import model_phase
+from ._model import ModelStopped, model_phase
 from ._not_found import near_misses, not_found
 from ._options import EMULATOR_SETTLE, URL_SETTLE, RunOptions, validate
 from ._results import Ledger, RunResult, run_summary
@@ -350,7 +350,7 @@ class Run:
         try:
             return {"status": "ran", "detail": model_phase(self, self.options.model)}
         except (Exception, BaseExceptionGroup) as exc:
-            cause = _find(exc, (_Stop, _Unusable))
+            cause = _find(exc, (_Stop, _Unusable, ModelStopped))
             if cause is not None:
                 return {"status": "stopped", "detail": str(cause)}
             return {"status": "error", "detail": f"crashed: {_explain(exc)}"}

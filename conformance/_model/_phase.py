@@ -5,8 +5,9 @@ reported with its numbered requests and a script that sends it again.
 
 A contradiction is booked on the operation whose answer contradicts the model. Like the fuzzing,
 only a new failure of an operation stops the search to be shrunk; one on an operation already
-failing is counted and the search goes on. Shrinking is bounded (SHRINK_SEQUENCES): the smallest
-failing sequence seen by then is the one reported.
+failing is counted and the search goes on. Shrinking deletes resolved steps (``_fewest``): the
+sequences drawn name things by position, so hypothesis's own shrinking would rename what later
+steps name. A target that keeps throttling ends the phase (THROTTLED_IN_ROW), not the run's budget.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ._sequence import Contradiction, Sequence, Unjudged
 from ._state import Step
 from ._steps import programs
 
-SHRINK_SEQUENCES = 150  # sequences hypothesis may send while shrinking one failure
+THROTTLED_IN_ROW = 3  # sequences in a row ended by throttling (429/504 after every retry): the phase stops
 LABEL = "model-based sequence"
 
 
@@ -58,7 +59,7 @@ class _Search:
     requests: int = 0
     unjudged: int = 0
     best: tuple[Contradiction, tuple[str, str]] | None = None
-    shrinking: int = 0  # sequences sent since the first new failure
+    throttled_in_row: int = 0
     agreed: dict[str, int] = field(default_factory=dict)
 
 
@@ -113,19 +114,22 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
     @hypothesis.seed(seed)
     @hypothesis.given(program=programs(selected))
     def sequence(program) -> None:
-        if campaign.over(campaign.end) or run.stop.is_set() or search.shrinking > SHRINK_SEQUENCES:
+        if campaign.over(campaign.end) or run.stop.is_set():
             return
-        if search.best is not None:
-            search.shrinking += 1
         topic, raws = program
         apps = (run.new_names()[0], run.new_names()[0])
         one = Sequence(sender, apps, lambda op: _agreed(run, search, op, selected))
         search.sequences += 1
         try:
             one.run(topic, raws)
-        except Unjudged:
+            search.throttled_in_row = 0
+        except Unjudged as why:
             search.unjudged += 1
+            search.throttled_in_row += 1
+            if search.throttled_in_row >= THROTTLED_IN_ROW:
+                raise ModelStopped(f"{THROTTLED_IN_ROW} sequences in a row ended throttled, the last: {why}") from None
         except Contradiction as found:
+            search.throttled_in_row = 0
             if _known(run, found):
                 _book(run, found, apps, seed, shrunk=False)
                 return
@@ -137,8 +141,8 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
 
     try:
         sequence()
-    except Exception:  # the failure (or hypothesis's word that it was flaky): the smallest seen is booked
-        if search.best is None:
+    except Exception as exc:  # the failure (or hypothesis's word that it was flaky): the smallest seen is booked
+        if search.best is None or _stopped(exc):
             raise
     if search.best is not None:
         found, apps = _fewest(run, sender, *search.best)
@@ -147,6 +151,14 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
         run.ledger.record(
             operation_id, C.Seen(C.SEQUENCES, True, f"{count} answers in model-based sequences agreed with the model")
         )
+
+
+class ModelStopped(Exception):
+    """The phase cannot go on: the target kept throttling it."""
+
+
+def _stopped(exc: BaseException) -> bool:
+    return isinstance(exc, ModelStopped) or any(_stopped(e) for e in getattr(exc, "exceptions", None) or ())
 
 
 def _fewest(

@@ -25,13 +25,15 @@ def _twice(exchange: Exchange) -> list:
 
 
 def backend_env(unit: Unit, world: World) -> None:
-    """CreateBackend of a first and a second environment, and of the first again: GetBackend
-    lists both, each once (whether the repeated create is answered 200 or 400 is open)."""
+    """CreateBackend of the first environment again, then of a second: GetBackend lists both,
+    each once (whether the repeated create is answered 200 or 400 is open). The repeat goes
+    first, so a read that shows the second environment shows the state after the repeat too,
+    however late the target shows writes."""
     second = world.env + "b"
+    unit.create_backend(world.app_id, world.env)  # an environment that already exists
     if unit.status(unit.create_backend(world.app_id, second)) != 200:
         return
     unit.run_.created(world.app_id, (second,))
-    unit.create_backend(world.app_id, world.env)  # an environment that already exists
     get_backend = operation_at(GET_BACKEND)
 
     def both(exchange: Exchange) -> bool:

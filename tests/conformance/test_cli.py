@@ -112,13 +112,25 @@ def test_a_campaign_of_rounds_gets_its_rounds_and_the_default_budget(tmp_path, f
     assert (o.rounds, getattr(o, "duration", None), getattr(o, "time_budget", None)) == (3, None, None)
 
 
+@pytest.mark.parametrize(
+    ("args", "sequences"),
+    [(["--model", "0"], 0), (["--model", "40"], 40), (["--model"], 100), (["--model", "--max-examples", "7"], 7)],
+)
+def test_model_sets_how_many_model_based_sequences_a_run_sends(tmp_path, fake_run, args, sequences):
+    runner = fake_run(result=passing_result())
+    assert run_cli(tmp_path, *args) == 0
+    assert runner.options.model == sequences
+
+
 def test_default_run_targets_the_embedded_emulator_at_every_level(tmp_path, fake_run):
     runner = fake_run(result=passing_result())
     run_cli(tmp_path)
     assert runner.options.base_url is None
     assert runner.options.levels == ("schema", "behaviour", "aws")
     # unset options are not passed, so the runner's own defaults apply
-    assert not {"max_examples", "timeout", "time_budget", "seed", "workers", "region"} & set(vars(runner.options))
+    assert not {"max_examples", "model", "timeout", "time_budget", "seed", "workers", "region"} & set(
+        vars(runner.options)
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,7 +150,8 @@ def test_bad_arguments_exit_2_in_one_line_naming_the_problem(tmp_path, fake_run,
 
 
 @pytest.mark.parametrize(
-    "args", [["--workers", "0"], ["--timeout", "soon"], ["--max-time", "0"], ["--no-such-option"], []]
+    "args",
+    [["--workers", "0"], ["--timeout", "soon"], ["--max-time", "0"], ["--model", "-1"], ["--no-such-option"], []],
 )
 def test_argparse_errors_are_one_line_with_exit_2(tmp_path, capsys, args):
     with pytest.raises(SystemExit) as exit_info:

@@ -111,6 +111,7 @@ def test_throttled_answers_are_retried_a_bounded_number_of_times_and_reported():
                 operations=("CreateBackend",),
                 max_examples=1,
                 stateful=False,
+                model=0,  # the model-based phase against this target: tests/conformance/test_model.py
                 retries=2,
                 time_budget=30,
                 settle=0.2,  # a target that always throttles never settles: 10 s of the budget's 30 spent waiting

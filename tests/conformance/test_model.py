@@ -1,0 +1,185 @@
+"""The model-based phase (R8.sequences): the model's predictions, each sequence fault found,
+shrunk and blamed where it shows, and no false alarm on the clean emulator or any quirk."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+from amplify_conformance import RunOptions, run
+from amplify_conformance._model import Model, Step
+from amplify_conformance._model._steps import BACKEND, TOPICS
+from amplify_conformance._options import validate
+from amplify_conformance._runner import Run
+from amplify_conformance._target_for import target_for
+from amplify_emulator import FAULTS, Emulator, EmulatorConfig, compatible_set, quirks
+
+from ..hostile import answer, http_target
+
+SEQUENCE_FAULTS = sorted(name for name, fault in FAULTS.items() if fault.check == "R8.sequences")
+QUIET = {"max_examples": 0, "stateful": False, "emulator_error_rate": 0.0, "emulator_throttle_rps": None}
+
+
+# ---- the model alone --------------------------------------------------------------------------
+
+
+def _made(model: Model, step: Step, answer: dict | None = None, sent: dict | None = None, status: int = 200) -> None:
+    assert status in model.expect(step, sent).statuses, (step, model.expect(step, sent))
+    model.apply(step, f"request ({step.op})", status, answer or {"jobId": f"job{len(model.jobs)}"}, sent)
+
+
+def test_a_resource_is_shown_after_its_create_and_gone_after_its_delete():
+    model = Model()
+    _made(model, Step("CreateBackend"))
+    config = {"apiName": "one"}
+    _made(model, Step("CreateBackendAPI"), sent={"resourceConfig": config})
+    get = model.expect(Step("GetBackendAPI"))
+    assert get.statuses == {200}
+    assert get.judge(200, {"resourceConfig": {"apiName": "one", "extra": 1}}) is None
+    assert "apiName" in get.judge(200, {"resourceConfig": {"apiName": "two"}})
+    _made(model, Step("DeleteBackendAPI"))
+    assert model.expect(Step("GetBackendAPI")).statuses == {404}
+    assert model.expect(Step("GetBackendAPI", env="e1")).statuses == {404}
+
+
+def test_every_open_choice_is_allowed_and_carried_forward():
+    model = Model()
+    _made(model, Step("CreateBackend"))
+    _made(model, Step("CreateBackendAuth"), sent={"resourceConfig": {"a": "old"}})
+    again = model.expect(Step("CreateBackendAuth"))
+    assert again.statuses == {200, 400}  # what exists: 200, replacing or keeping it, or 400
+    _made(model, Step("CreateBackendAuth"), sent={"resourceConfig": {"a": "new"}})
+    shown = model.expect(Step("GetBackendAuth"))
+    assert shown.judge(200, {"resourceConfig": {"a": "old"}}) is None
+    assert shown.judge(200, {"resourceConfig": {"a": "new"}}) is None
+    assert shown.judge(200, {"resourceConfig": {"a": "other"}}) is not None
+    # an update shows what it submitted; what it did not submit is open
+    _made(model, Step("UpdateBackendAuth"), sent={"resourceConfig": {"b": 1}})
+    assert model.expect(Step("GetBackendAuth")).judge(200, {"resourceConfig": {"b": 1}}) is None
+
+
+def test_state_belongs_to_its_app_and_ends_with_it():
+    model = Model()
+    _made(model, Step("CreateBackend"))
+    _made(model, Step("CreateBackend", app=1))
+    _made(model, Step("CreateToken"), answer={"sessionId": "s0", "challengeCode": "c0"})
+    assert model.expect(Step("GetToken", ref=0)).statuses == {200}
+    assert model.expect(Step("GetToken", app=1, ref=0)).statuses == {404}  # another app's session
+    job = next(i for i, j in enumerate(model.jobs) if j.app == 1)
+    assert model.expect(Step("GetBackendJob", ref=job)).statuses == {404}  # another app's job
+    assert model.expect(Step("GetBackendJob", app=1, env="e1", ref=job)).statuses == {200, 404}  # jobs-by-app
+    _made(model, Step("RemoveAllBackends"))
+    _made(model, Step("CreateBackend"))
+    assert model.expect(Step("GetToken", ref=0)).statuses == {404}  # the old app's session is gone
+
+
+def test_deleting_the_last_environment_leaves_the_apps_life_open():
+    model = Model()
+    _made(model, Step("CreateBackend"))
+    _made(model, Step("DeleteBackend"))
+    assert model.expect(Step("GetBackend")).statuses == {200, 404}
+    assert model.expect(Step("CreateBackend")).statuses == {200}
+
+
+def test_a_listing_must_hold_the_environments_jobs_and_no_other():
+    model = Model()
+    _made(model, Step("CreateBackend"), answer={"jobId": "mine"})
+    _made(model, Step("CreateBackend", env="e1"), answer={"jobId": "sibling"})
+    listing = model.expect(Step("ListBackendJobs"))
+    assert listing.statuses == {200}
+    assert listing.judge(200, {"jobs": [{"jobId": "mine"}]}) is None
+    assert "lacks" in listing.judge(200, {"jobs": []})
+    assert "another environment" in listing.judge(200, {"jobs": [{"jobId": "mine"}, {"jobId": "sibling"}]})
+    assert "more than once" in listing.judge(200, {"jobs": [{"jobId": "mine"}, {"jobId": "mine"}]})
+
+
+# ---- against the emulator ---------------------------------------------------------------------
+
+# (topic, seed, sequences): a seed whose first sequences reach the fault (found within that many)
+REACHES = {
+    "r8_clone_twins": ("storage", 1, 60),
+    "r8_recreate_stale": ("auth", 2, 120),
+    "r8_third_token": ("tokens", 1, 10),
+    "r8_remove_spills_listing": ("jobs", 1, 20),
+    "r8_updated_job_unlisted": ("jobs", 1, 20),
+    "r8_env_resurrects": ("api", 2, 120),
+}
+
+
+def test_every_sequence_fault_has_a_seed_that_reaches_it():
+    assert set(REACHES) == set(SEQUENCE_FAULTS) and len(SEQUENCE_FAULTS) >= 6
+
+
+@pytest.mark.quality
+def test_the_fixed_workflows_miss_every_sequence_fault():
+    result = run(RunOptions(emulator_faults=frozenset(SEQUENCE_FAULTS), model=0, seed=7, **QUIET))
+    assert result.failing() == set()
+
+
+@pytest.mark.quality
+@pytest.mark.parametrize("fault", SEQUENCE_FAULTS)
+def test_a_sequence_fault_is_found_shrunk_blamed_and_replayable(fault):
+    topic, seed, sequences = REACHES[fault]
+    with Emulator(EmulatorConfig(faults=frozenset({fault}), stage="/prod")) as emulator:
+        options = RunOptions(
+            base_url=emulator.base_url + "/prod",
+            operations=tuple(TOPICS[topic] + BACKEND),
+            model=sequences,
+            seed=seed,
+            settle=1.0,  # a contradicted read is judged after 1 s, not the 10 s a URL gets
+            **QUIET,
+        )
+        result = run(options)
+        home = FAULTS[fault].operation_id
+        assert result.failing() == {(home, "R8.sequences")}
+        failure = result.check(home, "R8.sequences")["failures"][0]
+        assert 3 <= len(failure["sequence"]) <= 5, failure["listing"]
+        assert failure["listing"].count("\n") == len(failure["sequence"]) - 1
+        assert failure["message"].startswith(f"request {len(failure['sequence'])}, {home}(")
+        if shutil.which("curl") and shutil.which("bash"):  # the script shows the same answer again
+            replayed = subprocess.run(["bash", "-c", failure["script"]], capture_output=True, text=True, timeout=60)
+            last = replayed.stdout.strip().splitlines()[-2]
+            assert last.endswith(f"-> {failure['sequence'][-1]['answered']}"), replayed.stdout
+
+
+def test_a_target_that_keeps_throttling_ends_the_phase_not_the_run():
+    def throttle(h):
+        answer(h, 429, b'{"message": "slow down", "limitType": "requests"}')
+
+    with http_target(throttle) as url:
+        options = RunOptions(base_url=url, model=12, retries=0, settle=0.2, time_budget=60, **QUIET)
+        validate(options)
+        with target_for(options) as target:
+            the_run = Run(options, target, None)
+            phase = the_run.model()
+    assert phase["status"] == "stopped" and "3 sequences in a row ended throttled" in phase["detail"], phase
+    assert the_run.stop_reason is None  # the run goes on to its cleanup and reports
+
+
+def _model_only(sequences: int, quirk_names: frozenset[str]) -> tuple[dict, object]:
+    """The model-based phase alone against the embedded emulator: its status and the result."""
+    options = RunOptions(model=sequences, seed=5, emulator_quirks=quirk_names, **QUIET)
+    validate(options)
+    with target_for(options) as target:
+        the_run = Run(options, target, None)
+        phase = the_run.model()
+        result = the_run.result(datetime.now(UTC), {"attempted": 0, "failed": 0})
+    return phase, result
+
+
+# quirks whose every answer is slow or throttled: fewer sequences, the same questions
+SLOW_QUIRKS = {"latency": 2, "flaky": 3, "rate-limit": 4, "slow": 6, "eventual": 6}
+
+
+@pytest.mark.quality
+@pytest.mark.parametrize("names", [(), *[(q,) for q in sorted(quirks())], ("all compatible",)], ids=str)
+def test_the_model_never_fails_a_conformant_choice(names):
+    chosen = compatible_set() if names == ("all compatible",) else frozenset(names)
+    sequences = min([SLOW_QUIRKS.get(q, 12) for q in chosen] or [12])
+    phase, result = _model_only(sequences, chosen)
+    assert phase["status"] == "ran", phase
+    assert result.failing() == set(), [
+        c["failures"][0]["listing"] for o in result.operations for c in o["checks"] if c.get("failures")
+    ]
