@@ -61,6 +61,7 @@ class _Search:
     best: tuple[Contradiction, tuple[str, str]] | None = None
     throttled_in_row: int = 0
     agreed: dict[str, int] = field(default_factory=dict)
+    choices: dict[str, set[str]] = field(default_factory=dict)  # an open choice -> the answers seen
 
 
 class _Sender:
@@ -89,12 +90,18 @@ def model_phase(run: ModelRun, sequences: int) -> str:
         total.sequences += search.sequences
         total.requests += search.requests
         total.unjudged += search.unjudged
+        for choice, answers in search.choices.items():
+            total.choices.setdefault(choice, set()).update(answers)
         rounds += 1
         if run.stop.is_set():
             break
     unjudged = f"; {total.unjudged} ended unjudged by throttling" if total.unjudged else ""
     in_rounds = f" in {rounds} rounds" if run.campaign.active else ""
-    return f"{total.sequences} sequences, {total.requests} requests judged against the model{in_rounds}{unjudged}"
+    chose = "; ".join(f"{choice}: {'/'.join(sorted(answers))}" for choice, answers in sorted(total.choices.items()))
+    chose = f"; open choices the target took: {chose}" if chose else ""
+    return (
+        f"{total.sequences} sequences, {total.requests} requests judged against the model{in_rounds}{unjudged}{chose}"
+    )
 
 
 def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
@@ -137,6 +144,8 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
                 search.best = (found, apps)
             raise
         finally:
+            for choice, answers in one.model.choices.items():
+                search.choices.setdefault(choice, set()).update(answers)
             _tidy(run, apps, one)
 
     try:
