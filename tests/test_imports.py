@@ -128,3 +128,17 @@ def test_relative_lazy_and_type_only_imports_all_count(tmp_path):
         "pkg.other",  # under TYPE_CHECKING
         "amplify_strategies",  # inside a function
     }
+
+
+def test_every_package_folder_is_installed():
+    """A subpackage left out of pyproject's list installs without its modules (an editable
+    install hides that; a fresh clone's `pip install .` does not)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join((package, *init.parent.relative_to(ROOT / folder).parts))
+        for package, folder in PACKAGES.items()
+        for init in (ROOT / folder).rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)
