@@ -83,6 +83,9 @@ def test_ctrl_c_writes_what_was_gathered_marked_incomplete(tmp_path):
     command = ["run", "--report-dir", str(tmp_path), "--fuzz", "--duration", "10m"]
     process = subprocess.Popen(
         [sys.executable, "-m", "amplify_conformance.cli", *command],
+        # as from a terminal: a test run started in the background (`cmd &` in a script) hands its
+        # children Ctrl-C ignored, and the signal would never arrive
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

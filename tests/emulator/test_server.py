@@ -51,14 +51,21 @@ def test_an_emulator_can_be_restarted_with_fresh_listening_socket():
 def _serve_then_stop(code: str, port: int, stop: signal.Signals) -> tuple[int, str, str]:
     """Run code serving on port in a fresh interpreter; once it says where it listens and answers
     there, stop it with the signal. Its exit code, stdout and stderr."""
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as from a terminal: a test run started in the background (`cmd &` in a script) hands its
+        # children Ctrl-C ignored, and the signal would never arrive
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         line = proc.stdout.readline()
         assert line.strip() == f"listening on http://127.0.0.1:{port} (stage /prod)"
         assert Client(f"http://127.0.0.1:{port}").post("/s3Buckets").status == 200
         proc.send_signal(stop)
-        # a bound on "it returns by itself", not on how fast: on one busy core stopping took over 10 s
-        out, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=60)  # a bound on "it returns by itself", not on how fast
     finally:
         if proc.poll() is None:
             proc.kill()
