@@ -3,25 +3,28 @@
 # and a fresh venv each time, either on two idle cores or on one core that a CPU burner keeps
 # busy. It shows whether the project's own tests depend on how fast the machine is.
 #
-#   bench/tests_under_load.sh busy 3     # pinned to core 0, a busy loop pinned beside it
-#   bench/tests_under_load.sh idle 3     # all cores, nothing else started
+#   bench/tests_under_load.sh busy 3            # pinned to core 0, a busy loop pinned beside it
+#   CORE=1 WORKDIR=/tmp/tul1 bench/tests_under_load.sh busy 3   # the same on core 1, beside it
+#   bench/tests_under_load.sh idle 3            # all cores, nothing else started
 #
 # Each run's summary line and wall time go to stdout; whole logs stay in $WORKDIR (default
 # /tmp/tests-under-load). The clone is of the committed HEAD; ../shared is copied beside it.
+# Started from a script in the background, the runs inherit Ctrl-C ignored; the tests that
+# send it start their children with it restored.
 set -euo pipefail
 mode=${1:?usage: tests_under_load.sh busy|idle [runs]}
 runs=${2:-3}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=${WORKDIR:-/tmp/tests-under-load}
 case $mode in
-  busy) pin=(taskset -c 0) ;;
+  busy) pin=(taskset -c "${CORE:-0}") ;;
   idle) pin=() ;;
   *) echo "tests_under_load.sh: mode must be busy or idle, not $mode" >&2; exit 2 ;;
 esac
 mkdir -p "$work"
 burner=
 if [ "$mode" = busy ]; then
-  taskset -c 0 python3 -c 'while True: pass' &
+  taskset -c "${CORE:-0}" python3 -c 'while True: pass' &
   burner=$!
   trap 'kill $burner 2>/dev/null || true' EXIT
 fi
