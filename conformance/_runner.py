@@ -319,38 +319,36 @@ class Run:
 
     def stateful(self) -> dict[str, str]:
         """schemathesis's stateful phase, unless there is no point: its status for the report."""
-        if not self.options.stateful:
-            return {"status": "skipped", "detail": "not asked for (RunOptions.stateful is False)"}
-        if self.stop_reason:
-            return {"status": "skipped", "detail": f"run stopped: {self.stop_reason}"}
-        unusable = self.unusable()
-        if unusable:
-            return {"status": "skipped", "detail": f"the target proved unusable: {unusable}"}
-        try:
-            return {"status": "ran", "detail": stateful_phase(self)}
-        except (Exception, BaseExceptionGroup) as exc:  # hypothesis may wrap what stopped it in a group
-            cause = _find(exc, (_Stop, StatefulStopped))
-            if cause is not None:
-                return {"status": "stopped", "detail": str(cause)}
-            return {"status": "error", "detail": f"crashed: {_explain(exc)}"}
+        not_asked = None if self.options.stateful else "not asked for (RunOptions.stateful is False)"
+        return self._after_operations(not_asked, lambda: stateful_phase(self), StatefulStopped)
 
     def model(self) -> dict[str, str]:
         """The model-based phase (R8.sequences), unless there is no point: its status for the report."""
+        not_asked = None
         if not self.options.model:
-            return {"status": "skipped", "detail": "not asked for (RunOptions.model is 0)"}
-        if "behaviour" not in self.options.levels:
-            return {"status": "skipped", "detail": "the behaviour level was not asked for"}
-        if self.options.app_id:
-            return {"status": "skipped", "detail": "it makes and removes apps of its own, and --app-id names one"}
+            not_asked = "not asked for (RunOptions.model is 0)"
+        elif "behaviour" not in self.options.levels:
+            not_asked = "the behaviour level was not asked for"
+        elif self.options.app_id:
+            not_asked = "it makes and removes apps of its own, and --app-id names one"
+        return self._after_operations(not_asked, lambda: model_phase(self, self.options.model), ModelStopped)
+
+    def _after_operations(
+        self, not_asked: str | None, phase: Callable[[], str], stopped: type[Exception]
+    ) -> dict[str, str]:
+        """A phase after the operations' units: skipped (saying why) when not asked for, when the run
+        stopped or when the target proved unusable; else what it did, or what stopped or crashed it."""
+        if not_asked:
+            return {"status": "skipped", "detail": not_asked}
         if self.stop_reason:
             return {"status": "skipped", "detail": f"run stopped: {self.stop_reason}"}
         unusable = self.unusable()
         if unusable:
             return {"status": "skipped", "detail": f"the target proved unusable: {unusable}"}
         try:
-            return {"status": "ran", "detail": model_phase(self, self.options.model)}
-        except (Exception, BaseExceptionGroup) as exc:
-            cause = _find(exc, (_Stop, _Unusable, ModelStopped))
+            return {"status": "ran", "detail": phase()}
+        except (Exception, BaseExceptionGroup) as exc:  # hypothesis may wrap what stopped it in a group
+            cause = _find(exc, (_Stop, _Unusable, stopped))
             if cause is not None:
                 return {"status": "stopped", "detail": str(cause)}
             return {"status": "error", "detail": f"crashed: {_explain(exc)}"}
