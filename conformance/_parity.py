@@ -44,8 +44,8 @@ MAX_FIELDS = 40  # field differences kept per pair; the rest are counted
 class ParityOptions:
     """Side A is always a live target; side B is another (``b``) or a recording (``recording``).
 
-    Both run the deterministic plan only (no fuzzing, no stateful phase): ``max_examples`` and
-    ``stateful`` of the given RunOptions are overridden."""
+    Both run the deterministic plan only (no fuzzing, no stateful or model-based phase):
+    ``max_examples``, ``stateful`` and ``model`` of the given RunOptions are overridden."""
 
     a: RunOptions
     b: RunOptions | None = None
@@ -122,7 +122,7 @@ def parity(options: ParityOptions) -> ParityResult:
 
 
 def _deterministic(options: RunOptions, **changes: Any) -> RunOptions:
-    return dataclasses.replace(options, max_examples=0, stateful=False, **changes)
+    return dataclasses.replace(options, max_examples=0, stateful=False, model=0, **changes)
 
 
 def _live(label: str, options: RunOptions, disabled: Iterable[str]) -> _Side:
