@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import amplify_openapi
 import pytest
+from amplify_emulator._state import id_prefix
 
 from .conftest import API_CONFIG, AUTH_CONFIG, AUTH_UPDATE, STORAGE_CONFIG, Client, unique
 
@@ -406,3 +407,14 @@ def test_jobs_filters_update_and_paging(client):
     assert client.post(f"/backend/{app}/job/dev", {"nextToken": "garbage!"}).status == 400
     assert client.post(f"/backend/{app}/job/dev/nope", {"status": "x"}).status == 404
     assert client.get(f"/backend/{app}/job/other/{target}").status == 404
+
+
+def test_every_id_the_emulator_makes_has_another_letter_case(client):
+    # a near miss differing only in letter case needs a letter: without one the suite cannot send
+    # it, and two runs of the emulator would send different requests (parity saw them differ)
+    app = client.new_backend()
+    sessions = [client.post(f"/backend/{app}/challenge").json["sessionId"] for _ in range(40)]
+    jobs = [client.post(f"/backend/{app}/job/dev").json["jobs"][0]["jobId"]]
+    assert all(value.swapcase() != value for value in sessions + jobs), sessions + jobs
+    # whatever the random part: a random prefix of digits only (one test run drew this one)
+    assert id_prefix("3104101107884462" + "0" * 16).swapcase() != id_prefix("3104101107884462" + "0" * 16)
