@@ -24,9 +24,15 @@ LATE_DELETE = 60.0  # seconds the r8_late_delete fault keeps a deleted resource 
 HANDLERS, handles = handler_table()
 
 
+def _held(store: Store, call: Call) -> dict[str, Resource]:
+    """The named environment's resources, listed or not (r8_clone_unlisted, r8_delete_keeps)."""
+    app = find_app(store, call)
+    return app.environments.get(call.env) or app.unlisted.get(call.env, {})
+
+
 def _resource(store: Store, call: Call, category: str) -> Resource:
     environments = find_app(store, call).environments
-    resources = environments.get(call.env) or find_app(store, call).unlisted.get(call.env, {})
+    resources = _held(store, call)
     if not resources and "r7_env_case" in call.faults and call.operation_id == "UpdateBackendStorage":
         resources = next((held for env, held in environments.items() if env.lower() == call.env.lower()), {})
     gone_at = resources[category].gone_at if category in resources else None
@@ -203,7 +209,7 @@ def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
     _resource(store, call, API)
     store.tombstones.add((call.app_id, call.env))
     if "r8_resource_lifecycle" not in call.faults:
-        del store.apps[call.app_id].environments[call.env][API]
+        del _held(store, call)[API]
     if "r8_delete_siblings" in call.faults:
         for env, held in store.apps[call.app_id].environments.items():
             if env != call.env:
@@ -277,7 +283,7 @@ def update_backend_auth(store: Store, call: Call) -> dict[str, Any]:
 @handles("DeleteBackendAuth")
 def delete_backend_auth(store: Store, call: Call) -> dict[str, Any]:
     _resource(store, call, AUTH)
-    deleted = store.apps[call.app_id].environments[call.env].pop(AUTH)
+    deleted = _held(store, call).pop(AUTH)
     if "r8_recreate_stale" in call.faults:
         store.apps[call.app_id].deleted_auth[call.env] = deleted
     if "r8_delete_spills" in call.faults:
@@ -341,7 +347,7 @@ def delete_backend_storage(store: Store, call: Call) -> dict[str, Any]:
     if "r8_late_delete" in call.faults:
         resource.gone_at = resource.gone_at or time.monotonic() + LATE_DELETE
     else:
-        del store.apps[call.app_id].environments[call.env][STORAGE]
+        del _held(store, call)[STORAGE]
     if "r8_clone_twins" in call.faults:
         app = store.apps[call.app_id]
         for twin in app.storage_twins.pop(call.env, set()):  # its twin goes with it

@@ -750,3 +750,22 @@ def test_a_sequence_fault_shows_only_at_the_end_of_its_sequence(client, faulty, 
     clean, broken = SEQUENCES[name](client), SEQUENCES[name](faulty(name))
     assert broken[:-1] == clean[:-1]
     assert broken[-1] != clean[-1]
+
+
+CONFIGS = {"api": API_CONFIG, "auth": AUTH_CONFIG, "storage": STORAGE_CONFIG}
+
+
+@pytest.mark.parametrize("category", CONFIGS)
+def test_a_resource_in_an_unlisted_environment_is_deleted_like_any_other(faulty, category):
+    # r8_clone_unlisted leaves the clone out of the list, not out of reach: its resources answer,
+    # so deleting one answers too (it raised, a 500, when deletes looked in listed environments only)
+    client = faulty("r8_clone_unlisted")
+    app = client.new_backend()
+    body = {"backendEnvironmentName": "dev", "resourceName": category, "resourceConfig": CONFIGS[category]}
+    assert client.post(f"/backend/{app}/{category}", body).status == 200
+    assert client.post(f"/backend/{app}/environments/dev/clone", {"targetEnvironmentName": "copy"}).status == 200
+    named = {"resourceName": category, **({"serviceName": "S3"} if category == "storage" else {})}
+    assert client.post(f"/backend/{app}/{category}/copy/details", named).status == 200
+    assert client.post(f"/backend/{app}/{category}/copy/remove", named).status == 200
+    assert client.post(f"/backend/{app}/{category}/copy/details", named).status == 404
+    assert client.post(f"/backend/{app}/{category}/dev/details", named).status == 200
