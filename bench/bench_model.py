@@ -43,13 +43,10 @@ def campaign(seconds: float) -> None:
 
 
 def faults(sequences: int, seeds: list[int]) -> None:
+    from amplify_conformance._model._steps import BACKEND, TOPICS
     from amplify_emulator import FAULTS
 
-    from amplify_conformance._model._steps import BACKEND, TOPICS
-
-    topic_of = {
-        op: topic for topic, ops in TOPICS.items() for op in ops
-    }  # the topic whose operations show the fault
+    topic_of = {op: topic for topic, ops in TOPICS.items() for op in ops}  # the topic whose operations show the fault
     for name, fault in sorted(FAULTS.items()):
         if fault.check != "R8.sequences":
             continue
