@@ -238,6 +238,13 @@ FAULTS: dict[str, Fault] = _faults(
         "maxResults is ignored: every job on one page",
     ),
     (
+        "r8_page_loop",
+        "ListBackendJobs",
+        "R8",
+        "R8.jobs",
+        "the last page of a listing hands out the nextToken it was given, so paging goes round for ever",
+    ),
+    (
         "r8_filters_or",
         "ListBackendJobs",
         "R8",

@@ -100,7 +100,7 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
     start = 0
     if "nextToken" in body:
         try:
-            start = _decode_token(body["nextToken"], scope)
+            start = _start_of(store, call, scope)
         except ApiError:
             if "token-restart" not in call.quirks:
                 raise
@@ -112,8 +112,34 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
     page = jobs[start : start + size]
     answer: dict[str, Any] = {"jobs": [_job_view(call, call.env, job) for job in page]}
     if start + size < len(jobs):
-        answer["nextToken"] = _encode_token(start + size, scope, "opaque-tokens" in call.quirks)
+        answer["nextToken"] = _next_token(store, call, scope, start + size)
+    elif "r8_page_loop" in call.faults and start > 0:
+        answer["nextToken"] = body["nextToken"]  # the last page points back at itself
+    else:
+        store.cursors.pop(body.get("nextToken"), None)  # a finished listing's cursor is stale
     return answer
+
+
+def _start_of(store: Store, call: Call, scope: str) -> int:
+    """Where the given nextToken's page starts: a cursor the store keeps, or the token itself."""
+    token = call.body["nextToken"]
+    if "cursor-tokens" not in call.quirks:
+        return _decode_token(token, scope)
+    held = store.cursors.get(token)
+    if held is None or held[0] != scope:
+        raise ApiError(400, "nextToken: not a cursor this operation has open")
+    return held[1]
+
+
+def _next_token(store: Store, call: Call, scope: str, offset: int) -> str:
+    """The token to the page at ``offset``. With cursor-tokens one token serves a whole listing:
+    the store keeps where it is, and each page moves it on."""
+    if "cursor-tokens" not in call.quirks:
+        return _encode_token(offset, scope, "opaque-tokens" in call.quirks)
+    given = call.body.get("nextToken")
+    token = given if given in store.cursors else f"cursor-{store.new_id()}"
+    store.cursors[token] = (scope, offset)
+    return token
 
 
 OPAQUE_MARK = "page:@+/="  # how an opaque-tokens nextToken begins (standard base64 after it, padded)

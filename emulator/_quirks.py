@@ -194,6 +194,12 @@ def _rows() -> list[Quirk]:
             f"{_OPEN}: identifier formats and lengths (nextToken included)",
         ),
         Quirk(
+            "cursor-tokens",
+            "a ListBackendJobs listing keeps one nextToken, a cursor the emulator holds, on every page; each use"
+            " moves it to the next page, and it is stale once the last page is read",
+            f"{_OPEN}: identifier formats (nextToken included), and what a stale nextToken gets",
+        ),
+        Quirk(
             "jobs-by-app",
             "GetBackendJob and UpdateBackendJob find a job through any environment of its app",
             "CONTRACT R8: whether GetBackendJob or UpdateBackendJob finds a job when the path names another"

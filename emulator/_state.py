@@ -120,6 +120,7 @@ class Store:
         self._history: list[tuple[float, bytes]] = []  # the eventual quirk: (when, state) after writes
         self.tombstones: set[tuple[str, str]] = set()  # (app, env) an API was deleted from: r7_recreate
         self.latest_by_env: dict[str, Resource] = {}  # env name -> API created last in any app: r8_config_by_env
+        self.cursors: dict[str, tuple[str, int]] = {}  # the cursor-tokens quirk: token -> (listing, next offset)
 
     @property
     def final_status(self) -> str:
@@ -162,6 +163,7 @@ class Store:
         if index >= 0:
             past.apps, past.jobs = pickle.loads(self._history[index][1])
         past.latest_by_env = self.latest_by_env  # the r8_config_by_env fault answers the latest at once
+        past.cursors = self.cursors  # a cursor is the server's own, not part of the lagging state
         return past
 
     def new_id(self) -> str:

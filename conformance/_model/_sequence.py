@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import amplify_openapi as spec
 
 from .. import _checks as C
+from .._paging import follow
 from .._target import NO_BODY, THROTTLED, Exchange
 from ._state import CATEGORIES, READS, Expect, Model, Step
 from ._steps import TOPICS, Names, RawStep, request, resolve
@@ -141,21 +142,16 @@ class Sequence:
         return [exchange], C.body_of(exchange.reply)
 
     def _listing(self, op: spec.Operation, params: dict[str, str], body: Any) -> tuple[list[Exchange], dict]:
-        """Every page of a listing (following nextToken, bounded), as one answer holding all its jobs."""
-        exchanges, jobs, token, given = [], [], None, set()
-        for _ in range(MAX_PAGES):
+        """Every page of a listing (_paging's rule), as one answer holding all its jobs; how the
+        paging went is the fixed workflow's to judge."""
+
+        def page(token: str | None) -> Exchange:
             exchange = self.sender.send(op, params, {**body, **({"nextToken": token} if token else {})})
             self._throttled(exchange)
-            exchanges.append(exchange)
-            answer = C.body_of(exchange.reply)
-            if _status(exchange) != 200:
-                break
-            jobs += [job for job in answer.get("jobs") or [] if isinstance(job, dict)]
-            token = answer.get("nextToken")
-            if not token or not isinstance(token, str) or token in given:
-                break
-            given.add(token)
-        return exchanges, {"jobs": jobs}
+            return exchange
+
+        listing = follow(page, MAX_PAGES)
+        return listing.exchanges, {"jobs": listing.jobs}
 
     def _throttled(self, exchange: Exchange) -> None:
         if exchange.reply is None or exchange.reply.status in THROTTLED:

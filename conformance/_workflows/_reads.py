@@ -10,6 +10,7 @@ from typing import Any
 import amplify_strategies as strategies
 
 from .. import _checks as C
+from .._paging import follow
 from .._target import Exchange
 from .._unit import Unit
 from .._world import World, operation_at, operation_for
@@ -22,30 +23,16 @@ MAX_PAGES = 500  # a page may hold a single job (CONTRACT R8)
 
 
 def list_jobs(unit: Unit, world: World, **filters: Any) -> tuple[list[dict], Exchange | None, str | None]:
-    """Every job ListBackendJobs gives, following nextToken (bounded: a token handed out twice in
-    one listing would lead round the same pages for ever, so it ends the listing as a problem)."""
+    """Every job ListBackendJobs gives, following nextToken (_paging: bounded, and a token handed
+    out again is followed unless paging goes round), the last answer, and what went wrong."""
     list_op = operation_at(LIST_JOBS)
-    found, token, exchange = [], None, None
-    given: set[str] = set()
-    for _ in range(MAX_PAGES):
-        body = {**filters, **({"nextToken": token} if token else {})}
-        exchange = unit.send(list_op, {"appId": world.app_id, "backendEnvironmentName": world.env}, body)
-        if unit.status(exchange) != 200:
-            return found, exchange, f"ListBackendJobs answered {unit.status(exchange)}"
-        answer = C.body_of(exchange.reply)
-        page = [j for j in answer.get("jobs") or [] if isinstance(j, dict)]
-        if "maxResults" in filters and len(page) > filters["maxResults"]:
-            return found + page, exchange, f"a page of {len(page)} jobs for maxResults {filters['maxResults']}"
-        found += page
-        token = answer.get("nextToken")
-        if not token:
-            return found, exchange, None
-        if not isinstance(token, str):
-            return found, exchange, f"ListBackendJobs gave nextToken {token!r}, not a string"
-        if token in given:
-            return found, exchange, f"ListBackendJobs handed out nextToken {token!r} again: paging never ends"
-        given.add(token)
-    return found, exchange, f"nextToken paging did not end after {MAX_PAGES} pages"
+    params = {"appId": world.app_id, "backendEnvironmentName": world.env}
+    listing = follow(
+        lambda token: unit.send(list_op, params, {**filters, **({"nextToken": token} if token else {})}),
+        MAX_PAGES,
+        filters.get("maxResults"),
+    )
+    return listing.jobs, listing.exchanges[-1], listing.problem
 
 
 def judge_read(

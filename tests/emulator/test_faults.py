@@ -280,6 +280,15 @@ def r8_page_size(c: Client) -> bool:
     return len(c.post(f"/backend/{app}/job/dev", {"maxResults": 1}).json["jobs"]) > 1
 
 
+def r8_page_loop(c: Client) -> bool:
+    app = c.new_backend()
+    c.post(f"/backend/{app}/config")  # a second job: two pages of one
+    first = c.post(f"/backend/{app}/job/dev", {"maxResults": 1}).json.get("nextToken")
+    if not first:
+        return False  # maxResults ignored: r8_page_size's break, not this one
+    return c.post(f"/backend/{app}/job/dev", {"maxResults": 1, "nextToken": first}).json.get("nextToken") == first
+
+
 def r8_filters_or(c: Client) -> bool:
     app = _with_api(c)
     job = next(j for j in c.post(f"/backend/{app}/job/dev").json["jobs"] if j["operation"] == "CreateBackend")
@@ -431,14 +440,14 @@ def r8_filtered_pages(c: Client) -> bool:
         c.post(f"/backend/{app}/job/dev/{job['jobId']}", {"operation": job["operation"], "status": "PAGED"})
     if sorted(j["jobId"] for j in c.post(f"/backend/{app}/job/dev", {"status": "PAGED"}).json["jobs"]) != marked:
         return False  # the filter itself is broken: r8_job_list's break, not this one
-    listed, token = [], None
+    listed, token, handed = [], None, []
     for _ in range(5):
         page = c.post(
             f"/backend/{app}/job/dev", {"status": "PAGED", "maxResults": 1, **({"nextToken": token} if token else {})}
         ).json
         listed += [job["jobId"] for job in page["jobs"]]
-        token = page.get("nextToken")
-        if not token:
+        token, handed = page.get("nextToken"), [*handed, token]
+        if not token or token in handed:  # a token handed out again goes round: r8_page_loop's break
             break
     return sorted(listed) != marked
 
@@ -573,6 +582,7 @@ PROBES = {
         r8_clone_unlisted,
         r8_delete_listed,
         r8_page_size,
+        r8_page_loop,
         r8_filters_or,
         r8_storage_echo,
         r8_shared_storage,

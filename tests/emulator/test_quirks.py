@@ -467,6 +467,25 @@ def test_quirk_opaque_tokens():
         assert got.status_code == 200 and got.json()["jobId"] == job_id
 
 
+def test_quirk_cursor_tokens():
+    app = _app("cursor-tokens")
+    app_id = _backend(app)
+    _jobs(app, app_id, 4)  # five jobs in all
+    listed, tokens, token = [], [], None
+    for _ in range(10):
+        page = _post(app, f"/backend/{app_id}/job/dev", {"maxResults": 2, **({"nextToken": token} if token else {})})
+        listed += [job["jobId"] for job in page.json["jobs"]]
+        token = page.json.get("nextToken")
+        if not token:
+            break
+        tokens.append(token)
+    assert len(tokens) == 2 and len(set(tokens)) == 1  # one token for the whole listing
+    assert len(listed) == len(set(listed)) == 5  # every job once
+    assert _post(app, f"/backend/{app_id}/job/dev", {"nextToken": tokens[0]}).status == 400  # stale once read
+    second = _post(app, f"/backend/{app_id}/job/dev", {"maxResults": 2}).json["nextToken"]
+    assert second != tokens[0]  # each listing a cursor of its own
+
+
 def test_quirk_jobs_by_app():
     app = _app("jobs-by-app")
     app_id = _backend(app)
