@@ -31,6 +31,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as builtin
 
 from . import _checks as C
+from ._groups import find
 from ._target import NO_BODY, THROTTLED, Exchange, Reply, SentRequest
 from ._world import operation_at
 
@@ -378,7 +379,7 @@ def stateful_phase(run: Run) -> str:
                 Machine.run(settings=settings)
             except (Exception, BaseExceptionGroup) as exc:
                 # cut mid-round, hypothesis may also see the round as flaky: either way, time is up
-                if not (_has(exc, _TimeUp) or campaign.over(campaign.stateful_end)):
+                if not (find(exc, (_TimeUp,)) or campaign.over(campaign.stateful_end)):
                     raise
                 break
             rounds += 1
@@ -390,10 +391,6 @@ def stateful_phase(run: Run) -> str:
 
 class _TimeUp(Exception):
     """The campaign's time is up: the stateful phase ends (no failure of anything)."""
-
-
-def _has(exc: BaseException, kind: type[BaseException]) -> bool:
-    return isinstance(exc, kind) or any(_has(inner, kind) for inner in getattr(exc, "exceptions", None) or ())
 
 
 class StatefulStopped(Exception):

@@ -30,6 +30,7 @@ from ._campaign import Campaign
 from ._cleanup import remove_created
 from ._cors import cors
 from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
+from ._groups import find
 from ._matrix import matrix
 from ._model import ModelStopped, model_phase
 from ._not_found import near_misses, not_found
@@ -348,7 +349,7 @@ class Run:
         try:
             return {"status": "ran", "detail": phase()}
         except (Exception, BaseExceptionGroup) as exc:  # hypothesis may wrap what stopped it in a group
-            cause = _find(exc, (_Stop, _Unusable, stopped))
+            cause = find(exc, (_Stop, _Unusable, stopped))
             if cause is not None:
                 return {"status": "stopped", "detail": str(cause)}
             return {"status": "error", "detail": f"crashed: {_explain(exc)}"}
@@ -361,7 +362,7 @@ class Run:
                 raise _Unusable(f"not sent: {hopeless}")
             OperationUnit(self, op, errors).run()
         except (Exception, BaseExceptionGroup) as exc:  # a bug or a wild answer must not sink other operations
-            cause = _find(exc, (_Stop, _Unusable))  # hypothesis may wrap them in a group
+            cause = find(exc, (_Stop, _Unusable))  # hypothesis may wrap them in a group
             if isinstance(cause, _Stop):
                 self.ledger.error(op.operation_id, f"not finished: {cause}")
             elif isinstance(cause, _Unusable):
@@ -440,16 +441,6 @@ class OperationUnit(Unit):
         status_plan(self, world)
         if self.run_.options.max_examples > 0 and not self.would_remove_given_app:
             fuzz_operation(self, world)
-
-
-def _find(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
-    """exc itself if it is one of kinds, else the first such exception inside its group."""
-    if isinstance(exc, kinds):
-        return exc
-    for inner in getattr(exc, "exceptions", None) or ():
-        if found := _find(inner, kinds):
-            return found
-    return None
 
 
 def _explain(exc: BaseException) -> str:

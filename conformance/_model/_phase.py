@@ -22,6 +22,7 @@ import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity
 
 from .. import _checks as C
+from .._groups import find
 from .._target import NO_BODY, Exchange, Target
 from ._script import listing, script
 from ._sequence import Contradiction, Sequence, Unjudged
@@ -151,7 +152,7 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
     try:
         sequence()
     except Exception as exc:  # the failure (or hypothesis's word that it was flaky): the smallest seen is booked
-        if search.best is None or _stopped(exc):
+        if search.best is None or find(exc, (ModelStopped,)):
             raise
     if search.best is not None:
         found, apps = _fewest(run, sender, *search.best)
@@ -164,10 +165,6 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
 
 class ModelStopped(Exception):
     """The phase cannot go on: the target kept throttling it."""
-
-
-def _stopped(exc: BaseException) -> bool:
-    return isinstance(exc, ModelStopped) or any(_stopped(e) for e in getattr(exc, "exceptions", None) or ())
 
 
 def _fewest(
