@@ -416,5 +416,5 @@ def test_every_id_the_emulator_makes_has_another_letter_case(client):
     sessions = [client.post(f"/backend/{app}/challenge").json["sessionId"] for _ in range(40)]
     jobs = [client.post(f"/backend/{app}/job/dev").json["jobs"][0]["jobId"]]
     assert all(value.swapcase() != value for value in sessions + jobs), sessions + jobs
-    # whatever the random part: a random prefix of digits only (one test run drew this one)
-    assert id_prefix("3104101107884462" + "0" * 16).swapcase() != id_prefix("3104101107884462" + "0" * 16)
+    drawn = id_prefix("3104101107884462" + "0" * 16)  # a random prefix of digits only (a test run drew it)
+    assert drawn.swapcase() != drawn
