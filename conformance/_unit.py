@@ -18,6 +18,7 @@ import amplify_openapi as spec
 import amplify_strategies as strategies
 
 from . import _checks as C
+from ._allowances import resource_name
 from ._results import Ledger
 from ._settling import Settling
 from ._target import NO_BODY, THROTTLED, Exchange, Target
@@ -253,6 +254,7 @@ class Unit:
             return body
         body = copy.deepcopy(body)
         names = {"appId": world.app_id, "backendEnvironmentName": world.env, "targetEnvironmentName": world.clone_env}
+        names["resourceName"] = resource_name()  # one name in every call on a resource: CONTRACT 'Resource names'
         for member, value in names.items():
             if isinstance(body.get(member), str) and case_path.split(".")[0].rstrip("[]") != member:
                 body[member] = value

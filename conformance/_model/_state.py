@@ -10,10 +10,12 @@ conformant choice fails it; what the target chose is written down as it answers.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import _allowances as allow
 from .._workflows._echo import difference, short
 
 YES, NO, MAYBE = "yes", "no", "maybe"
@@ -87,6 +89,7 @@ class Expect:
     statuses: frozenset[int]
     why: str
     body: Callable[[dict[str, Any]], str | None] | None = None
+    gone_at: float | None = None  # when the delete that makes it 404 was answered (a write may see it late)
 
     def judge(self, status: int, answer: dict[str, Any]) -> str | None:
         """What contradicts the model in an answer, or None."""
@@ -105,6 +108,7 @@ class Resource:
     configs: list[Any] = field(default_factory=list)  # what Get{...} may show: one of these (None: anything)
     since: str = ""  # the step that made it what it is, for the report
     generated: bool = False  # GenerateBackendAPIModels ran on it
+    gone_at: float | None = None  # when its delete was answered
 
 
 @dataclass
@@ -114,6 +118,7 @@ class Env:
     state: str
     since: str
     resources: dict[str, Resource] = field(default_factory=lambda: {c: Resource() for c in CATEGORIES})
+    gone_at: float | None = None  # when DeleteBackend of it was answered
 
 
 @dataclass
@@ -124,6 +129,7 @@ class Session:
     code: Any
     deleted: bool = False
     since: str = ""
+    gone_at: float | None = None
 
 
 @dataclass
@@ -144,12 +150,14 @@ class App:
     since: str = ""
     envs: dict[str, Env] = field(default_factory=dict)
     config: str = NO
+    gone_at: float | None = None  # when RemoveAllBackends of it was answered
 
 
 class Model:
     """The state a sequence has made, as the contract sees it."""
 
-    def __init__(self) -> None:
+    def __init__(self, app_ids: tuple[str, ...] = ("", "")) -> None:
+        self.app_ids = app_ids  # what the target calls the apps: a job may say of itself which it is in
         self.apps = [App(), App()]
         self.sessions: list[Session] = []
         self.jobs: list[Job] = []
@@ -177,7 +185,7 @@ class Model:
             return self._create_backend(app, step)
         if app.exists == NO:
             why = "the app was removed by " + app.since if app.since else "the app was never created"
-            return Expect(frozenset({404}), why)
+            return Expect(frozenset({404}), why, gone_at=app.gone_at)
         expect = self._on_app(app, step, sent)
         if app.exists == MAYBE:  # its last environment was deleted: whether the app lives on is open
             return Expect(
@@ -224,7 +232,7 @@ class Model:
     def _on_env(self, env: Env | None, name: str, op: str) -> Expect:
         if env is None or env.state == "gone":
             why = f"environment {name} was deleted by {env.since}" if env else f"environment {name} was never made"
-            return Expect(frozenset({404}), why)
+            return Expect(frozenset({404}), why, gone_at=env.gone_at if env else None)
         if env.state == "implicit":
             return Expect(frozenset({200, 404}), f"environment {name} was made by a resource ({env.since}): open")
         return Expect(frozenset({200}), f"environment {name} exists ({env.since})")
@@ -243,9 +251,9 @@ class Model:
         never = sorted(name for name, env in app.envs.items() if env.state == "gone")
 
         def check(answer: dict[str, Any]) -> str | None:
-            listed = answer.get("backendEnvironmentList")
-            if not isinstance(listed, list):
-                return f"backendEnvironmentList is {short(listed)}"
+            listed = allow.listed(answer, "backendEnvironmentList")
+            if listed is None:
+                return f"backendEnvironmentList is {short(answer.get('backendEnvironmentList'))}"
             missing = [name for name in must if name not in listed]
             twice = sorted({name for name in listed if listed.count(name) > 1})
             stale = [name for name in never if name in listed]
@@ -264,10 +272,14 @@ class Model:
         session = self.session(step.ref)
         if session is None:
             return Expect(frozenset({404}), f"session #{step.ref} was never handed out")
+        session = self._twin(self.sessions, session, step.app, "session_id")
         if session.app != step.app or session.life != self.apps[step.app].life:
-            return Expect(frozenset({404}), f"session #{step.ref} belongs to another app ({session.since})")
+            why = f"session #{step.ref} belongs to another app ({session.since})"
+            return Expect(frozenset({404}), why, gone_at=self._ended(session, step.app))
         if session.deleted:
-            return Expect(frozenset({404}), f"session #{step.ref} was deleted by {session.since}")
+            return Expect(
+                frozenset({404}), f"session #{step.ref} was deleted by {session.since}", gone_at=session.gone_at
+            )
         body = None
         if step.op == "GetToken":
 
@@ -281,12 +293,27 @@ class Model:
         job = self.job(step.ref)
         if job is None:
             return Expect(frozenset({404}), f"job #{step.ref} was never handed out")
+        job = self._twin(self.jobs, job, step.app, "job_id")
         if job.app != step.app or job.life != self.apps[step.app].life:
-            return Expect(frozenset({404}), f"job #{step.ref} belongs to another app ({job.since})")
+            return Expect(
+                frozenset({404}),
+                f"job #{step.ref} belongs to another app ({job.since})",
+                gone_at=self._ended(job, step.app),
+            )
         body = self._job_shows(job) if step.op == "GetBackendJob" else None
         if job.home == step.env and not job.adrift:
             return Expect(frozenset({200}), f"job #{step.ref} was made by {job.since} in {step.env}", body)
         return Expect(frozenset({200, 404}), f"job #{step.ref} ({job.since}) looked up through {step.env}: open", body)
+
+    def _twin(self, things: list, thing: Any, app: int, id_member: str) -> Any:
+        """The session or job of ``app``'s present life that has the same id as ``thing``, if
+        ``thing`` belongs elsewhere and one does: ids may be unique per app only (an app, or a
+        later life of one, may hand out an id another handed out), so the id then names that one."""
+        life = self.apps[app].life
+        if thing.app == app and thing.life == life:
+            return thing
+        same = getattr(thing, id_member)
+        return next((t for t in things if t.app == app and t.life == life and getattr(t, id_member) == same), thing)
 
     @staticmethod
     def _job_shows(job: Job) -> Callable[[dict[str, Any]], str | None] | None:
@@ -312,11 +339,17 @@ class Model:
             else f"environment {step.env} holds no job the model is sure of: 200 or 404 is open"
         )
 
+        own = [j.job_id for j in mine if j.home in (step.env, None)]
+        app_id = self.app_ids[step.app] or None
+
         def check(answer: dict[str, Any]) -> str | None:
-            listed = [j.get("jobId") for j in answer.get("jobs") or [] if isinstance(j, dict)]
+            entries = [j for j in allow.listed(answer, "jobs") or [] if isinstance(j, dict)]
+            listed = [j.get("jobId") for j in entries]
             missing = [f"#{self.jobs.index(j)} ({j.since})" for j in must if j.job_id not in listed]
             twice = sorted({i for i in listed if listed.count(i) > 1})
-            strays = [f"#{self.jobs.index(j)} ({j.since})" for j in elsewhere + foreign if j.job_id in listed]
+            away = allow.strays(entries, app_id, [j.job_id for j in elsewhere + foreign], own)
+            strays = [f"#{self.jobs.index(j)} ({j.since})" for j in elsewhere + foreign if j.job_id in away]
+            strays += [short(i) for i in away if i not in {j.job_id for j in elsewhere + foreign}]
             if missing:
                 return f"the listing lacks job {', '.join(missing)}"
             if twice:
@@ -340,7 +373,8 @@ class Model:
             if env is not None and env.state == "gone":
                 gone = f"its environment was deleted by {env.since}"
             why = f"no {category} in {step.env}" + (f": {gone}" if gone else "")
-            return Expect(frozenset({404}), why)
+            gone_at = env.gone_at if env is not None and env.state == "gone" else resource and resource.gone_at
+            return Expect(frozenset({404}), why, gone_at=gone_at or (app.gone_at if app.life else None))
         statuses = frozenset({200}) if resource.present == YES else frozenset({200, 404})
         why = f"the {category} in {step.env} was made by {resource.since}"
         if resource.present == MAYBE:
@@ -353,7 +387,36 @@ class Model:
             why += "; its models were never generated: 200 or 404 is open"
         return Expect(statuses, why, body)
 
+    def _ended(self, thing: Session | Job, app: int) -> float | None:
+        """When the app life ``thing`` belonged to ended, if it was this app's last one."""
+        here = self.apps[app]
+        return here.gone_at if thing.app == app and thing.life == here.life - 1 else None
+
     # ---- effects ----------------------------------------------------------------------------
+
+    def lagged(self, step: Step, label: str, answer: dict[str, Any], sent: Any) -> None:
+        """A write answered 200 where a delete answered a moment ago made the model expect 404: the
+        target acted on what it saw before the delete (CONTRACT 'Asynchrony': writes, like reads,
+        may see a change late). Whether what the write did survives the delete is the target's
+        choice: a resource it updated in an environment still alive may or may not exist now, and
+        its job may or may not resolve; in a removed app or a deleted environment the delete
+        stands (later answers naming them are still held to it, after the settle bound)."""
+        self.chose("a write right after a delete", "acted on what was deleted")
+        app = self.apps[step.app]
+        job_id = answer.get("jobId")
+        if step.op in JOB_MAKERS and isinstance(job_id, str):
+            life = app.life if app.exists != NO else app.life - 1
+            self.jobs.append(Job(step.app, life, job_id, None if step.op in HOMELESS else step.env, label, adrift=True))
+        category, role = _role(step.op)
+        env = app.envs.get(step.env)
+        if app.exists == NO or env is None or env.state == "gone" or category is None:
+            return
+        resource = env.resources[category]
+        if role == "update":
+            config = sent.get("resourceConfig") if isinstance(sent, dict) else None
+            resource.present, resource.since, resource.configs = MAYBE, label, [config]
+        elif role == "generate" and resource.present != NO:
+            resource.generated = True
 
     def apply(self, step: Step, label: str, status: int, answer: dict[str, Any], sent: Any) -> None:
         """What the step's answer did to the state (reads change nothing)."""
@@ -382,8 +445,9 @@ class Model:
         env = app.envs.get(step.env)
         if op == "RemoveAllBackends":
             app.exists, app.since, app.life, app.envs, app.config = NO, label, app.life + 1, {}, NO
+            app.gone_at = time.monotonic()
         elif op == "DeleteBackend" and env is not None:
-            env.state, env.since = "gone", label
+            env.state, env.since, env.gone_at = "gone", label, time.monotonic()
             env.resources = {c: Resource(since=f"its environment was deleted by {label}") for c in CATEGORIES}
             for job in self.jobs:
                 if job.app == step.app and job.home == step.env:
@@ -397,7 +461,7 @@ class Model:
                 Session(step.app, app.life, str(answer.get("sessionId")), answer.get("challengeCode"), since=label)
             )
         elif op == "DeleteToken" and (session := self.session(step.ref)) is not None:
-            session.deleted, session.since = True, label
+            session.deleted, session.since, session.gone_at = True, label, time.monotonic()
         elif op == "CreateBackendConfig":
             app.config = YES
         elif op == "UpdateBackendConfig":
@@ -452,7 +516,7 @@ class Model:
             resource.present, resource.since, resource.configs = YES, label, [config]
         elif role == "delete":
             resource.present, resource.since, resource.configs = NO, f"deleted by {label}", []
-            resource.generated = False
+            resource.generated, resource.gone_at = False, time.monotonic()
         elif role == "generate":
             resource.generated = True
 

@@ -10,14 +10,14 @@ the rest still name sensible things.
 from __future__ import annotations
 
 import random
-from functools import cache
 from typing import Any
 
 import amplify_strategies as strategies
 from hypothesis import strategies as st
 
+from .._allowances import named
 from .._target import NO_BODY
-from .._world import operation_for, resource_role
+from .._world import resource_role
 from ._state import READS, Model, Step
 
 # the backend's own operations: in every sequence
@@ -154,11 +154,6 @@ def resolve(raw: RawStep, names: Names) -> Step:
     return Step(op, app, env, target, ref, variant)
 
 
-@cache
-def _resource_name(category: str) -> str:
-    return strategies.valid_body(operation_for(category, "create").operation_id)["resourceName"]
-
-
 def request(step: Step, app_id: str, model: Model) -> tuple[dict[str, str], Any]:
     """The path parameters and body of a step."""
     session, job = model.session(step.ref), model.job(step.ref)
@@ -193,8 +188,6 @@ def _body(step: Step, app_id: str) -> Any:
         body = strategies.telling_body(step.op, tag)
         if "backendEnvironmentName" in body:
             body["backendEnvironmentName"] = step.env
-        if role.role == "update":
-            body["resourceName"] = _resource_name(role.category)
-        return body
+        return named(body)
     body = strategies.valid_body(step.op)
-    return NO_BODY if body is None else body
+    return NO_BODY if body is None else named(body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import amplify_openapi as spec
+from .._allowances import spellings_present
 
 
 def contains(got: Any, wanted: Any) -> bool:
@@ -21,7 +21,7 @@ def difference(got: Any, wanted: Any, where: str = "") -> str | None:
             return f"{where or 'the answer'} is {short(got, 60)}, not an object"
         for key, value in wanted.items():
             path = f"{where}.{key}" if where else key
-            present = [name for name in spec.spellings(key) if name in got]
+            present = spellings_present(got, key)
             if not present:
                 return f"{path} missing"
             for name in present:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import amplify_strategies as strategies
 
 from .. import _checks as C
+from .._allowances import strays
 from .._unit import Unit
 from .._world import Role, World, operation_at, operation_for
 from ._echo import contains, difference
-from ._reads import JOB, job_ids, list_jobs
+from ._reads import JOB, list_jobs
 
 
 def resource_isolation(unit: Unit, world: World, role: Role) -> None:
@@ -115,20 +116,26 @@ def session_isolation(unit: Unit, world: World, session_id: str) -> None:
 
 def job_isolation(unit: Unit, world: World) -> None:
     """GetBackendJob of this world's job is 404 in another app (whether another environment of
-    the same app finds it is open: jobIds may be unique per app)."""
+    the same app finds it is open: jobIds may be unique per app). Where the other app handed out
+    the same id itself, the id names its own job there: the question is asked of a job of this
+    world the other app never handed out (one more is made for it)."""
     get_job = operation_at(JOB, "GET")
     for where, what in elsewhere(unit, world, siblings=False):
-        stranger = unit.send(
-            get_job, {"appId": where.app_id, "backendEnvironmentName": where.env, "jobId": world.job_id}
-        )
-        unit.judge_status(C.ISOLATION, stranger, 404, f"GetBackendJob of {world.env!r}'s job in {what}")
+        job_id = world.job_id
+        if job_id == where.job_id:
+            made_here = unit.create_resource(world, "api", settle=False)[0]
+            job_id = C.body_of(made_here.reply).get("jobId") if unit.status(made_here) == 200 else None
+            if not isinstance(job_id, str) or job_id == where.job_id:
+                continue  # every id this world has is one the other app has too: nothing to ask by id
+        stranger = unit.send(get_job, {"appId": where.app_id, "backendEnvironmentName": where.env, "jobId": job_id})
+        unit.judge_status(C.ISOLATION, stranger, 404, f"GetBackendJob of {world.env!r}'s job {job_id!r} in {what}")
 
 
 def listing_isolation(unit: Unit, world: World, all_ids: set) -> None:
     """ListBackendJobs in every place that must not see this world's jobs lists none of ``all_ids``."""
     for where, what in elsewhere(unit, world):
         got, exchange, problem = list_jobs(unit, where)
-        leaked = sorted(all_ids & set(job_ids(got)))
+        leaked = sorted(map(str, strays(got, where.app_id, all_ids, own=[where.job_id])))
         if problem is None:
             unit.judge(
                 C.ISOLATION,
@@ -141,9 +148,12 @@ def listing_isolation(unit: Unit, world: World, all_ids: set) -> None:
 
 
 def made(unit: Unit, place: World) -> World | None:
-    """``place`` created with CreateBackend, recorded for the cleanup and visible; None if refused."""
-    if unit.status(unit.create_backend(place.app_id, place.env)) != 200:
+    """``place`` created with CreateBackend, recorded for the cleanup and visible (its job_id the
+    one its create handed out); None if refused."""
+    answer = unit.create_backend(place.app_id, place.env)
+    if unit.status(answer) != 200:
         return None
+    place.job_id = C.body_of(answer.reply).get("jobId")  # the one job it handed out
     unit.run_.created(place.app_id, (place.env,))
     unit.visible_backend(place, place.env)
     return place

@@ -95,6 +95,59 @@ def test_a_listing_must_hold_the_environments_jobs_and_no_other():
     assert "more than once" in listing.judge(200, {"jobs": [{"jobId": "mine"}, {"jobId": "mine"}]})
 
 
+def test_job_ids_may_be_unique_per_app_only():
+    model = Model(("appa", "appb"))
+    _made(model, Step("CreateBackend"), answer={"jobId": "job-00001"})
+    _made(model, Step("CreateBackend", app=1), answer={"jobId": "job-00001"})
+    _made(model, Step("RemoveAllBackends"))
+    _made(model, Step("CreateBackend"), answer={"jobId": "job-00001"})  # a new life starts again
+    listing = model.expect(Step("ListBackendJobs"))
+    assert listing.judge(200, {"jobs": [{"jobId": "job-00001", "appId": "appa"}]}) is None
+    assert "another environment or app" in listing.judge(200, {"jobs": [{"jobId": "job-00001", "appId": "appb"}]})
+    # the first life's job #0 has the id of this life's job #2: the id names this life's own job
+    assert model.expect(Step("GetBackendJob", ref=0)).statuses == {200}
+    _made(model, Step("CreateBackend", app=1, env="e1"), answer={"jobId": "job-00002"})
+    listing = model.expect(Step("ListBackendJobs"))  # app b's job-00002 was never handed out by app a
+    assert "another environment or app" in listing.judge(
+        200, {"jobs": [{"jobId": "job-00001"}, {"jobId": "job-00002"}]}
+    )
+
+
+def test_an_empty_optional_array_may_be_left_out():
+    model = Model()
+    _made(model, Step("CreateBackend"))
+    _made(model, Step("CreateBackend", env="e1"))
+    _made(model, Step("DeleteBackend"))
+    _made(model, Step("DeleteBackend", env="e1"))
+    assert model.expect(Step("GetBackend")).judge(200, {}) is None
+    assert model.expect(Step("ListBackendJobs")).judge(200, {}) is None
+    assert "backendEnvironmentList is" in model.expect(Step("GetBackend")).judge(200, {"backendEnvironmentList": 1})
+
+
+def test_a_write_right_after_a_delete_may_act_on_what_was_deleted():
+    model = Model()
+    _made(model, Step("CreateBackend"))
+    _made(model, Step("CreateBackendAPI"), sent={"resourceConfig": {"apiName": "one"}})
+    _made(model, Step("DeleteBackendAPI"))
+    update = model.expect(Step("UpdateBackendAPI"))
+    assert update.statuses == {404} and update.gone_at is not None  # a delete, answered just now
+    model.lagged(
+        Step("UpdateBackendAPI"),
+        "request (UpdateBackendAPI)",
+        {"jobId": "late"},
+        {"resourceConfig": {"apiName": "two"}},
+    )
+    get = model.expect(Step("GetBackendAPI"))
+    assert get.statuses == {200, 404}  # whether the update outlived the delete is the target's choice
+    assert get.judge(200, {"resourceConfig": {"apiName": "two"}}) is None
+    assert model.expect(Step("GetBackendJob", ref=len(model.jobs) - 1)).statuses == {200, 404}
+    _made(model, Step("RemoveAllBackends"))
+    assert model.expect(Step("CreateBackendAPI")).gone_at is not None
+    model.lagged(Step("CreateBackendAPI"), "request (CreateBackendAPI)", {}, {"resourceConfig": {}})
+    assert model.expect(Step("GetBackend")).statuses == {404}  # the removal stands
+    assert Model().expect(Step("GetBackend")).gone_at is None  # never made: no lag to allow
+
+
 # ---- against the emulator ---------------------------------------------------------------------
 
 # (topic, seed, sequences): a seed whose first sequences reach the fault (found within that many)
