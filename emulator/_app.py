@@ -90,7 +90,11 @@ class EmulatorApp:
     def _operate(self, operation, params: dict[str, str], environ: dict[str, Any], raw_body: bytes) -> Answer:
         op_id = operation.operation_id
         faults = self._faults
-        forced = self._throttle.forced(environ, operation) or faults.unrouted(op_id)
+        forced = (
+            self._throttle.forced(environ, operation)
+            or faults.unrouted(op_id)
+            or faults.path_failure(operation, environ, self._stage)
+        )
         if forced is not None:
             return forced
         if self.config.has("exists-first") and "appId" in params:
@@ -102,6 +106,9 @@ class EmulatorApp:
             body = self._reading.read(parse_body(faults.raw_body(op_id, raw_body)))
         except MalformedBody as exc:
             return faults.malformed(op_id, exc) or error_answer(400, str(exc))
+        failed = faults.parsed(op_id, body)
+        if failed is not None:
+            return failed
         refused = faults.refused(operation, body) or self._reading.refused(params, body)
         if refused:
             return error_answer(400, refused)

@@ -4,13 +4,17 @@ app asks at each step of a request; with no fault switched on, every hook leaves
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import amplify_openapi
 
-from ._routing import Route
+from ._routing import Route, raw_path_parts
 from ._validation import MalformedBody, Violation
 from ._wire import Answer, error_answer, internal_failure
+
+_PERCENT_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}")
+LONG_STRING = 1000  # the r6_long_string fault's trigger: a string of this many characters or more
 
 # (operation, fault, member path, JSON Schema keyword): a violation the fault accepts
 _LET_THROUGH = (
@@ -41,6 +45,27 @@ class FaultEffects:
         """r1_route: DeleteToken's route is missing, answered with an HTML 404."""
         if self._on("r1_route", op_id, "DeleteToken"):
             return Answer(404, b"<html><body><h1>404 Not Found</h1></body></html>", {"Content-Type": "text/html"})
+        return None
+
+    def path_failure(
+        self, operation: amplify_openapi.Operation, environ: dict[str, Any], stage: list[str]
+    ) -> Answer | None:
+        """r6_path_percent: GetBackend answers 500 when a path identifier was sent percent-encoded."""
+        if not self._on("r6_path_percent", operation.operation_id, "GetBackend"):
+            return None
+        sent = raw_path_parts(environ, stage)
+        template = operation.path.strip("/").split("/")
+        if sent is None or len(sent) != len(template):
+            return None
+        if any(want.startswith("{") and _PERCENT_ENCODED.search(got) for want, got in zip(template, sent, strict=True)):
+            return internal_failure()
+        return None
+
+    def parsed(self, op_id: str, body: Any) -> Answer | None:
+        """r6_long_string: UpdateBackendStorage answers 500 for a body holding a string of 1,000
+        characters or more anywhere, before it is validated."""
+        if self._on("r6_long_string", op_id, "UpdateBackendStorage") and _longest_string(body) >= LONG_STRING:
+            return internal_failure()
         return None
 
     def raw_body(self, op_id: str, raw_body: bytes) -> bytes:
@@ -126,3 +151,17 @@ def _non_ascii_token(body: Any) -> bool:
     """The r6_token_unicode trigger: a nextToken string with a character outside ASCII."""
     token = body.get("nextToken") if isinstance(body, dict) else None
     return isinstance(token, str) and not token.isascii()
+
+
+def _longest_string(body: Any) -> int:
+    """The length of the longest string anywhere in a JSON value, member names included."""
+    longest, stack = 0, [body]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            longest = max(longest, len(value))
+        elif isinstance(value, list):
+            stack += value
+        elif isinstance(value, dict):
+            stack += [*value, *value.values()]
+    return longest

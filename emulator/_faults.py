@@ -309,6 +309,20 @@ FAULTS: dict[str, Fault] = _faults(
         "a nextToken holding a character outside ASCII is answered 500 (only generated data sends one)",
     ),
     (
+        "r6_long_string",
+        "UpdateBackendStorage",
+        "R6",
+        "R6.no-5xx",
+        "a body holding a string of 1,000 characters or more anywhere (a member name included) is answered 500",
+    ),
+    (
+        "r6_path_percent",
+        "GetBackend",
+        "R6",
+        "R6.no-5xx",
+        "an appId sent percent-encoded in the path (any %XX, %2F included) is answered 500",
+    ),
+    (
         "r7_app_prefix",
         "RemoveBackendConfig",
         "R7",

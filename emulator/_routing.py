@@ -89,22 +89,19 @@ def find_route(parts: list[str]) -> tuple[Route | None, dict[str, str]]:
     return None, {}
 
 
-def path_parts(environ: dict[str, Any], stage: list[str]) -> list[str]:
-    """The request's path as percent-decoded segments, without the stage prefix."""
-    # The raw URI keeps %2F inside a segment apart from a "/" between segments. cheroot
-    # and waitress both give it as REQUEST_URI (waitress also as RAW_URI), a native
-    # string holding the request's bytes as latin-1; in-process callers may give only
-    # PATH_INFO.
+def _raw_path(environ: dict[str, Any]) -> str | None:
+    """The request's path as sent, before percent-decoding, or None where the server gives none.
+    The raw URI keeps %2F inside a segment apart from a "/" between segments. cheroot and
+    waitress both give it as REQUEST_URI (waitress also as RAW_URI), a native string holding
+    the request's bytes as latin-1; in-process callers may give only PATH_INFO."""
     raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
-    if raw:
-        path = urlsplit(raw).path if "://" in raw[:10] else raw.split("?", 1)[0].split("#", 1)[0]
-        if "%" in path or not path.isascii():
-            parts = [unquote_to_bytes(_raw_bytes(p)).decode("utf-8", "replace") for p in path.split("/")]
-        else:
-            parts = path.split("/")
-    else:
-        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        parts = [p.encode("latin-1", "replace").decode("utf-8", "replace") for p in path.split("/")]
+    if not raw:
+        return None
+    return urlsplit(raw).path if "://" in raw[:10] else raw.split("?", 1)[0].split("#", 1)[0]
+
+
+def _trimmed(parts: list[str], stage: list[str]) -> list[str]:
+    """Path segments without the empty ones at either end and without the stage prefix."""
     while parts and parts[0] == "":
         parts.pop(0)
     if parts and parts[-1] == "":
@@ -112,6 +109,27 @@ def path_parts(environ: dict[str, Any], stage: list[str]) -> list[str]:
     if stage and parts[: len(stage)] == stage:
         del parts[: len(stage)]
     return parts
+
+
+def raw_path_parts(environ: dict[str, Any], stage: list[str]) -> list[str] | None:
+    """The request's path segments as sent (percent-encoded still), without the stage prefix;
+    None where the server gives no raw URI."""
+    path = _raw_path(environ)
+    return None if path is None else _trimmed(path.split("/"), stage)
+
+
+def path_parts(environ: dict[str, Any], stage: list[str]) -> list[str]:
+    """The request's path as percent-decoded segments, without the stage prefix."""
+    path = _raw_path(environ)
+    if path is not None:
+        if "%" in path or not path.isascii():
+            parts = [unquote_to_bytes(_raw_bytes(p)).decode("utf-8", "replace") for p in path.split("/")]
+        else:
+            parts = path.split("/")
+    else:
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        parts = [p.encode("latin-1", "replace").decode("utf-8", "replace") for p in path.split("/")]
+    return _trimmed(parts, stage)
 
 
 def _raw_bytes(text: str) -> bytes:

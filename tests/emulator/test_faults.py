@@ -4,6 +4,8 @@ fault on, its probe sees the break and every other fault's probe sees a clean an
 from __future__ import annotations
 
 import copy
+import http.client
+from urllib.parse import quote
 
 import amplify_openapi
 import pytest
@@ -153,6 +155,23 @@ def r6_unvalidated(c: Client) -> bool:
 
 def r6_token_unicode(c: Client) -> bool:
     return c.post("/s3Buckets", {"nextToken": "tok\u00e9n"}).status == 500
+
+
+def r6_long_string(c: Client) -> bool:
+    app = _with_storage(c)
+    config = dict(STORAGE_CONFIG, bucketName="b" * 1000)
+    return c.post(f"/backend/{app}/storage/dev", {"resourceName": "s", "resourceConfig": config}).status == 500
+
+
+def _odd_app(c: Client) -> str:
+    """A fresh app whose appId holds a slash and a space; its appId percent-encoded, as a path carries it."""
+    app = unique("odd") + "/a b"
+    assert c.post("/backend", {"appId": app, "appName": "demo", "backendEnvironmentName": "dev"}).status == 200
+    return quote(app, safe="")
+
+
+def r6_path_percent(c: Client) -> bool:
+    return c.post(f"/backend/{_odd_app(c)}/details").status == 500
 
 
 def r8_backend_env(c: Client) -> bool:
@@ -592,6 +611,8 @@ PROBES = {
         r8_update_race,
         aws_request_id_reused,
         r6_token_unicode,
+        r6_long_string,
+        r6_path_percent,
         r7_app_prefix,
         r7_env_case,
         r7_job_prefix,
@@ -779,3 +800,34 @@ def test_a_resource_in_an_unlisted_environment_is_deleted_like_any_other(faulty,
     assert client.post(f"/backend/{app}/{category}/copy/remove", named).status == 200
     assert client.post(f"/backend/{app}/{category}/copy/details", named).status == 404
     assert client.post(f"/backend/{app}/{category}/dev/details", named).status == 200
+
+
+def test_r6_long_string_fails_a_string_of_1000_characters_anywhere_and_nothing_shorter(faulty):
+    client = faulty("r6_long_string")
+    app = _with_storage(client)
+    for length, status in ((999, 200), (1000, 500)):
+        config = dict(STORAGE_CONFIG, bucketName="b" * length)
+        reply = client.post(f"/backend/{app}/storage/dev", {"resourceName": "s", "resourceConfig": config})
+        assert reply.status == status, length
+    deep = dict(STORAGE_CONFIG, permissions={"authenticated": ["READ"], "x" * 1000: ["READ"]})  # a member name
+    reply = client.post(f"/backend/{app}/storage/dev", {"resourceName": "s", "resourceConfig": deep})
+    assert reply.status == 500 and set(reply.json) == {"message"}
+    body = {"backendEnvironmentName": "dev", "resourceName": "s" * 1000, "resourceConfig": STORAGE_CONFIG}
+    assert client.post(f"/backend/{app}/storage", body).status == 200  # other operations as ever
+
+
+def test_r6_path_percent_fails_a_percent_encoded_identifier_only(faulty):
+    client = faulty("r6_path_percent")
+    app = client.new_backend()
+    assert client.post(f"/backend/{app}/details").status == 200
+    assert client.post(f"/backend/{app}/%64etails").status == 200  # a literal segment encoded: no identifier
+    odd = _odd_app(client)
+    reply = client.post(f"/backend/{odd}/details")
+    assert reply.status == 500 and set(reply.json) == {"message"}
+    assert client.post(f"/backend/{odd}/config").status == 200  # %2F routes; other operations as ever
+    # any %XX, even of a character that needs none (sent as is: requests would decode it)
+    host, port = client.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("POST", f"/prod/backend/{app[:-1]}%{ord(app[-1]):02X}/details", body=b"{}")
+    assert connection.getresponse().status == 500
+    connection.close()
