@@ -34,6 +34,11 @@ def _properties(schema_name: str) -> frozenset[str]:
     return frozenset(amplify_openapi.schema(schema_name).get("properties", {}))
 
 
+@cache
+def _required(schema_name: str) -> frozenset[str]:
+    return frozenset(amplify_openapi.schema(schema_name).get("required", ()))
+
+
 class EmulatorApp:
     """The WSGI callable serving the whole AmplifyBackend API from in-memory state."""
 
@@ -45,8 +50,11 @@ class EmulatorApp:
             seed=self.config.seed,
             job_words=self.config.has("job-words"),
             opaque_ids=self.config.has("opaque-tokens"),
+            jobs_per_app=self.config.has("jobs-per-app"),
         )
-        self._eventual = self.config.has("eventual")
+        self._late_deletes = self.config.has("late-deletes")
+        # reads see the state of a moment ago (eventual; late-deletes, whose writes see deletes late too)
+        self._eventual = self.config.has("eventual") or self._late_deletes
         self._faults = FaultEffects(self.config.faults)
         self._throttle = Throttle(self.config)
         self._reading = RequestQuirks(self.config)
@@ -133,10 +141,27 @@ class EmulatorApp:
         with self.store.lock:
             if self._eventual and call.operation_id.startswith(("Get", "List")):
                 return handler(self.store.as_seen_a_moment_ago(), call)
-            payload = handler(self.store, call)
+            try:
+                payload = handler(self.store, call)
+            except ApiError as exc:
+                if not self._late_deletes or exc.status != 404:
+                    raise
+                payload = self._before_the_delete(handler, call, exc)
             if self._eventual:
                 self.store.remember()
             return payload
+
+    def _before_the_delete(self, handler, call: Call, not_found: ApiError) -> dict[str, Any]:
+        """The late-deletes quirk: a write the live state answers 404 is answered as the state of a
+        moment ago would answer it, if that is not a 404 too (what it names was deleted since). It
+        acts on a copy of that state, which is then dropped: only the job it announces is recorded,
+        in the live state, while its app is there."""
+        past = self.store.as_seen_a_moment_ago()
+        past.live = self.store
+        try:
+            return handler(past, call)
+        except ApiError:
+            raise not_found from None
 
     def _success(self, operation, payload: dict[str, Any]) -> Answer:
         """The handler's answer projected onto the operation's documented response model."""
@@ -144,7 +169,10 @@ class EmulatorApp:
         members = _properties(model)
         body = {key: value for key, value in payload.items() if key in members}
         if self.config.has("omit-optional"):
-            kept = set(amplify_openapi.schema(model).get("required", ())) | _ASKED_FOR
+            kept = _required(model) | _ASKED_FOR
             body = {key: value for key, value in body.items() if key in kept}
+        if self.config.has("omit-empty-arrays"):
+            required = _required(model)
+            body = {key: value for key, value in body.items() if value != [] or key in required}
         status, headers = self._faults.success(operation.operation_id, body)
         return Answer(status, body, headers)

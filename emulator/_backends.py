@@ -104,6 +104,7 @@ def delete_backend(store: Store, call: Call) -> dict[str, Any]:
 @handles("RemoveAllBackends")
 def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
     app = find_app(store, call)
+    job_id = store.new_job_id(call.app_id)  # the app's last (jobs-per-app counts it before it goes)
     if "r8_remove_all" not in call.faults:
         if "r8_remove_spills_listing" in call.faults:  # an index of jobs by environment name, cleared
             names = set(app.environments) | set(app.unlisted)
@@ -114,7 +115,7 @@ def remove_all_backends(store: Store, call: Call) -> dict[str, Any]:
         store.remove_app(call.app_id, keep_jobs="r8_remove_keeps_jobs" in call.faults)
     return {
         "appId": call.app_id,
-        "jobId": store.new_id(),
+        "jobId": job_id,
         "operation": store.job_operation(call.operation_id),
         "status": store.final_status,
     }

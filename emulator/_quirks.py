@@ -206,6 +206,44 @@ def _rows() -> list[Quirk]:
             " environment of the same app is open (jobIds may be unique per app)",
         ),
         Quirk(
+            "jobs-per-app",
+            "jobIds are unique per app only: each app numbers its own jobs job-00001, job-00002, ... (the jobId"
+            " RemoveAllBackends answers takes the next number), and an app made again after RemoveAllBackends"
+            " starts again at job-00001, so two apps, and two lives of one app, hand out the same jobIds; a job"
+            " is still known by app, environment and jobId, and no call of one app sees another's jobs. These"
+            " jobIds keep their own format under long-ids and opaque-tokens (which still shape sessionIds and"
+            " nextTokens)",
+            f"{_OPEN}: identifier formats and lengths (jobIds may be unique per app)",
+        ),
+        Quirk(
+            "late-deletes",
+            "writes, like reads, see a delete 0.3 s late: a write (any operation but Get* and List*) that the"
+            " live state answers 404 because what it names (an app, environment, API, Auth, Storage or session)"
+            " was deleted less than 0.3 s ago is answered as the state of 0.3 s ago answers it (200) and changes"
+            " nothing of the live state, except that the job its answer announces is recorded there while its app"
+            " is there; reads (Get*, List*) see the state as it was 0.3 s earlier, as with eventual; a Create*"
+            " after a delete creates again at once",
+            "CONTRACT 'Asynchrony': what a 200 answer announces (a delete's too) may take a few seconds to show"
+            " to later requests",
+        ),
+        Quirk(
+            "omit-empty-arrays",
+            "200 answers leave out every top-level array member of the response model that is empty"
+            " (GetBackend's backendEnvironmentList, ListBackendJobs's jobs), even those omit-optional keeps;"
+            " ListS3Buckets's buckets, which its model requires, stays",
+            f"{_OPEN}: which optional members appear in an answer",
+        ),
+        Quirk(
+            "resources-by-name",
+            "an environment holds one API, Auth or Storage resource per category and resourceName: Create{API,"
+            "Auth,Storage} store it under the body's resourceName, and Get, Update, Delete and the API's"
+            " Generate/GetBackendAPIModels (all of which carry a resourceName) find it by theirs: 404 for a name"
+            " no resource holds in that environment, though one of another name does; Import{Auth,Storage}"
+            " carry no resourceName, so an imported resource is held unnamed and answers to any name no created"
+            " resource of its category holds; CloneBackend copies them all, DeleteBackend removes them all",
+            "CONTRACT 'Resource names': whether an environment holds one resource per category or one per name is open",
+        ),
+        Quirk(
             "rate-limit",
             f"a token bucket of {RATE_LIMIT_BURST} requests refilled at {RATE_LIMIT_PER_SECOND:g} a second, as AWS"
             " control-plane APIs throttle: a request beyond it is answered 429 LimitExceededException, about half"

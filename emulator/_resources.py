@@ -1,5 +1,6 @@
 """The handlers of an environment's resources: its API (and the API's models), its Auth
-and its Storage, each stored under its category; and the S3 buckets storage can use."""
+and its Storage, each stored under its category (with the resources-by-name quirk, under its
+category and name); and the S3 buckets storage can use."""
 
 from __future__ import annotations
 
@@ -30,17 +31,34 @@ def _held(store: Store, call: Call) -> dict[str, Resource]:
     return app.environments.get(call.env) or app.unlisted.get(call.env, {})
 
 
-def _resource(store: Store, call: Call, category: str) -> Resource:
+def _key(call: Call, category: str) -> str:
+    """Where an environment holds the call's resource: under its category, or with the
+    resources-by-name quirk under its category and the resourceName the call carries."""
+    if "resources-by-name" not in call.quirks or "resourceName" not in call.body:
+        return category
+    return f"{category}:{call.body['resourceName']}"
+
+
+def _found(store: Store, call: Call, category: str) -> tuple[dict[str, Resource], str]:
+    """The environment's resources and the key the call's resource is held under, or a 404. With
+    resources-by-name, a name no resource holds finds the category's imported (unnamed) one."""
     environments = find_app(store, call).environments
     resources = _held(store, call)
     if not resources and "r7_env_case" in call.faults and call.operation_id == "UpdateBackendStorage":
         resources = next((held for env, held in environments.items() if env.lower() == call.env.lower()), {})
-    gone_at = resources[category].gone_at if category in resources else None
-    if gone_at is not None and time.monotonic() >= gone_at:
-        del resources[category]
-    if category not in resources:
-        raise not_found(category, f"{category} resource in environment {call.env!r}")
-    return resources[category]
+    for key in dict.fromkeys((_key(call, category), category)):
+        gone_at = resources[key].gone_at if key in resources else None
+        if gone_at is not None and time.monotonic() >= gone_at:
+            del resources[key]
+        if key in resources:
+            return resources, key
+    named = f" {call.body['resourceName']!r}" if "resources-by-name" in call.quirks else ""
+    raise not_found(category, f"{category} resource{named} in environment {call.env!r}")
+
+
+def _resource(store: Store, call: Call, category: str) -> Resource:
+    resources, key = _found(store, call, category)
+    return resources[key]
 
 
 def _resource_answer(call: Call, resource: Resource) -> dict[str, Any]:
@@ -55,11 +73,14 @@ def _resource_answer(call: Call, resource: Resource) -> dict[str, Any]:
     return answer
 
 
-def _put_resource(store: Store, call: Call, category: str, resource: Resource) -> None:
+def _put_resource(store: Store, call: Call, category: str, resource: Resource, *, named: bool = True) -> None:
+    """Store the resource under its category (with resources-by-name, and its resourceName; an
+    import carries none, so it is held under its category alone)."""
     held = find_app(store, call).environments.setdefault(call.env, {})
-    if "no-overwrite" in call.quirks and category in held:
+    key = _key(call, category) if named else category
+    if "no-overwrite" in call.quirks and key in held:
         raise ApiError(400, f"the {category} resource of environment {call.env!r} already exists")
-    held[category] = resource
+    held[key] = resource
 
 
 def _lookup(data: Any, path: tuple) -> Any:
@@ -206,14 +227,14 @@ def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("DeleteBackendAPI")
 def delete_backend_api(store: Store, call: Call) -> dict[str, Any]:
-    _resource(store, call, API)
+    resources, key = _found(store, call, API)
     store.tombstones.add((call.app_id, call.env))
     if "r8_resource_lifecycle" not in call.faults:
-        del _held(store, call)[API]
+        del resources[key]
     if "r8_delete_siblings" in call.faults:
         for env, held in store.apps[call.app_id].environments.items():
             if env != call.env:
-                held.pop(API, None)
+                held.pop(key, None)
     return job_answer(store, call)
 
 
@@ -253,7 +274,7 @@ def create_backend_auth(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("ImportBackendAuth")
 def import_backend_auth(store: Store, call: Call) -> dict[str, Any]:
-    _put_resource(store, call, AUTH, Resource(None, None))
+    _put_resource(store, call, AUTH, Resource(None, None), named=False)
     return job_answer(store, call)
 
 
@@ -282,13 +303,13 @@ def update_backend_auth(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("DeleteBackendAuth")
 def delete_backend_auth(store: Store, call: Call) -> dict[str, Any]:
-    _resource(store, call, AUTH)
-    deleted = _held(store, call).pop(AUTH)
+    resources, key = _found(store, call, AUTH)
+    deleted = resources.pop(key)
     if "r8_recreate_stale" in call.faults:
         store.apps[call.app_id].deleted_auth[call.env] = deleted
     if "r8_delete_spills" in call.faults:
         for app in store.apps.values():
-            app.environments.get(call.env, {}).pop(AUTH, None)
+            app.environments.get(call.env, {}).pop(key, None)
     return job_answer(store, call)
 
 
@@ -307,7 +328,7 @@ def import_backend_storage(store: Store, call: Call) -> dict[str, Any]:
     config = {"serviceName": call.body["serviceName"], "imported": "r8_import_flag" not in call.faults}
     if "bucketName" in call.body:
         config["bucketName"] = call.body["bucketName"]
-    _put_resource(store, call, STORAGE, Resource(call.body.get("bucketName"), config))
+    _put_resource(store, call, STORAGE, Resource(call.body.get("bucketName"), config), named=False)
     return job_answer(store, call)
 
 
@@ -315,12 +336,9 @@ def import_backend_storage(store: Store, call: Call) -> dict[str, Any]:
 def get_backend_storage(store: Store, call: Call) -> dict[str, Any]:
     shared = None
     if "r8_shared_storage" in call.faults and call.app_id in store.apps:
+        key = _key(call, STORAGE)
         shared = next(
-            (
-                a.environments[call.env][STORAGE]
-                for a in store.apps.values()
-                if STORAGE in a.environments.get(call.env, {})
-            ),
+            (a.environments[call.env][key] for a in store.apps.values() if key in a.environments.get(call.env, {})),
             None,
         )
     answer = _resource_answer(call, shared or _resource(store, call, STORAGE))
@@ -343,16 +361,16 @@ def update_backend_storage(store: Store, call: Call) -> dict[str, Any]:
 
 @handles("DeleteBackendStorage")
 def delete_backend_storage(store: Store, call: Call) -> dict[str, Any]:
-    resource = _resource(store, call, STORAGE)
+    resources, key = _found(store, call, STORAGE)
     if "r8_late_delete" in call.faults:
-        resource.gone_at = resource.gone_at or time.monotonic() + LATE_DELETE
+        resources[key].gone_at = resources[key].gone_at or time.monotonic() + LATE_DELETE
     else:
-        del _held(store, call)[STORAGE]
+        del resources[key]
     if "r8_clone_twins" in call.faults:
         app = store.apps[call.app_id]
         for twin in app.storage_twins.pop(call.env, set()):  # its twin goes with it
             app.storage_twins.get(twin, set()).discard(call.env)
-            (app.environments.get(twin) or app.unlisted.get(twin, {})).pop(STORAGE, None)
+            (app.environments.get(twin) or app.unlisted.get(twin, {})).pop(key, None)
     return job_answer(store, call)
 
 

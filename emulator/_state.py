@@ -92,6 +92,7 @@ class App:
     storage_twins: dict[str, set[str]] = field(default_factory=dict)  # env -> envs whose storage it deletes too
     deleted_auth: dict[str, Resource] = field(default_factory=dict)  # env -> its auth deleted last: r8_recreate_stale
     hidden_apis: dict[str, Resource] = field(default_factory=dict)  # env -> its API when deleted: r8_env_resurrects
+    jobs_numbered: int = 0  # the jobs-per-app quirk: how many jobIds this app has handed out
 
 
 class Store:
@@ -107,11 +108,15 @@ class Store:
         *,
         job_words: bool = False,
         opaque_ids: bool = False,
+        jobs_per_app: bool = False,
     ) -> None:
         self.long_ids = long_ids  # the long-ids quirk: identifiers of 200+ characters
         self.async_jobs = async_jobs  # the async-jobs quirk: jobs complete 1-2 s after they start
         self.job_words = job_words  # the job-words quirk: create-backend-auth, PENDING, SUCCEEDED
         self.opaque_ids = opaque_ids  # the opaque-tokens quirk: ids with '+', '/', '=', ':' and '@'
+        self.jobs_per_app = jobs_per_app  # the jobs-per-app quirk: each app numbers its own jobs
+        # the late-deletes quirk: a copy of the past a write runs on records its jobs here too
+        self.live: Store | None = None
         self._rng = random.Random(seed)
         self.lock = threading.Lock()
         self.apps: dict[str, App] = {}
@@ -134,13 +139,26 @@ class Store:
 
     def record_job(self, app_id: str, env: str, operation: str) -> Job:
         stamp = now_iso()
-        job = Job(self.new_id(), self.job_operation(operation), self.final_status, stamp, stamp)
+        job = Job(self.new_job_id(app_id), self.job_operation(operation), self.final_status, stamp, stamp)
         if self.job_words:
             job.pending_status = "PENDING"
         if self.async_jobs:
             job.settles_at = clock() + self._rng.uniform(1.0, 2.0)
         self.jobs.setdefault((app_id, env), {})[job.job_id] = job
+        if self.live is not None and app_id in self.live.apps:  # a job announced is a job recorded
+            self.live.jobs.setdefault((app_id, env), {})[job.job_id] = job
         return job
+
+    def new_job_id(self, app_id: str) -> str:
+        """A jobId: as any id, or with jobs-per-app the app's next number (job-00001, job-00002, ...),
+        counted in the live app when a copy of the past hands it out, so that it is new there too."""
+        if not self.jobs_per_app:
+            return self.new_id()
+        app = (self.live.apps.get(app_id) if self.live is not None else None) or self.apps.get(app_id)
+        if app is None:  # no app to count in (never so for a handler: each finds or makes its app first)
+            return self.new_id()
+        app.jobs_numbered += 1
+        return f"job-{app.jobs_numbered:05d}"
 
     # ---- the eventual quirk: reads see the state as it was a moment ago -----------------------
 
@@ -155,11 +173,19 @@ class Store:
             self._history.pop(0)
 
     def as_seen_a_moment_ago(self) -> Store:
-        """A read-only copy of the state as it was EVENTUAL_LAG ago (called under ``lock``).
+        """A copy of the state as it was EVENTUAL_LAG ago (called under ``lock``), for reads to
+        see, or for the late-deletes quirk's writes to act on (what they change is then dropped).
         What was never written is in no past state, so it is absent at once."""
         when = clock() - self.EVENTUAL_LAG
         index = bisect.bisect_right([t for t, _ in self._history], when) - 1
-        past = Store(self.long_ids, self.async_jobs, job_words=self.job_words, opaque_ids=self.opaque_ids)
+        past = Store(
+            self.long_ids,
+            self.async_jobs,
+            job_words=self.job_words,
+            opaque_ids=self.opaque_ids,
+            jobs_per_app=self.jobs_per_app,
+        )
+        past.lock = self.lock  # a handler that lets the lock go for a moment (r8_update_race) lets this one go
         if index >= 0:
             past.apps, past.jobs = pickle.loads(self._history[index][1])
         past.latest_by_env = self.latest_by_env  # the r8_config_by_env fault answers the latest at once

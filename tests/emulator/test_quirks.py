@@ -285,7 +285,9 @@ def test_the_latency_quirk_serves_answers_concurrently():
 
 def test_every_compatible_quirk_at_once_still_serves_a_workflow():
     app = EmulatorApp(
-        EmulatorConfig(quirks=compatible_set() - {"gzip", "chunked", "slow", "flaky", "eventual", "latency"})
+        EmulatorConfig(
+            quirks=compatible_set() - {"gzip", "chunked", "slow", "flaky", "eventual", "late-deletes", "latency"}
+        )
     )
     _backend(app)
     reply = _post(app, "/backend/app1/details", {})
@@ -496,3 +498,160 @@ def test_quirk_jobs_by_app():
     assert _post(app, f"/backend/{app_id}/job/prod/{job_id}", {"status": "set"}).json["status"] == "set"
     assert wsgi_call(app, "GET", f"/backend/app2/job/dev/{job_id}").status == 404
     assert wsgi_call(_app(), "GET", f"/backend/{app_id}/job/prod/{job_id}").status == 404
+
+
+def test_quirk_jobs_per_app():
+    app = _app("jobs-per-app")
+    made = [_post(app, "/backend", {"appId": a, "appName": "a", "backendEnvironmentName": "dev"}).json for a in "xy"]
+    assert [answer["jobId"] for answer in made] == ["job-00001", "job-00001"]  # each app numbers its own
+    assert _post(app, "/backend/x/config", {}).json["jobId"] == "job-00002"
+    assert _post(app, "/backend", {"appId": "x", "appName": "a", "backendEnvironmentName": "prod"}).status == 200
+    assert [j["jobId"] for j in _post(app, "/backend/x/job/prod", {}).json["jobs"]] == ["job-00003"]
+    # still known by app, environment and id: no call of one app sees another's job of the same id
+    assert _post(app, "/backend/y/job/dev/job-00002", {"status": "set"}).status == 404
+    assert wsgi_call(app, "GET", "/backend/y/job/dev/job-00002").status == 404
+    assert wsgi_call(app, "GET", "/backend/x/job/dev/job-00003").status == 404  # its home is prod
+    assert [j["jobId"] for j in _post(app, "/backend/y/job/dev", {}).json["jobs"]] == ["job-00001"]
+    assert _post(app, "/backend/x/remove", {}).json["jobId"] == "job-00004"
+    again = _post(app, "/backend", {"appId": "x", "appName": "a", "backendEnvironmentName": "dev"}).json
+    assert again["jobId"] == "job-00001"  # a new life of the app starts again
+    assert wsgi_call(app, "GET", "/backend/x/job/dev/job-00002").status == 404  # the old life's jobs are gone
+
+
+def test_the_jobs_per_app_quirk_combines_with_the_other_job_quirks():
+    app = _app("jobs-per-app", "jobs-by-app", "jobs-elsewhere", "job-words", "long-ids", "opaque-tokens")
+    _backend(app, "x", "dev")
+    _backend(app, "x", "prod")
+    _backend(app, "y", "dev")
+    cloned = _post(app, "/backend/x/environments/dev/clone", {"targetEnvironmentName": "copy"}).json
+    config = _post(app, "/backend/x/config", {}).json
+    assert (cloned["jobId"], config["jobId"]) == ("job-00003", "job-00004")  # the job format wins
+    assert len(_post(app, "/backend/x/challenge", {}).json["sessionId"]) > 100  # sessions keep theirs
+    for env in ("dev", "prod", "copy", "amplifyconfig"):  # jobs-by-app: any environment of the app finds it
+        got = wsgi_call(app, "GET", f"/backend/x/job/{env}/job-00003")
+        assert got.status == 200 and got.json["operation"] == "clone-backend"
+    assert wsgi_call(app, "GET", "/backend/y/job/dev/job-00003").status == 404
+    assert wsgi_call(app, "GET", "/backend/y/job/dev/job-00001").json["operation"] == "create-backend"
+
+
+def test_quirk_late_deletes(clock):
+    app = _app("late-deletes")
+    app_id = _backend(app)
+    assert _post(app, f"/backend/{app_id}/details", {}).status == 404  # reads lag, as with eventual
+    auth = {"resourceName": "auth", "backendEnvironmentName": "dev", "resourceConfig": AUTH_CONFIG}
+    assert _post(app, f"/backend/{app_id}/auth", auth).status == 200
+    update = {"resourceName": "auth", "resourceConfig": AUTH_UPDATE}
+    assert _post(app, f"/backend/{app_id}/auth/dev", update).status == 200
+    clock.now += 0.4
+    assert _post(app, f"/backend/{app_id}/auth/dev/remove", {"resourceName": "auth"}).status == 200
+    late = _post(app, f"/backend/{app_id}/auth/dev", update)  # right after the delete: as if before it
+    assert late.status == 200 and late.json["jobId"]
+    assert _post(app, f"/backend/{app_id}/auth/dev/details", {"resourceName": "auth"}).status == 200  # reads lag
+    clock.now += 0.4
+    assert _post(app, f"/backend/{app_id}/auth/dev/details", {"resourceName": "auth"}).status == 404  # unchanged
+    assert wsgi_call(app, "GET", f"/backend/{app_id}/job/dev/{late.json['jobId']}").status == 200  # job recorded
+    assert _post(app, f"/backend/{app_id}/auth/dev", update).status == 404  # 0.3 s on: the delete shows
+    # a Create* after a delete creates again at once
+    assert _post(app, f"/backend/{app_id}/auth/dev/remove", {"resourceName": "auth"}).status == 404
+    assert _post(app, f"/backend/{app_id}/auth", auth).status == 200
+    assert _post(app, f"/backend/{app_id}/auth/dev/remove", {"resourceName": "auth"}).status == 200
+    # a session, an environment and an app deleted: their writes still answer 200 a moment longer
+    session = _post(app, f"/backend/{app_id}/challenge", {}).json["sessionId"]
+    clock.now += 0.4
+    assert _post(app, f"/backend/{app_id}/challenge/{session}/remove", {}).status == 200
+    assert _post(app, f"/backend/{app_id}/challenge/{session}/remove", {}).status == 200
+    assert _post(app, f"/backend/{app_id}/environments/dev/remove", {}).status == 200
+    clone = _post(app, f"/backend/{app_id}/environments/dev/clone", {"targetEnvironmentName": "copy"})
+    assert clone.status == 200
+    assert _post(app, f"/backend/{app_id}/remove", {}).status == 200
+    assert _post(app, f"/backend/{app_id}/config", {}).status == 200
+    clock.now += 0.4
+    assert _post(app, f"/backend/{app_id}/details", {}).status == 404
+    assert wsgi_call(app, "GET", f"/backend/{app_id}/job/copy/{clone.json['jobId']}").status == 404  # app gone
+    for path in ("/config", f"/challenge/{session}/remove", "/environments/dev/remove", "/remove"):
+        assert _post(app, f"/backend/{app_id}{path}", {}).status == 404, path
+    assert _post(app, "/backend/never/config", {}).status == 404  # what never existed is 404 at once
+
+
+def test_the_late_deletes_quirk_records_the_job_of_a_late_write_while_its_app_is_there(clock):
+    app = _app("late-deletes", "jobs-per-app")
+    _backend(app, "x", "dev")
+    _backend(app, "x", "prod")
+    clock.now += 0.4
+    assert _post(app, "/backend/x/environments/dev/remove", {}).json["jobId"] == "job-00003"
+    clone = _post(app, "/backend/x/environments/dev/clone", {"targetEnvironmentName": "copy"}).json
+    assert clone["jobId"] == "job-00004"  # numbered in the live app: no jobId handed out twice
+    clock.now += 0.4
+    listed = [j["jobId"] for j in _post(app, "/backend/x/job/dev", {}).json["jobs"]]
+    assert listed == ["job-00001", "job-00003", "job-00004"]
+    assert _post(app, "/backend/x/details", {}).json["backendEnvironmentList"] == ["prod"]  # no clone made
+
+
+def test_quirk_omit_empty_arrays():
+    app = _app("omit-empty-arrays")
+    _backend(app)
+    assert "jobs" not in _post(app, "/backend/app1/job/other", {}).json
+    assert len(_post(app, "/backend/app1/job/dev", {}).json["jobs"]) == 1
+    assert _post(app, "/backend/app1/details", {}).json["backendEnvironmentList"] == ["dev"]
+    assert _post(app, "/backend/app1/environments/dev/remove", {}).status == 200
+    assert "backendEnvironmentList" not in _post(app, "/backend/app1/details", {}).json
+    plain = _app("omit-optional")
+    _backend(plain)
+    assert _post(plain, "/backend/app1/job/other", {}).json == {"jobs": []}  # omit-optional keeps it
+    both = _app("omit-optional", "omit-empty-arrays")
+    _backend(both)
+    assert _post(both, "/backend/app1/job/other", {}).json == {}
+    assert _post(app, "/s3Buckets", {}).json["buckets"]  # required by its model: never left out
+
+
+def test_every_array_omit_empty_arrays_leaves_out_is_optional_in_its_model():
+    for operation in amplify_openapi.operations():
+        model = amplify_openapi.schema(operation.response_schema(200))
+        for name, member in model.get("properties", {}).items():
+            if member.get("type") == "array" and name != "buckets":
+                assert name not in model.get("required", ()), (operation.operation_id, name)
+
+
+def test_quirk_resources_by_name():
+    app = _app("resources-by-name")
+    app_id = _backend(app)
+    configs = {"api": API_CONFIG, "auth": AUTH_CONFIG, "storage": STORAGE_CONFIG}
+    for category, config in configs.items():
+        for name in ("one", "two"):
+            body = {"resourceName": name, "backendEnvironmentName": "dev", "resourceConfig": config}
+            assert _post(app, f"/backend/{app_id}/{category}", body).status == 200
+    extra = {"serviceName": "S3"}
+    for category in configs:
+        named = {"resourceName": "one", **(extra if category == "storage" else {})}
+        assert _post(app, f"/backend/{app_id}/{category}/dev/details", named).json["resourceName"] == "one"
+        assert _post(app, f"/backend/{app_id}/{category}/dev/remove", named).status == 200
+        assert _post(app, f"/backend/{app_id}/{category}/dev/details", named).status == 404  # its own name: gone
+        other = dict(named, resourceName="two")
+        assert _post(app, f"/backend/{app_id}/{category}/dev/details", other).status == 200  # the other stays
+        ghost = dict(named, resourceName="ghost")
+        reply = _post(app, f"/backend/{app_id}/{category}/dev/details", ghost)
+        assert reply.status == 404 and reply.json["resourceType"] == category
+    update = {"resourceName": "one", "resourceConfig": {"apiName": "changed"}}
+    assert _post(app, f"/backend/{app_id}/api/dev", update).status == 404
+    assert _post(app, f"/backend/{app_id}/api/dev/generateModels", {"resourceName": "one"}).status == 404
+    assert _post(app, f"/backend/{app_id}/api/dev/getModels", {"resourceName": "two"}).json["status"] == "STALE"
+    assert _post(app, f"/backend/{app_id}/api/dev", dict(update, resourceName="two")).status == 200
+    # CloneBackend copies every resource, DeleteBackend removes every one
+    assert _post(app, f"/backend/{app_id}/environments/dev/clone", {"targetEnvironmentName": "copy"}).status == 200
+    got = _post(app, f"/backend/{app_id}/api/copy/details", {"resourceName": "two"}).json
+    assert got["resourceConfig"]["apiName"] == "changed"
+    assert _post(app, f"/backend/{app_id}/environments/copy/remove", {}).status == 200
+    assert _post(app, f"/backend/{app_id}/api/copy/details", {"resourceName": "two"}).status == 404
+    # an import carries no resourceName: it answers to any name no created resource holds
+    imported = {"serviceName": "S3", "bucketName": "mine"}
+    assert _post(app, f"/backend/{app_id}/storage/dev/import", imported).status == 200
+    got = _post(app, f"/backend/{app_id}/storage/dev/details", {"resourceName": "any"}).json
+    assert got["resourceConfig"]["imported"] is True
+    got = _post(app, f"/backend/{app_id}/storage/dev/details", {"resourceName": "two"}).json
+    assert got["resourceConfig"]["imported"] is False
+    # without the quirk, one resource per category: another name finds it
+    plain = _app()
+    _backend(plain)
+    body = {"resourceName": "one", "backendEnvironmentName": "dev", "resourceConfig": API_CONFIG}
+    assert _post(plain, "/backend/app1/api", body).status == 200
+    assert _post(plain, "/backend/app1/api/dev/details", {"resourceName": "two"}).status == 200
