@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import _allowances as allow
@@ -165,11 +165,15 @@ class Model:
 
     # ---- references -------------------------------------------------------------------------
 
-    def session(self, ref: int) -> Session | None:
-        return self.sessions[ref] if ref < len(self.sessions) else None
+    def session(self, ref: int, app: int | None = None) -> Session | None:
+        """The session a step's reference names (through ``app``: see ``_twin``)."""
+        session = self.sessions[ref] if ref < len(self.sessions) else None
+        return session if session is None or app is None else self._twin(self.sessions, session, app, "session_id")
 
-    def job(self, ref: int) -> Job | None:
-        return self.jobs[ref] if ref < len(self.jobs) else None
+    def job(self, ref: int, app: int | None = None) -> Job | None:
+        """The job a step's reference names (through ``app``: see ``_twin``)."""
+        job = self.jobs[ref] if ref < len(self.jobs) else None
+        return job if job is None or app is None else self._twin(self.jobs, job, app, "job_id")
 
     def chose(self, choice: str, answer: str) -> None:
         self.choices.setdefault(choice, set()).add(answer)
@@ -188,8 +192,8 @@ class Model:
             return Expect(frozenset({404}), why, gone_at=app.gone_at)
         expect = self._on_app(app, step, sent)
         if app.exists == MAYBE:  # its last environment was deleted: whether the app lives on is open
-            return Expect(
-                expect.statuses | {404}, expect.why + " (if the app outlived its last environment)", expect.body
+            return replace(
+                expect, statuses=expect.statuses | {404}, why=expect.why + " (if the app outlived its last environment)"
             )
         return expect
 
@@ -269,10 +273,9 @@ class Model:
         return check
 
     def _token(self, step: Step) -> Expect:
-        session = self.session(step.ref)
+        session = self.session(step.ref, step.app)
         if session is None:
             return Expect(frozenset({404}), f"session #{step.ref} was never handed out")
-        session = self._twin(self.sessions, session, step.app, "session_id")
         if session.app != step.app or session.life != self.apps[step.app].life:
             why = f"session #{step.ref} belongs to another app ({session.since})"
             return Expect(frozenset({404}), why, gone_at=self._ended(session, step.app))
@@ -290,10 +293,9 @@ class Model:
         return Expect(frozenset({200}), f"session #{step.ref} was made by {session.since}", body)
 
     def _job(self, step: Step) -> Expect:
-        job = self.job(step.ref)
+        job = self.job(step.ref, step.app)
         if job is None:
             return Expect(frozenset({404}), f"job #{step.ref} was never handed out")
-        job = self._twin(self.jobs, job, step.app, "job_id")
         if job.app != step.app or job.life != self.apps[step.app].life:
             return Expect(
                 frozenset({404}),
@@ -460,7 +462,7 @@ class Model:
             self.sessions.append(
                 Session(step.app, app.life, str(answer.get("sessionId")), answer.get("challengeCode"), since=label)
             )
-        elif op == "DeleteToken" and (session := self.session(step.ref)) is not None:
+        elif op == "DeleteToken" and (session := self.session(step.ref, step.app)) is not None:
             session.deleted, session.since, session.gone_at = True, label, time.monotonic()
         elif op == "CreateBackendConfig":
             app.config = YES
@@ -468,7 +470,7 @@ class Model:
             app.config = YES
         elif op == "RemoveBackendConfig":
             app.config = MAYBE
-        elif op == "UpdateBackendJob" and (job := self.job(step.ref)) is not None:
+        elif op == "UpdateBackendJob" and (job := self.job(step.ref, step.app)) is not None:
             job.set_to = {k: sent[k] for k in ("operation", "status") if isinstance(sent, dict) and k in sent}
         elif _role(op)[0]:
             self._resource_changed(app, step, label, sent)
