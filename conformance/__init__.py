@@ -14,12 +14,14 @@ from importlib import import_module
 
 _WHERE = {
     "CHECKS": "._checks",
+    "DEFAULT_SEED": "._options",
     "Deviations": "._deviations",
     "DeviationsError": "._deviations",
     "LEVELS": "._checks",
     "ParityError": "._recording",
     "ParityOptions": "._parity",
     "ParityResult": "._parity",
+    "RANDOM_SEED": "._options",
     "Recorder": "._recording",
     "RunOptions": "._runner",
     "RunResult": "._results",

@@ -34,6 +34,7 @@ def merge_results(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "target": first["target"],
         "levels": levels,
         "seed": first.get("seed"),
+        "seed_source": first.get("seed_source"),
         "started_at": min(p["started_at"] for p in parts),
         "finished_at": max(p["finished_at"] for p in parts),
         "complete": all(p.get("complete", True) for p in parts),
@@ -53,6 +54,7 @@ def merge_results(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "merged_from": [
             {
                 "seed": p.get("seed"),
+                "seed_source": p.get("seed_source"),
                 "operations": [o["operationId"] for o in p["operations"]],
                 "started_at": p["started_at"],
             }

@@ -3,6 +3,7 @@ together; the runner and every shell (CLI, pytest entry, parity) build one and v
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -13,6 +14,11 @@ from . import _checks as C
 URL_SETTLE = 10.0  # default settle bound against a URL (CONTRACT 'Asynchrony')
 MODEL_DOSE = 12  # the default run's model-based sequences
 EMULATOR_SETTLE = 5.0  # the embedded emulator's quirks settle within 2 s
+# The seed of a run given none: every example, sequence and round derives from it, so the same
+# implementation gets the same verdict run after run. A campaign (fuzz) given none explores instead.
+DEFAULT_SEED = 20250101
+RANDOM_SEED = "random"  # RunOptions.seed asking for a fresh random seed (named in the report)
+SEED_SOURCES = ("default", "given", "random")  # report.json's seed_source
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,11 @@ class RunOptions:
     # model-based sequences (R8.sequences) per round: a short seeded dose by default, 0 for none
     model: int = MODEL_DOSE
     workers: int | None = None  # None: auto (see _auto_workers)
-    seed: int | None = None
+    # None: DEFAULT_SEED, or a fresh random one with fuzz; RANDOM_SEED: a fresh random one
+    seed: int | str | None = None
+    # where a seed given as a number came from, when a shell derived it from a default or random
+    # one (the pytest entry's shards); None: it was given
+    seed_source: str | None = None
     timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
     retries: int = 10  # sends again of a 429 or 504, within PATIENCE seconds of backoff (R9)
     rate_limit: float | None = None  # requests a second at most, over every worker (None: as fast as answered)
@@ -52,8 +62,28 @@ class RunOptions:
     settle: float | None = None
 
 
+def resolve_seed(seed: int | str | None, fuzz: bool = False, source: str | None = None) -> tuple[int, str]:
+    """The seed a run uses and where it came from ("default", "given" or "random"): none given is
+    DEFAULT_SEED (a campaign's, with fuzz, is random: it explores), RANDOM_SEED a fresh one; a
+    number is given, unless ``source`` says where it came from."""
+    if seed == RANDOM_SEED or (seed is None and fuzz):
+        return random.randrange(2**32), "random"
+    if seed is None:
+        return DEFAULT_SEED, "default"
+    return int(seed), source or "given"
+
+
+def check_seed(seed: object) -> None:
+    """Raise ValueError unless ``seed`` is None, a whole number from 0 or RANDOM_SEED."""
+    if seed is not None and seed != RANDOM_SEED and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        raise ValueError(f"seed must be a whole number from 0, or {RANDOM_SEED!r}; not {seed!r}")
+
+
 def validate(options: RunOptions) -> None:
     """Raise ValueError naming what is wrong with options that cannot make a run."""
+    check_seed(options.seed)
+    if options.seed_source not in (None, *SEED_SOURCES):
+        raise ValueError(f"seed_source must be one of {', '.join(SEED_SOURCES)}; not {options.seed_source!r}")
     unknown = set(options.operations or ()) - {op.operation_id for op in spec.operations()}
     if unknown:
         raise ValueError(f"unknown operation(s): {', '.join(sorted(unknown))}")

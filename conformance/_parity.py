@@ -12,7 +12,6 @@ members are present with which types, ``behaviour`` for values and for the plan 
 from __future__ import annotations
 
 import dataclasses
-import random
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import amplify_openapi as spec
 
 from . import _checks as C
 from ._normalise import RULE_NAMES, RULES, TRANSIENT
+from ._options import check_seed, resolve_seed
 from ._recording import (
     COMPARE_TIME_RULES,
     ParityError,
@@ -86,6 +86,10 @@ def parity(options: ParityOptions) -> ParityResult:
     bad_levels = set(options.levels) - set(C.LEVELS)
     if bad_levels:
         raise ParityError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")
+    try:
+        check_seed(options.a.seed)
+    except ValueError as exc:
+        raise ParityError(str(exc)) from None
     started = datetime.now(UTC)
     disabled = frozenset(options.no_normalise)
     if options.recording is not None:
@@ -101,7 +105,7 @@ def parity(options: ParityOptions) -> ParityResult:
         plan = recorded["plan"]
         a = _deterministic(
             options.a,
-            seed=plan.get("seed") if options.a.seed is None else options.a.seed,
+            seed=plan.get("seed") if options.a.seed is None else resolve_seed(options.a.seed)[0],
             operations=options.a.operations or tuple(plan.get("operations") or ()) or None,
         )
         check_plan(plan, plan_of(a, a.seed), str(options.recording))
@@ -109,7 +113,7 @@ def parity(options: ParityOptions) -> ParityResult:
         side_b = _recorded("B", recorded, str(options.recording))
         disabled = frozenset(record_off | disabled)
     else:
-        seed = options.a.seed if options.a.seed is not None else random.randrange(2**32)
+        seed, _ = resolve_seed(options.a.seed)  # the plan is deterministic: no fuzz, the fixed default
         a = _deterministic(options.a, seed=seed, operations=options.a.operations)
         b = _deterministic(options.b, seed=seed, operations=options.a.operations)
         if plan_of(a, a.seed) != plan_of(b, b.seed):

@@ -10,8 +10,8 @@ fuzzing; every answer is judged by the exchange checks of the operation it was s
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
-import random
 import threading
 import time
 import uuid
@@ -34,7 +34,7 @@ from ._groups import find
 from ._matrix import matrix
 from ._model import ModelStopped, model_phase
 from ._not_found import near_misses, not_found
-from ._options import EMULATOR_SETTLE, URL_SETTLE, RunOptions, validate
+from ._options import EMULATOR_SETTLE, URL_SETTLE, RunOptions, resolve_seed, validate
 from ._results import Ledger, RunResult, run_summary
 from ._settling import Settling
 from ._status_plan import status_plan
@@ -97,7 +97,8 @@ class Run:
         self._unit = threading.local()  # which unit this worker thread runs, for the recorder
         self.target = target
         self.progress = progress
-        self.seed = options.seed if options.seed is not None else random.randrange(2**32)
+        # the seed every example, sequence and round derives from, and where it came from
+        self.seed, self.seed_source = resolve_seed(options.seed, options.fuzz, options.seed_source)
         self.run_id = uuid.uuid4().hex[:6]
         self.ledger = Ledger()
         self.request_ids = C.RequestIds()
@@ -402,6 +403,7 @@ class Run:
                 "target": {"base_url": self.target.base_url, "kind": self.target.kind, "app_id": self.options.app_id},
                 "levels": list(self.options.levels),
                 "seed": self.seed,
+                "seed_source": self.seed_source,
                 "settle_bound": self.settle_bound,
                 "settling": self.settling.section(),
                 "throttling": self.throttling(),
@@ -470,6 +472,9 @@ def run(
     """
     options = options or RunOptions()
     validate(options)
+    # resolved once, so the embedded emulator's 504 plan and the run share one seed
+    seed, seed_source = resolve_seed(options.seed, options.fuzz, options.seed_source)
+    options = dataclasses.replace(options, seed=seed, seed_source=seed_source)
     with ExitStack() as stack:
         target = stack.enter_context(target_for(options))
         the_run = Run(options, target, progress, tick, recorder)  # the time budget counts from here

@@ -32,7 +32,7 @@ class target_for:
                 faults=frozenset(o.emulator_faults),
                 quirks=frozenset(o.emulator_quirks),
                 allow_injection=True,
-                seed=o.seed or 0,
+                seed=o.seed if isinstance(o.seed, int) else 0,  # run() resolves it first
                 throttle_rps=o.emulator_throttle_rps,
                 throttle_burst=200,
                 error_rate=o.emulator_error_rate,

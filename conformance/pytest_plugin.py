@@ -6,6 +6,8 @@ imported only by the suite module itself, and the deviations module only when a 
 
 from __future__ import annotations
 
+import argparse
+import random
 from typing import Any
 
 import pytest
@@ -15,6 +17,38 @@ DEVIATIONS_PROPERTY = "amplify_conformance_deviations"
 DEVIATIONS = pytest.StashKey[Any]()
 #: The user property through which each item sends its partial result to the controller, to merge into one report.
 RESULT_PROPERTY = "amplify_conformance_result"
+#: The session's random seed (--conformance-seed random, or a campaign given none), drawn once by the
+#: controller and handed to every xdist worker, so that the shards' seeds derive from one seed.
+RANDOM_BASE = "amplify_conformance_random_seed"
+_RANDOM_BASE = pytest.StashKey[int]()
+
+
+def _seed_option(value: str) -> int | str:
+    if value.strip().lower() == "random":  # amplify_conformance.RANDOM_SEED, not imported: this module stays cheap
+        return "random"
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number or 'random'") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more (or 'random')")
+    return number
+
+
+def random_base(config) -> int:
+    """The session's one random seed: the controller's (handed to workers), drawn on first use."""
+    worker = getattr(config, "workerinput", None)
+    if worker and RANDOM_BASE in worker:
+        return worker[RANDOM_BASE]
+    if _RANDOM_BASE not in config.stash:
+        config.stash[_RANDOM_BASE] = random.randrange(2**32)
+    return config.stash[_RANDOM_BASE]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist: every worker derives its items' seeds from the controller's random seed."""
+    node.workerinput[RANDOM_BASE] = random_base(node.config)
 
 
 def pytest_addoption(parser) -> None:
@@ -22,7 +56,14 @@ def pytest_addoption(parser) -> None:
     group.addoption("--base-url", default=None, help="implementation to test (stage prefix included)")
     group.addoption("--app-id", default=None, help="use an existing app instead of creating one")
     group.addoption("--conformance-level", default="all", help="schema, behaviour, aws or all")
-    group.addoption("--conformance-seed", type=int, default=None, help="hypothesis seed")
+    group.addoption(
+        "--conformance-seed",
+        type=_seed_option,
+        default=None,
+        metavar="N|random",
+        help="seed of everything generated; the shards' seeds derive from it (default: a fixed seed, so a run "
+        "is reproducible; with --conformance-fuzz, random); random: a fresh one, named in each item's report",
+    )
     group.addoption(
         "--conformance-accept",
         default=None,

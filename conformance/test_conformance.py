@@ -19,13 +19,13 @@ item's result into one report.
 from __future__ import annotations
 
 import hashlib
-import random
 from pathlib import Path
 
 import amplify_openapi as spec
 import pytest
 from amplify_conformance import LEVELS, RunOptions, RunResult, apply_deviations, run
-from amplify_conformance.pytest_plugin import DEVIATIONS, DEVIATIONS_PROPERTY, RESULT_PROPERTY
+from amplify_conformance._options import resolve_seed
+from amplify_conformance.pytest_plugin import DEVIATIONS, DEVIATIONS_PROPERTY, RESULT_PROPERTY, random_base
 
 
 def _levels(config) -> tuple[str, ...]:
@@ -60,12 +60,15 @@ def _campaign(config, items: int) -> dict:
     return options
 
 
-def _seed(config, shard: int) -> int | None:
-    seed = config.getoption("--conformance-seed")
-    if shard == 0:
-        return seed
-    base = seed if seed is not None else random.randrange(2**32)
-    return int.from_bytes(hashlib.sha256(f"{base}:shard{shard}".encode()).digest()[:4], "big")
+def _seed(config, shard: int) -> dict:
+    """The seed of one item and where it came from: the session's seed (given, the fixed default, or
+    random: one for the whole session, see random_base) for shard 0, one derived from it for the others."""
+    base, source = resolve_seed(config.getoption("--conformance-seed"), bool(config.getoption("--conformance-fuzz")))
+    if source == "random":
+        base = random_base(config)
+    if shard:
+        base = int.from_bytes(hashlib.sha256(f"{base}:shard{shard}".encode()).digest()[:4], "big")
+    return {"seed": base, "seed_source": source}
 
 
 def test_operation_conforms(operation_id: str, shard: int, request, pytestconfig, record_property) -> None:
@@ -74,7 +77,7 @@ def test_operation_conforms(operation_id: str, shard: int, request, pytestconfig
         base_url=pytestconfig.getoption("--base-url"),
         app_id=pytestconfig.getoption("--app-id"),
         levels=_levels(pytestconfig),
-        seed=_seed(pytestconfig, shard),
+        **_seed(pytestconfig, shard),
         operations=(operation_id,),
         stateful=False,
         **_campaign(pytestconfig, items),

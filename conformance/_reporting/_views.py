@@ -188,6 +188,7 @@ def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
         },
         "levels": levels,
         "seed": result.get("seed"),
+        "seed_source": result.get("seed_source") or "",
         "settle_bound": result.get("settle_bound"),
         "settling": (result.get("settling") or {}).get("summary") or "",
         "never_shown": list((result.get("settling") or {}).get("never_shown") or ()),

@@ -40,7 +40,7 @@ def add_parity(commands: Any, run: argparse.ArgumentParser) -> None:
         {
             "--report-dir": "default reports/",
             "--workers": "parallel workers per side",
-            "--seed": "seed of the runs (a recording's own by default)",
+            "--seed": "seed of the runs, N or random (default: a recording's own, else the fixed default seed)",
             "--timeout": "bound on one exchange",
             "--max-time": "time budget of each side",
             "--settle": "how long a read-back polls (as for run)",

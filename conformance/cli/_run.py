@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from amplify_conformance import _settings
+from amplify_conformance._options import DEFAULT_SEED
 from amplify_conformance._reporting import summary_line
 
 from ._accept import accepted, add_accept_options, entry_warnings, judged, read_deviations, strict_accept_fails
@@ -76,7 +77,8 @@ def _add_target_options(run: argparse.ArgumentParser) -> None:
         {
             "--workers": "parallel workers (default auto: 4 a core against the embedded emulator, 32 against "
             "a URL, where workers mostly wait)",
-            "--seed": "hypothesis seed, for reproducing a run",
+            "--seed": "seed of everything generated: N replays a run (its report names its seed), random explores "
+            f"(default: a fixed seed, {DEFAULT_SEED}, so a run is reproducible; with --fuzz, random)",
             "--report-dir": "where report.json, junit.xml, report.md and report.html go (default reports/)",
             "--timeout": "bound on one exchange in total: connect, status line, headers and body (default 10)",
             "--max-time": "time budget of the whole run (default 900): then it stops sending, writes its reports "
@@ -159,6 +161,14 @@ def _campaign_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def seed_line(result: dict[str, Any]) -> str:
+    """Which seed the run used and where it came from; a random one with how to replay it."""
+    seed, source = result["seed"], result.get("seed_source")
+    if source == "random":
+        return f"seed: {seed} (random; --seed {seed} replays this run)"
+    return f"seed: {seed}" + (f" ({source})" if source else "")
+
+
 def _as_dict(value: Any) -> dict[str, Any]:
     return value.to_dict() if hasattr(value, "to_dict") else dict(value)
 
@@ -235,6 +245,8 @@ def _report(result: dict[str, Any], args: argparse.Namespace, options: Any, reco
     if not args.quiet:
         if result.get("fuzz"):
             print(campaign_lines(result["fuzz"]), flush=True)
+        if result.get("seed") is not None:
+            print(seed_line(result), flush=True)
         print(f"reports: {', '.join(str(p) for p in paths.values())}")
     if recorder is not None:
         try:

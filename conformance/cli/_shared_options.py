@@ -11,7 +11,7 @@ from typing import Any
 
 from amplify_conformance import _settings
 
-from ._values import headers, levels, non_negative_float, operations, positive, rate, workers
+from ._values import headers, levels, non_negative_float, operations, positive, rate, seed, workers
 
 #: How both commands parse each shared option; the help text is the command's own.
 SHARED_OPTIONS: dict[str, dict[str, Any]] = {
@@ -19,7 +19,7 @@ SHARED_OPTIONS: dict[str, dict[str, Any]] = {
     "--level": {"action": "append", "metavar": "LEVEL"},
     "--operations": {"action": "append", "metavar": "OP[,OP]"},
     "--workers": {"type": workers, "metavar": "N|auto"},
-    "--seed": {"type": int},
+    "--seed": {"type": seed, "metavar": "N|random"},
     "--report-dir": {"type": Path, "metavar": "DIR"},
     "--timeout": {"type": positive(float), "metavar": "SECONDS"},
     "--max-time": {"type": positive(float), "metavar": "SECONDS"},

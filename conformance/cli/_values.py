@@ -73,6 +73,21 @@ def at_least_zero(value: str) -> int:
     return number
 
 
+def seed(value: str) -> int | str:
+    """--seed: a whole number from 0 (replays that run), or 'random' (a fresh seed, in the report)."""
+    from amplify_conformance._options import RANDOM_SEED
+
+    if value.strip().lower() == RANDOM_SEED:
+        return RANDOM_SEED
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number or {RANDOM_SEED!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more (or {RANDOM_SEED!r})")
+    return number
+
+
 def positive(kind: type) -> Any:
     def parse(value: str) -> Any:
         try:
