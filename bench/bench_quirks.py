@@ -15,17 +15,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from amplify_conformance import RunOptions, run
-from amplify_emulator import compatible_set, quirks
-
-# quirks that only slow a run down; the combinations leave them out (their own runs prove them)
-SLOWING = {"slow", "latency", "rate-limit"}
-# the combinations the sweep names besides every quirk alone
-COMBINATIONS = {
-    "all compatible": compatible_set() - SLOWING,
-    "jobs, deletes and names": frozenset({"jobs-per-app", "late-deletes", "omit-empty-arrays", "resources-by-name"}),
-    "jobs every way": frozenset({"jobs-per-app", "jobs-by-app", "jobs-elsewhere", "job-words", "async-jobs"}),
-    "lagging": frozenset({"eventual", "late-deletes", "async-jobs", "no-overwrite", "update-resets"}),
-}
+from amplify_emulator import combinations, quirks
 
 
 def one(label: str, chosen: frozenset[str], seed: int | None, campaign: float) -> str:
@@ -58,7 +48,7 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown quirk(s): {', '.join(unknown)}")
     targets = [(name, frozenset({name})) for name in args.quirk or sorted(quirks())]
     if not args.quirk:
-        targets += list(COMBINATIONS.items())
+        targets += list(combinations().items())
     seeds = [int(s) for s in args.seeds.split(",") if s] if args.campaign > 0 else []
     plan = [(label, chosen, seed, args.campaign) for label, chosen in targets for seed in [None, *seeds]]
     bad = 0

@@ -5,7 +5,18 @@ variations) that let it prove no check fails an implementation that chose differ
 from ._app import EmulatorApp
 from ._config import EmulatorConfig
 from ._faults import FAULTS, Fault
-from ._quirks import Quirk, compatible_set, quirks
+from ._quirks import Quirk, combinations, compatible_set, quirks
 from ._server import Emulator, serve
 
-__all__ = ["FAULTS", "Emulator", "EmulatorApp", "EmulatorConfig", "Fault", "Quirk", "compatible_set", "quirks", "serve"]
+__all__ = [
+    "FAULTS",
+    "Emulator",
+    "EmulatorApp",
+    "EmulatorConfig",
+    "Fault",
+    "Quirk",
+    "combinations",
+    "compatible_set",
+    "quirks",
+    "serve",
+]

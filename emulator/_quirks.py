@@ -282,3 +282,18 @@ def compatible_set() -> frozenset[str]:
     for quirk in quirks().values():
         picked[quirk.group or quirk.name] = quirk.name
     return frozenset(picked.values())
+
+
+# quirks that only slow a run down (a far-away, throttling service): the combinations leave them out
+SLOWING = frozenset({"slow", "latency", "rate-limit"})
+
+
+def combinations() -> dict[str, frozenset[str]]:
+    """The combinations of quirks the false-alarm tests and bench_quirks.py name: choices that meet
+    in one place of the contract (jobs, deletes, lag), and every compatible quirk at once."""
+    return {
+        "all compatible": compatible_set() - SLOWING,
+        "ids, deletes and names": frozenset({"jobs-per-app", "late-deletes", "omit-empty-arrays", "resources-by-name"}),
+        "jobs every way": frozenset({"jobs-per-app", "jobs-by-app", "jobs-elsewhere", "job-words", "async-jobs"}),
+        "lagging": frozenset({"eventual", "late-deletes", "async-jobs", "no-overwrite", "update-resets"}),
+    }

@@ -17,6 +17,7 @@ def test_public_names_are_pinned():
         "EmulatorConfig",
         "Fault",
         "Quirk",
+        "combinations",
         "compatible_set",
         "quirks",
         "serve",
