@@ -29,6 +29,7 @@ from . import _checks as C
 from ._campaign import Campaign
 from ._cleanup import remove_created
 from ._cors import cors
+from ._edges import edges
 from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
 from ._groups import find
 from ._matrix import matrix
@@ -441,6 +442,7 @@ class OperationUnit(Unit):
         near_misses(self, world)
         world = workflows(self, world)
         status_plan(self, world)
+        world = edges(self, world)
         if self.run_.options.max_examples > 0 and not self.would_remove_given_app:
             fuzz_operation(self, world)
 
