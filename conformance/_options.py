@@ -12,7 +12,7 @@ import amplify_openapi as spec
 from . import _checks as C
 
 URL_SETTLE = 10.0  # default settle bound against a URL (CONTRACT 'Asynchrony')
-MODEL_DOSE = 12  # the default run's model-based sequences
+MODEL_DOSE = 20  # the default run's model-based sequences
 EMULATOR_SETTLE = 5.0  # the embedded emulator's quirks settle within 2 s
 # The seed of a run given none: every example, sequence and round derives from it, so the same
 # implementation gets the same verdict run after run. A campaign (fuzz) given none explores instead.

@@ -51,6 +51,7 @@ ANSWER_WINDOW = 64  # the recent answers whose times say whether overlapping req
 SLOW_ANSWER = 0.02  # seconds: a median answer time from which requests go out side by side
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
 URL_WORKERS = 32
+LAGGING_QUIRKS = frozenset({"eventual", "late-deletes"})  # the embedded emulator's quirks that show writes late
 PHASES = ("operations", "stateful", "model")  # units at once against a URL (auto): more than the 31 operations
 
 
@@ -116,7 +117,7 @@ class Run:
         self.settle_bound = options.settle if options.settle is not None else default_settle
         # setup reads back what it made before using it, unless the target is known to show every
         # write at once (the embedded emulator without its lagging quirk): then that read is saved
-        self.confirm_setup = target.kind != "emulator" or "eventual" in options.emulator_quirks
+        self.confirm_setup = target.kind != "emulator" or bool(LAGGING_QUIRKS & options.emulator_quirks)
         self.settling = Settling(self.settle_bound)
         self._lock = threading.Lock()
         self._counter = 0
@@ -337,8 +338,8 @@ class Run:
         return self._after_operations(not_asked, lambda: model_phase(self, self.options.model), ModelStopped)
 
     def _after_operations(
-        self, not_asked: str | None, phase: Callable[[], str], stopped: type[Exception]
-    ) -> dict[str, str]:
+        self, not_asked: str | None, phase: Callable[[], str | dict[str, Any]], stopped: type[Exception]
+    ) -> dict[str, Any]:
         """A phase after the operations' units: skipped (saying why) when not asked for, when the run
         stopped or when the target proved unusable; else what it did, or what stopped or crashed it."""
         if not_asked:
@@ -349,7 +350,8 @@ class Run:
         if unusable:
             return {"status": "skipped", "detail": f"the target proved unusable: {unusable}"}
         try:
-            return {"status": "ran", "detail": phase()}
+            did = phase()
+            return {"status": "ran", **(did if isinstance(did, dict) else {"detail": did})}
         except (Exception, BaseExceptionGroup) as exc:  # hypothesis may wrap what stopped it in a group
             cause = find(exc, (_Stop, _Unusable, stopped))
             if cause is not None:

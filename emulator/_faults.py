@@ -456,17 +456,18 @@ FAULTS: dict[str, Fault] = _faults(
         "R8.resource-lifecycle",
         "answers the strings of resourceConfig without their characters outside the Basic Multilingual Plane",
     ),
-    # R8.sequences: faults only a sequence of three or more operations shows (the model-based phase)
+    # R8.sequences: faults only a sequence of three or more operations shows (the model-based phase),
+    # each declared on the write that commits it, where the phase blames it
     (
         "r8_clone_twins",
-        "GetBackendStorage",
+        "DeleteBackendStorage",
         "R8",
         "R8.sequences",
         "after CloneBackend the source's and target's storage are twins: DeleteBackendStorage in either deletes both",
     ),
     (
         "r8_recreate_stale",
-        "GetBackendAuth",
+        "CreateBackendAuth",
         "R8",
         "R8.sequences",
         "CreateBackendAuth after DeleteBackendAuth in an environment brings back the deleted auth's"
@@ -474,14 +475,14 @@ FAULTS: dict[str, Fault] = _faults(
     ),
     (
         "r8_third_token",
-        "GetToken",
+        "CreateToken",
         "R8",
         "R8.sequences",
         "an app keeps at most two sessions: a third CreateToken silently drops the oldest (GetToken of it is 404)",
     ),
     (
         "r8_remove_spills_listing",
-        "ListBackendJobs",
+        "RemoveAllBackends",
         "R8",
         "R8.sequences",
         "RemoveAllBackends of one app makes the listings of other apps' environments of the same names forget"
@@ -489,7 +490,7 @@ FAULTS: dict[str, Fault] = _faults(
     ),
     (
         "r8_updated_job_unlisted",
-        "ListBackendJobs",
+        "UpdateBackendJob",
         "R8",
         "R8.sequences",
         "a job whose status UpdateBackendJob set alone (no operation given) is no longer listed"
@@ -497,10 +498,33 @@ FAULTS: dict[str, Fault] = _faults(
     ),
     (
         "r8_env_resurrects",
-        "GetBackendAPI",
+        "CreateBackend",
         "R8",
         "R8.sequences",
         "DeleteBackend hides the environment's API instead of dropping it: CreateBackend of that environment"
         " again brings it back",
+    ),
+    (
+        "r8_auth_delete_spills",
+        "DeleteBackendAuth",
+        "R8",
+        "R8.sequences",
+        "DeleteBackendAuth deletes the environment's Storage too (one category's delete reaches another's state)",
+    ),
+    (
+        "r8_update_keeps_first",
+        "UpdateBackendAPI",
+        "R8",
+        "R8.sequences",
+        "from the second UpdateBackendAPI of a resource on, its numbers and booleans keep the values the first"
+        " update set (its text still changes)",
+    ),
+    (
+        "r8_filter_stale_status",
+        "UpdateBackendJob",
+        "R8",
+        "R8.sequences",
+        "ListBackendJobs' status filter reads the status UpdateBackendJob first set on a job: after a second"
+        " update the job is listed under its old status and missing under its new one",
     ),
 )

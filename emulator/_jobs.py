@@ -66,10 +66,19 @@ def update_backend_job(store: Store, call: Call) -> dict[str, Any]:
         if "status" in call.body:
             job.status = call.body["status"]
             job.settles_at = 0.0  # a status set by UpdateBackendJob stays as set
+            if "r8_filter_stale_status" in call.faults and job.filed_status is None:
+                job.filed_status = job.status  # filed once: later updates leave the filter's index as it was
         job.update_time = now_iso()
         if "r8_updated_job_unlisted" in call.faults and "status" in call.body and "operation" not in call.body:
             job.unlisted = True  # re-filed by its status alone, under a key the listing does not read
     return _job_view(call, call.env, job)
+
+
+def _filed_status(call: Call, job: Job) -> str:
+    """The status ListBackendJobs' filter reads (under r8_filter_stale_status, the first one set)."""
+    if "r8_filter_stale_status" in call.faults and job.filed_status is not None:
+        return job.filed_status
+    return job.current_status()
 
 
 @handles("ListBackendJobs")
@@ -93,7 +102,7 @@ def list_backend_jobs(store: Store, call: Call) -> dict[str, Any]:
         if "operation" in body:
             jobs = [job for job in jobs if job.operation == body["operation"]]
         if "status" in body and "r8_job_list" not in call.faults:
-            jobs = [job for job in jobs if job.current_status() == body["status"]]
+            jobs = [job for job in jobs if _filed_status(call, job) == body["status"]]
     if "newest-first" in call.quirks:
         jobs.reverse()
     scope = f"{call.app_id}/{call.env}"

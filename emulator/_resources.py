@@ -213,6 +213,17 @@ def _within_bmp(value: Any) -> Any:
     return value
 
 
+def _keep_scalars(config: Any, first: Any) -> Any:
+    """``config`` with every number and boolean that ``first`` holds at the same place taken from it."""
+    if isinstance(config, dict) and isinstance(first, dict):
+        return {k: _keep_scalars(v, first[k]) if k in first else v for k, v in config.items()}
+    if isinstance(config, list) and isinstance(first, list):
+        return [_keep_scalars(v, f) for v, f in zip(config, first, strict=False)] + config[len(first) :]
+    if isinstance(config, (bool, int, float)) and isinstance(first, (bool, int, float)):
+        return first
+    return config
+
+
 @handles("UpdateBackendAPI")
 def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
     resource = _resource(store, call, API)
@@ -220,6 +231,11 @@ def update_backend_api(store: Store, call: Call) -> dict[str, Any]:
         resource.config = _updated(resource, call, "GetBackendAPIRespObj")
         if "r8_update_mode" in call.faults and isinstance(resource.config.get("defaultAuthType"), dict):
             resource.config["defaultAuthType"]["mode"] = "API_KEY"
+        if "r8_update_keeps_first" in call.faults:
+            if resource.first_update is None:
+                resource.first_update = copy.deepcopy(resource.config)
+            else:  # numbers and booleans stay as the first update left them
+                resource.config = _keep_scalars(resource.config, resource.first_update)
     resource.name = call.body["resourceName"]
     resource.models_generated = False
     return job_answer(store, call)
@@ -310,6 +326,9 @@ def delete_backend_auth(store: Store, call: Call) -> dict[str, Any]:
     if "r8_delete_spills" in call.faults:
         for app in store.apps.values():
             app.environments.get(call.env, {}).pop(key, None)
+    if "r8_auth_delete_spills" in call.faults:  # the environment's storage goes with its auth
+        for held in [k for k in resources if k.split(":")[0] == STORAGE]:
+            resources.pop(held)
     return job_answer(store, call)
 
 

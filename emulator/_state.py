@@ -55,6 +55,7 @@ class Resource:
     config: dict[str, Any] | None
     models_generated: bool = False
     gone_at: float | None = None  # the r8_late_delete fault: deleted, but visible until then
+    first_update: dict[str, Any] | None = None  # the r8_update_keeps_first fault: the config its first update made
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Job:
     settles_at: float = 0.0  # the async-jobs quirk: IN_PROGRESS until then, unless a status was set
     pending_status: str = "IN_PROGRESS"
     unlisted: bool = False  # ListBackendJobs leaves it out (r8_remove_spills_listing, r8_updated_job_unlisted)
+    filed_status: str | None = None  # the r8_filter_stale_status fault: the status its first update filed it under
 
     def current_status(self) -> str:
         return self.pending_status if clock() < self.settles_at else self.status

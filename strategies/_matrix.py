@@ -59,6 +59,35 @@ def telling_body(operation_id: str, tag: str) -> dict[str, Any] | None:
     return None if body is None else _telling(body, (), site_index(operation_id), tag)
 
 
+def varied_body(operation_id: str, variant: int) -> dict[str, Any] | None:
+    """``telling_body`` tagged ``v{variant}`` with every other value below the top level moved
+    too: each enum to another of its values, each number up by ``variant`` (a fraction where the
+    type allows), each boolean flipped on odd variants. Successive variants differ in every member,
+    so a read showing a stale, first-only or shared value tells which."""
+    body = telling_body(operation_id, f"v{variant}")
+    return None if body is None else _varied(body, (), site_index(operation_id), variant)
+
+
+def _varied(value: Any, path: tuple[str, ...], index: dict[tuple[str, ...], Site], variant: int) -> Any:
+    if isinstance(value, dict):
+        return {key: _varied(item, (*path, key), index, variant) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_varied(item, (*path, ITEM), index, variant) for item in value]
+    site = index.get(path)
+    if len(path) < 2 or site is None:
+        return value
+    enum = site.enum
+    if enum and value in enum:
+        return enum[(enum.index(value) + variant) % len(enum)]
+    if isinstance(value, bool):
+        return value != bool(variant % 2)
+    if isinstance(value, int) and site.schema.get("type") == "integer" and "maximum" not in site.schema:
+        return value + variant
+    if isinstance(value, (int, float)) and site.schema.get("type") == "number":
+        return value + variant + (0.25 if variant else 0)
+    return value
+
+
 def _telling(value: Any, path: tuple[str, ...], index: dict[tuple[str, ...], Site], tag: str) -> Any:
     if isinstance(value, dict):
         return {key: _telling(item, (*path, key), index, tag) for key, item in value.items()}

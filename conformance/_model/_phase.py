@@ -1,33 +1,34 @@
-"""The model-based phase: hypothesis draws sequences of operations over two apps and a few
-environments, each is sent to the target and every answer judged against the model of the
-contract (R8.sequences); a failing sequence is shrunk to the shortest that still fails and
-reported with its numbered requests and a script that sends it again.
+"""The model-based phase: sequences of operations over two apps and a few environments, each
+drawn step by step from a generator seeded from the run's seed (see _steps), sent to the target
+and every answer judged against the model of the contract (R8.sequences); a failing sequence is
+shrunk to the shortest that still fails and reported with its numbered requests and a script
+that sends it again.
 
-A contradiction is booked on the operation whose answer contradicts the model. Like the fuzzing,
-only a new failure of an operation stops the search to be shrunk; one on an operation already
-failing is counted and the search goes on. Shrinking deletes resolved steps (``_fewest``): the
-sequences drawn name things by position, so hypothesis's own shrinking would rename what later
-steps name. A target that keeps throttling ends the phase (THROTTLED_IN_ROW), not the run's budget.
+A contradiction is booked on the write whose effect it shows (Contradiction.blamed). Like the
+fuzzing, only a new failure of an operation stops the search to be shrunk; one on an operation
+already failing is counted and the search goes on. Shrinking deletes resolved steps, runs of them
+first (``_fewest``), so a deletion never renames what later steps name. The phase reports which
+ordered pairs of operations its sequences exercised (see _pairs). A target that keeps throttling
+ends the phase (THROTTLED_IN_ROW), not the run's budget.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import amplify_openapi as spec
-import hypothesis
-from hypothesis import HealthCheck, Phase, Verbosity
 
 from .. import _checks as C
-from .._groups import find
 from .._target import NO_BODY, Exchange, Target
+from ._pairs import known_pairs
 from ._script import listing, script
 from ._sequence import Contradiction, Sequence, Unjudged
 from ._state import Step
-from ._steps import programs
+from ._steps import program
 
 THROTTLED_IN_ROW = 3  # sequences in a row ended by throttling (429/504 after every retry): the phase stops
 LABEL = "model-based sequence"
@@ -62,6 +63,7 @@ class _Search:
     best: tuple[Contradiction, tuple[str, str]] | None = None
     throttled_in_row: int = 0
     agreed: dict[str, int] = field(default_factory=dict)
+    pairs: set[tuple[str, str]] = field(default_factory=set)  # operation pairs the sequences exercised
     choices: dict[str, set[str]] = field(default_factory=dict)  # an open choice -> the answers seen
 
 
@@ -81,8 +83,9 @@ class _Sender:
         self.run.settling.read_back(reads, shown, seconds)
 
 
-def model_phase(run: ModelRun, sequences: int) -> str:
-    """Run the phase: ``sequences`` per round (in a campaign, rounds until its end). Returns what it did."""
+def model_phase(run: ModelRun, sequences: int) -> dict[str, Any]:
+    """Run the phase: ``sequences`` per round (in a campaign, rounds until its end). Returns what
+    it did, and the operation pairs it exercised out of those the model knows."""
     total = _Search()
     rounds = 0
     for seed in run.campaign.seeds(run.campaign.end):
@@ -91,6 +94,7 @@ def model_phase(run: ModelRun, sequences: int) -> str:
         total.sequences += search.sequences
         total.requests += search.requests
         total.unjudged += search.unjudged
+        total.pairs |= search.pairs
         for choice, answers in search.choices.items():
             total.choices.setdefault(choice, set()).update(answers)
         rounds += 1
@@ -100,36 +104,32 @@ def model_phase(run: ModelRun, sequences: int) -> str:
     in_rounds = f" in {rounds} rounds" if run.campaign.active else ""
     chose = "; ".join(f"{choice}: {'/'.join(sorted(answers))}" for choice, answers in sorted(total.choices.items()))
     chose = f"; open choices the target took: {chose}" if chose else ""
-    return (
-        f"{total.sequences} sequences, {total.requests} requests judged against the model{in_rounds}{unjudged}{chose}"
-    )
+    known = known_pairs(op.operation_id for op in run.selected)
+    exercised = total.pairs & known
+    share = f"{len(exercised)} of {len(known)} operation pairs exercised"
+    return {
+        "detail": f"{total.sequences} sequences, {total.requests} requests judged against the model{in_rounds}"
+        f"; {share}{unjudged}{chose}",
+        "pairs": {"known": len(known), "exercised": [f"{a} -> {b}" for a, b in sorted(exercised)]},
+    }
 
 
 def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
+    """``sequences`` sequences, each drawn from a generator of its own seeded from ``seed`` (so a
+    short dose spreads over every topic and the same seed sends the same sequences); the first
+    that contradicts the model in a new way ends the search and is shrunk."""
     sender = _Sender(run, seed, search)
     campaign = run.campaign
     selected = sender.selected
-
-    @hypothesis.settings(
-        max_examples=sequences,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],  # shrunk by _fewest: deleting resolved steps
-        verbosity=Verbosity.quiet,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-    )
-    @hypothesis.seed(seed)
-    @hypothesis.given(program=programs(selected))
-    def sequence(program) -> None:
+    for number in range(sequences):
         if campaign.over(campaign.end) or run.stop.is_set():
-            return
-        topic, raws = program
+            break
+        drawn = program(selected, random.Random(f"{seed}:{number}"))
         apps = (run.new_names()[0], run.new_names()[0])
         one = Sequence(sender, apps, lambda op: _agreed(run, search, op, selected))
         search.sequences += 1
         try:
-            one.run(topic, raws)
+            one.run(drawn)
             search.throttled_in_row = 0
         except Unjudged as why:
             search.unjudged += 1
@@ -140,20 +140,14 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
             search.throttled_in_row = 0
             if _known(run, found):
                 _book(run, found, apps, seed, shrunk=False)
-                return
-            if search.best is None or _size(found) < _size(search.best[0]):
-                search.best = (found, apps)
-            raise
+                continue
+            search.best = (found, apps)
+            break
         finally:
+            search.pairs |= one.pairs.exercised
             for choice, answers in one.model.choices.items():
                 search.choices.setdefault(choice, set()).update(answers)
             _tidy(run, apps, one)
-
-    try:
-        sequence()
-    except Exception as exc:  # the failure (or hypothesis's word that it was flaky): the smallest seen is booked
-        if search.best is None or find(exc, (ModelStopped,)):
-            raise
     if search.best is not None:
         found, apps = _fewest(run, sender, *search.best)
         _book(run, found, apps, seed, shrunk=True)
@@ -170,13 +164,17 @@ class ModelStopped(Exception):
 def _fewest(
     run: ModelRun, sender: _Sender, found: Contradiction, apps: tuple[str, str]
 ) -> tuple[Contradiction, tuple[str, str]]:
-    """Shrink a failing sequence: delete steps one at a time, then give each step its plainest
-    body, while it still contradicts the model on the same operation in no more requests
-    (delta debugging over the resolved steps, so a deletion never renames what later steps name)."""
+    """Shrink a failing sequence: delete runs of steps, halves first, then single steps, then give
+    each step its plainest body, while it still contradicts the model on the same operation in no
+    more requests (delta debugging over the resolved steps, so a deletion never renames what later
+    steps name)."""
 
     def candidates(steps: list[Step]) -> Iterator[list[Step]]:
-        for i in range(len(steps) - 1):  # the contradicted step stays
-            yield steps[:i] + steps[i + 1 :]
+        size = (len(steps) - 1) // 2
+        while size >= 1:  # the contradicted step stays
+            for start in range(0, len(steps) - 1, size):
+                yield steps[:start] + steps[min(start + size, len(steps) - 1) :]
+            size //= 2
         for i, step in enumerate(steps):
             if step.variant:
                 yield steps[:i] + [replace(step, variant=0)] + steps[i + 1 :]
@@ -210,22 +208,23 @@ def _size(found: Contradiction) -> tuple[int, int]:
 
 
 def _known(run: ModelRun, found: Contradiction) -> bool:
-    return run.ledger.has_failed(found.operation_id, C.SEQUENCES)
+    return run.ledger.has_failed(found.blamed, C.SEQUENCES)
 
 
 def _book(run: ModelRun, found: Contradiction, apps: tuple[str, str], seed: int, *, shrunk: bool) -> None:
-    """Record a failing sequence on the operation whose answer contradicts the model."""
-    seen = C.Seen(C.SEQUENCES, False, found.message)
+    """Record a failing sequence on the operation blamed (see Contradiction.blamed)."""
+    seen_on = "" if found.blamed == found.operation_id else f" (the write {found.blamed} before it is blamed)"
+    seen = C.Seen(C.SEQUENCES, False, found.message + seen_on)
     used = tuple(app for i, app in enumerate(apps) if any(step.app == i for step in found.steps))
-    headline = f"{found.operation_id} {C.SEQUENCES} (seed {seed}): {found.message}"
+    headline = f"{found.blamed} {C.SEQUENCES} (seed {seed}): {found.message}"
     extra = {
         "sequence": [entry.to_dict() for entry in found.entries],
         "listing": listing(found.entries),
         "script": script(found.entries, run.target.base_url, used or apps[:1], headline[:300]),
     }
     case = f"{LABEL} of {len(found.entries)} requests (seed {seed})"
-    run.ledger.record(found.operation_id, seen, found.exchange, case=case, seed=seed, extra=extra)
-    run.campaign.failed(found.operation_id, seen, found.exchange, case, seed, shrunk=shrunk, extra=extra)
+    run.ledger.record(found.blamed, seen, found.exchange, case=case, seed=seed, extra=extra)
+    run.campaign.failed(found.blamed, seen, found.exchange, case, seed, shrunk=shrunk, extra=extra)
 
 
 def _tidy(run: ModelRun, apps: tuple[str, str], sequence: Sequence) -> None:

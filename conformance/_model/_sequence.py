@@ -9,9 +9,10 @@ target answered 404 for something just made is sent again likewise (a 404 change
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import amplify_openapi as spec
@@ -20,10 +21,15 @@ from .. import _checks as C
 from .._allowances import may_lag
 from .._paging import follow
 from .._target import NO_BODY, THROTTLED, Exchange
-from ._state import CATEGORIES, READS, Expect, Model, Step
-from ._steps import TOPICS, Names, RawStep, request, resolve
+from ._pairs import Pairs
+from ._state import CATEGORIES, READS, Expect, Model, Step, resource_role_of
+from ._steps import LIST_FILTERS, TOPICS, Names, Program, request, resolve
 
+GET = {"api": "GetBackendAPI", "auth": "GetBackendAuth", "storage": "GetBackendStorage"}
 FIRST_POLL = 0.05
+REDRAWS = 5  # draws of a step at most while the model says it can only be refused or not found
+ENABLED = 0.85  # how often such a step is drawn again
+JOB_LOOKUPS = ("GetBackendJob", "UpdateBackendJob")
 MAX_PAGES = 50  # a listing's pages followed at most (a page may hold one job)
 
 
@@ -69,9 +75,24 @@ class Entry:
 class Contradiction(Exception):
     """An answer the model does not allow; ``entries`` is the sequence up to and including it."""
 
-    def __init__(self, operation_id: str, message: str, entries: list[Entry], steps: list[Step]) -> None:
+    def __init__(
+        self, operation_id: str, message: str, entries: list[Entry], steps: list[Step], *, existence: bool = False
+    ) -> None:
         super().__init__(message)
         self.operation_id, self.message, self.entries, self.steps = operation_id, message, entries, steps
+        self.existence = existence  # the answer's status was wrong: something exists, or not, that should not
+
+    @property
+    def blamed(self) -> str:
+        """The operation the failure is booked on: the write whose effect the contradicted answer
+        shows (the last write before it), where the answer is a read or a write that found, or
+        missed, what the model says exists; else the contradicted operation itself, whose own
+        answer was wrong. In a shrunk sequence every write left is needed to fail."""
+        last = self.steps[-1]
+        if last.op not in READS and not self.existence:
+            return last.op
+        earlier = [step.op for step in self.steps[:-1] if step.op not in READS]
+        return earlier[-1] if earlier else last.op
 
     @property
     def exchange(self) -> Exchange:
@@ -92,13 +113,37 @@ class Sequence:
         self.entries: list[Entry] = []
         self.steps: list[Step] = []
         self.sweeps = 0  # reads of the sweep that agreed (left out of the listing)
+        self.pairs = Pairs()
         self.judged_all = True  # every request sent was judged (none ended unanswered or throttled)
 
-    def run(self, topic: str, raws: list[RawStep]) -> None:
+    def run(self, program: Program) -> None:
+        """Both apps made, the program's steps drawn and sent one by one, then everything read back."""
         self.do(Step("CreateBackend"))
-        for raw in raws:
-            self.do(resolve(raw, self.names))
-        self.sweep(topic)
+        self.do(Step("CreateBackend", app=1))
+        last = None
+        for _ in range(program.length):
+            step = self._draw(program, last)
+            self.do(step)
+            last = step.op
+        self.sweep()
+
+    def _draw(self, program: Program, last: str | None) -> Step:
+        """The next step, drawn again (a few times at most) while the model says it could only be
+        refused or not found, mostly: a sequence then goes deep (create, update, clone, delete,
+        create again) instead of knocking on what is not there; sometimes it knocks all the same."""
+        if program.pending:  # a lifecycle under way goes on as drawn
+            return resolve(program.pending.pop(0), self.names)
+        for _ in range(REDRAWS):
+            names = copy.deepcopy(self.names)
+            step = resolve(program.raw(last), names)
+            job = self.model.job(step.ref, step.app) if step.op in JOB_LOOKUPS else None
+            if job is not None and job.home and program.rng.random() < ENABLED:  # mostly through its own
+                step = replace(step, env=job.home)
+            _, body = request(step, self.app_ids[step.app], self.model)
+            if 200 in self.model.expect(step, body).statuses or program.rng.random() >= ENABLED:
+                break
+        self.names = names
+        return step
 
     def replay(self, steps: list[Step]) -> None:
         """Send steps already resolved (a recorded sequence), judging each as the phase did."""
@@ -136,13 +181,19 @@ class Sequence:
                 f"request {number}, {step.describe(self.app_ids)}: {wrong}",
                 list(self.entries),
                 list(self.steps),
+                existence=_status(exchanges[-1]) not in expect.statuses,
             )
         self.agreed(step.op)
+        self.pairs.saw(step)
         label = f"request {len(self.entries)} ({step.op})"
+        jobs_before = len(self.model.jobs)
         if lagged:
             self.model.lagged(step, label, answer, body)
         else:
             self.model.apply(step, label, _status(exchanges[-1]), answer, body)
+        if listed and step.op not in READS and _status(exchanges[-1]) == 200:
+            for read in self._reads_after(step, len(self.model.jobs) > jobs_before):
+                self._read(read)
 
     def _one(self, op: spec.Operation, params: dict[str, str], body: Any) -> tuple[list[Exchange], dict]:
         exchange = self.sender.send(op, params, body)
@@ -219,28 +270,59 @@ class Sequence:
             )
         )
 
-    # ---- the sweep --------------------------------------------------------------------------
+    # ---- reads: after each write, what it could have changed; at the end, everything -------
 
-    def sweep(self, topic: str) -> None:
-        """Read back what the sequence may have touched: the apps' environments, the topic's
-        resources in each environment, its sessions, and every environment's jobs."""
-        categories = [c for c in CATEGORIES if c == topic]
-        get = {"api": "GetBackendAPI", "auth": "GetBackendAuth", "storage": "GetBackendStorage"}
+    def _reads_after(self, step: Step, made_job: bool) -> list[Step]:
+        """The reads that show what a write answered 200 could have changed: the resource's Get
+        (and its models after a generate), the app's environments, the session, the job it
+        announced or changed (every jobId a 200 carries must resolve)."""
+        category, role = resource_role_of(step.op)
+        envs = self.names.envs[step.app]
+        reads = []
+        if category is not None:  # in every environment of the app (and after a delete, every category here)
+            reads += [Step(GET[category], step.app, env) for env in envs]
+            if role == "delete":
+                reads += [Step(GET[other], step.app, step.env) for other in CATEGORIES if other != category]
+            if role == "generate":
+                reads.append(Step("GetBackendAPIModels", step.app, step.env))
+        if step.op in ("CreateBackend", "CloneBackend", "DeleteBackend", "RemoveAllBackends"):
+            reads.append(Step("GetBackend", step.app, step.env))
+        if step.op in ("CreateBackend", "CloneBackend", "DeleteBackend"):  # what the environments hold
+            touched = {step.env, step.target} - {""}
+            reads += [Step(GET[c], step.app, env) for env in sorted(touched) for c in CATEGORIES]
+        if step.op == "CreateToken" and self.model.sessions:
+            reads.append(Step("GetToken", step.app, step.env, ref=len(self.model.sessions) - 1))
+        if step.op == "DeleteToken":
+            reads.append(Step("GetToken", step.app, step.env, ref=step.ref))
+        if step.op == "UpdateBackendJob":
+            reads.append(Step("GetBackendJob", step.app, step.env, ref=step.ref))
+        elif made_job:
+            job = self.model.jobs[-1]
+            reads.append(Step("GetBackendJob", job.app, job.home or step.env, ref=len(self.model.jobs) - 1))
+        return reads
+
+    def sweep(self) -> None:
+        """Read back everything the sequence may have touched: each app's environments, every
+        category's Get and the API's models in every environment named, each environment's jobs
+        (whole, and filtered by what UpdateBackendJob set), every job ever handed out and every
+        session."""
         for app, envs in enumerate(self.names.envs):
             if not envs:
                 continue
             self._read(Step("GetBackend", app, envs[0]))
             for env in envs:
-                for category in categories:
-                    self._read(Step(get[category], app, env))
+                for category in CATEGORIES:
+                    self._read(Step(GET[category], app, env))
+                self._read(Step("GetBackendAPIModels", app, env))
                 self._read(Step("ListBackendJobs", app, env))
-        if topic == "tokens":
-            for ref, session in enumerate(self.model.sessions):
-                self._read(Step("GetToken", session.app, "e0", ref=ref))
-        if topic == "jobs":
-            for ref, job in enumerate(self.model.jobs):
-                if job.set_to is not None:
-                    self._read(Step("GetBackendJob", job.app, job.home or "e0", ref=ref))
+                set_values = [j.set_to for j in self.model.jobs if j.app == app and j.set_to]
+                for variant, filters in enumerate(LIST_FILTERS):  # each filter a job was given a value of
+                    if filters and any(all(s.get(k) == v for k, v in filters.items()) for s in set_values):
+                        self._read(Step("ListBackendJobs", app, env, variant=variant))
+        for ref, session in enumerate(self.model.sessions):
+            self._read(Step("GetToken", session.app, "e0", ref=ref))
+        for ref, job in enumerate(self.model.jobs):
+            self._read(Step("GetBackendJob", job.app, job.home or "e0", ref=ref))
 
     def _read(self, step: Step) -> None:
         if step.op in self._selected_reads():

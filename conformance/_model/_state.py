@@ -230,7 +230,7 @@ class Model:
         if op in ("GetBackendJob", "UpdateBackendJob"):
             return self._job(step)
         if op == "ListBackendJobs":
-            return self._listing(app, env, step)
+            return self._listing(step, sent)
         return self._resource(app, env, step)
 
     def _on_env(self, env: Env | None, name: str, op: str) -> Expect:
@@ -328,19 +328,25 @@ class Model:
             else f"operation/status {short({k: answer.get(k) for k in wanted})}, UpdateBackendJob set {short(wanted)}"
         )
 
-    def _listing(self, app: App, env: Env | None, step: Step) -> Expect:
-        life = app.life
+    def _listing(self, step: Step, sent: Any) -> Expect:
+        """ListBackendJobs of an environment, with the filters ``sent`` gives: every job the model
+        is sure the environment holds and matches them, none it knows belongs elsewhere or does
+        not match them, and no listed job that shows values other than the filters'."""
+        life = self.apps[step.app].life
+        filters = {k: sent[k] for k in ("operation", "status") if isinstance(sent, dict) and k in sent}
         mine = [j for j in self.jobs if j.app == step.app and j.life == life]
-        must = [j for j in mine if j.home == step.env and not j.adrift]
+        here = [j for j in mine if j.home == step.env and not j.adrift]
+        must = [j for j in here if _matches(j, filters) is True]
+        unmatched = [j for j in mine if j.home in (step.env, None) and _matches(j, filters) is False]
         elsewhere = [j for j in mine if j.home is not None and j.home != step.env]
         foreign = [j for j in self.jobs if j.app != step.app or j.life != life]
         statuses = frozenset({200}) if must else frozenset({200, 404})
+        filtered = f" matching {filters}" if filters else ""
         why = (
-            f"environment {step.env} holds {len(must)} job(s) ({', '.join(j.since for j in must)})"
+            f"environment {step.env} holds {len(must)} job(s){filtered} ({', '.join(j.since for j in must)})"
             if must
-            else f"environment {step.env} holds no job the model is sure of: 200 or 404 is open"
+            else f"environment {step.env} holds no job{filtered} the model is sure of: 200 or 404 is open"
         )
-
         own = [j.job_id for j in mine if j.home in (step.env, None)]
         app_id = self.app_ids[step.app] or None
 
@@ -352,18 +358,28 @@ class Model:
             away = allow.strays(entries, app_id, [j.job_id for j in elsewhere + foreign], own)
             strays = [f"#{self.jobs.index(j)} ({j.since})" for j in elsewhere + foreign if j.job_id in away]
             strays += [short(i) for i in away if i not in {j.job_id for j in elsewhere + foreign}]
+            shown_other = [
+                short({k: e.get(k) for k in filters})
+                for e in entries
+                if any(k in e and e[k] != v for k, v in filters.items())
+            ]
+            known_other = [
+                f"#{self.jobs.index(j)} ({j.since}, set to {j.set_to})" for j in unmatched if j.job_id in listed
+            ]
             if missing:
-                return f"the listing lacks job {', '.join(missing)}"
+                return f"the listing{filtered} lacks job {', '.join(missing)}"
             if twice:
                 return f"the listing holds job {short(twice)} more than once"
             if strays:
                 return f"the listing holds job {', '.join(strays)} of another environment or app"
+            if shown_other or known_other:
+                return f"the listing{filtered} holds jobs that do not match: {', '.join(shown_other + known_other)}"
             return None
 
         return Expect(statuses, why, check)
 
     def _resource(self, app: App, env: Env | None, step: Step) -> Expect:
-        category, role = _role(step.op)
+        category, role = resource_role_of(step.op)
         if role in ("create", "import"):
             resource = env.resources[category] if env is not None and env.state != "gone" else Resource()
             if resource.present == NO:
@@ -409,7 +425,7 @@ class Model:
         if step.op in JOB_MAKERS and isinstance(job_id, str):
             life = app.life if app.exists != NO else app.life - 1
             self.jobs.append(Job(step.app, life, job_id, None if step.op in HOMELESS else step.env, label, adrift=True))
-        category, role = _role(step.op)
+        category, role = resource_role_of(step.op)
         env = app.envs.get(step.env)
         if app.exists == NO or env is None or env.state == "gone" or category is None:
             return
@@ -472,7 +488,7 @@ class Model:
             app.config = MAYBE
         elif op == "UpdateBackendJob" and (job := self.job(step.ref, step.app)) is not None:
             job.set_to = {k: sent[k] for k in ("operation", "status") if isinstance(sent, dict) and k in sent}
-        elif _role(op)[0]:
+        elif resource_role_of(op)[0]:
             self._resource_changed(app, step, label, sent)
 
     def _job_made(self, step: Step, label: str, answer: dict[str, Any]) -> None:
@@ -498,7 +514,7 @@ class Model:
             app.envs[step.target] = Env("listed", label, copies)
 
     def _resource_changed(self, app: App, step: Step, label: str, sent: Any) -> None:
-        category, role = _role(step.op)
+        category, role = resource_role_of(step.op)
         env = app.envs.get(step.env)
         if env is None or env.state == "gone":
             env = app.envs[step.env] = Env("implicit", label)
@@ -523,7 +539,18 @@ class Model:
             resource.generated = True
 
 
-def _role(operation_id: str) -> tuple[str | None, str | None]:
+def _matches(job: Job, filters: dict[str, Any]) -> bool | None:
+    """Whether a job matches ListBackendJobs' filters, as far as the model knows what it shows
+    (what UpdateBackendJob set): True, False, or None when a filtered value is the target's own."""
+    if not filters:
+        return True
+    known = job.set_to or {}
+    if any(k in known and known[k] != v for k, v in filters.items()):
+        return False
+    return True if all(k in known for k in filters) else None
+
+
+def resource_role_of(operation_id: str) -> tuple[str | None, str | None]:
     from .._world import resource_role
 
     role = resource_role(operation_id)

@@ -8,8 +8,8 @@ import copy
 import amplify_openapi as spec
 import amplify_strategies as strategies
 from amplify_conformance import _allowances as allow
-from amplify_conformance._model._steps import request
 from amplify_conformance._model._state import Model, Step
+from amplify_conformance._model._steps import request
 from amplify_conformance._world import resource_role
 
 SPELLINGS = spec.spelling_groups()
