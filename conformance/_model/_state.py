@@ -109,6 +109,10 @@ class Resource:
     since: str = ""  # the step that made it what it is, for the report
     generated: bool = False  # GenerateBackendAPIModels ran on it
     gone_at: float | None = None  # when its delete was answered
+    # how it was made since its last delete ("created", "imported"): an import names no resource,
+    # so a target keeping one resource per name may hold both, and a delete leave the import
+    kinds: set[str] = field(default_factory=set)
+    imports: list[Any] = field(default_factory=list)  # the configs an import may show
 
 
 @dataclass
@@ -530,11 +534,23 @@ class Model:
                 resource.configs = [config]
                 resource.generated = False
             resource.present, resource.since = YES, label
+            resource.kinds.add("imported" if role == "import" else "created")
+            if role == "import":
+                resource.imports.append(config)
         elif role == "update":
             resource.present, resource.since, resource.configs = YES, label, [config]
+        elif role == "delete" and resource.kinds >= {"created", "imported"}:
+            # CONTRACT 'Resource names' takes no side on an import beside a named resource: it may
+            # outlive the named one's delete
+            resource.present, resource.since, resource.configs = (
+                MAYBE,
+                f"{label} (an import may outlive it)",
+                [*resource.imports],
+            )
+            resource.kinds, resource.generated, resource.gone_at = {"imported"}, False, time.monotonic()
         elif role == "delete":
             resource.present, resource.since, resource.configs = NO, f"deleted by {label}", []
-            resource.generated, resource.gone_at = False, time.monotonic()
+            resource.generated, resource.gone_at, resource.kinds, resource.imports = False, time.monotonic(), set(), []
         elif role == "generate":
             resource.generated = True
 
