@@ -2,7 +2,8 @@
 
     python bench/bench_model.py cost         # default runs with and without it, alternating
     python bench/bench_model.py campaign     # 60 s campaigns with and without it: requests a second
-    python bench/bench_model.py faults       # each sequence fault: found after how many sequences
+    python bench/bench_model.py faults       # each sequence fault under each seed: caught at the default dose?
+    python bench/bench_model.py pairs        # a --seconds campaign: the operation pairs it exercised
 
 Every figure is a wall time on this machine; run it on an otherwise idle core (taskset -c 1 ...)
 to compare like with like.
@@ -43,18 +44,17 @@ def campaign(seconds: float) -> None:
 
 
 def faults(sequences: int, seeds: list[int]) -> None:
-    from amplify_conformance._model._steps import BACKEND, TOPICS
+    """Each sequence fault under each seed: the model phase alone over every operation, at the
+    given dose; whether it was caught and blamed on the fault's own operation."""
     from amplify_emulator import FAULTS
 
-    topic_of = {op: topic for topic, ops in TOPICS.items() for op in ops}  # the topic whose operations show the fault
+    caught = tried = 0
     for name, fault in sorted(FAULTS.items()):
         if fault.check != "R8.sequences":
             continue
-        topic = _topic(name, topic_of, fault.operation_id)
         for seed in seeds:
             started = time.perf_counter()
             options = RunOptions(
-                operations=tuple(TOPICS[topic] + BACKEND),
                 emulator_faults=frozenset({name}),
                 max_examples=0,
                 stateful=False,
@@ -65,35 +65,37 @@ def faults(sequences: int, seeds: list[int]) -> None:
             )
             result = run(options)
             failing = sorted(result.failing())
-            found = [
-                (op["operationId"], len(c["failures"][0]["sequence"]))
-                for op in result.operations
-                for c in op["checks"]
-                if c["name"] == "R8.sequences" and c.get("failures")
-            ]
-            detail = result.to_dict()["phases"]["model"]["detail"]
-            print(f"{name:26} seed {seed}: {time.perf_counter() - started:5.1f} s, {detail}; blamed {found}, {failing}")
+            hit = failing == [(fault.operation_id, "R8.sequences")]
+            caught, tried = caught + hit, tried + 1
+            detail = result.to_dict()["phases"]["model"]["detail"].split(";")[0]
+            print(f"{name:26} seed {seed}: {time.perf_counter() - started:5.1f} s, {detail}; caught {hit} {failing}")
+    print(f"caught and blamed {caught} of {tried} (fault, seed) pairs at {sequences} sequences")
 
 
-def _topic(fault: str, topic_of: dict[str, str], operation_id: str) -> str:
-    """The topic a fault shows in (the jobs faults show in any topic's listings)."""
-    if fault in ("r8_remove_spills_listing", "r8_updated_job_unlisted"):
-        return "jobs"
-    return topic_of[operation_id]
+def pairs(seconds: float) -> None:
+    """A --fuzz campaign of the model phase alone: the share of the operation pairs it exercised."""
+    options = RunOptions(fuzz=True, duration=seconds, max_examples=0, stateful=False, seed=7)
+    started = time.perf_counter()
+    model = run(options).to_dict()["phases"]["model"]
+    exercised, known = len(model["pairs"]["exercised"]), model["pairs"]["known"]
+    print(f"{time.perf_counter() - started:.1f} s: {model['detail'].split(';')[0]}")
+    print(f"operation pairs exercised: {exercised} of {known} ({100 * exercised / known:.1f} %)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("cost", "campaign", "faults"))
+    parser.add_argument("what", choices=("cost", "campaign", "faults", "pairs"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--sequences", type=int, default=200)
+    parser.add_argument("--sequences", type=int, default=RunOptions().model)
     parser.add_argument("--seeds", default="1,2,3")
     args = parser.parse_args()
     if args.what == "cost":
         cost(args.repeats)
     elif args.what == "campaign":
         campaign(args.seconds)
+    elif args.what == "pairs":
+        pairs(args.seconds)
     else:
         faults(args.sequences, [int(s) for s in args.seeds.split(",")])
 

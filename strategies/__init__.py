@@ -3,13 +3,14 @@ hypothesis strategies for valid and negative requests. Never talks to the networ
 
 from ._case import Case
 from ._counts import spec_counts
-from ._edges import Edge as Edge  # public; __all__ is pinned by the public-API test
-from ._edges import edges as edges
-from ._matrix import full_body, matrix, telling_body, valid_body
+from ._edges import Edge, edges
+from ._matrix import full_body, matrix, telling_body, valid_body, varied_body
 from ._requests import negative_requests, valid_requests
 
 __all__ = [
     "Case",
+    "Edge",
+    "edges",
     "full_body",
     "matrix",
     "negative_requests",
@@ -17,4 +18,5 @@ __all__ = [
     "telling_body",
     "valid_body",
     "valid_requests",
+    "varied_body",
 ]

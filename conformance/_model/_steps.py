@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import amplify_strategies as strategies
-from amplify_strategies._matrix import varied_body
 
 from .._allowances import named
 from .._target import NO_BODY
@@ -246,9 +245,9 @@ def _body(step: Step, app_id: str) -> Any:
         filters = LIST_FILTERS[step.variant % len(LIST_FILTERS)]
         return {**filters} if size is None else {**filters, "maxResults": size}
     if step.op == "UpdateBackendConfig":
-        return varied_body(step.op, step.variant)
+        return strategies.varied_body(step.op, step.variant)
     if role is not None and role.role in ("create", "update", "import"):
-        body = varied_body(step.op, step.variant)
+        body = strategies.varied_body(step.op, step.variant)
         if "backendEnvironmentName" in body:
             body["backendEnvironmentName"] = step.env
         return named(body)

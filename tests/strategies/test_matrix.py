@@ -323,3 +323,27 @@ def test_telling_bodies_validate_and_show_any_lost_element_or_character():
         settings["mode"]
         == amplify_strategies.full_body("CreateBackendAPI")["resourceConfig"]["defaultAuthType"]["mode"]
     )
+
+
+def test_varied_bodies_differ_in_every_member_that_can_differ():
+    from amplify_strategies import varied_body
+
+    def leaves(value, path=()):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from leaves(item, (*path, key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from leaves(item, (*path, i))
+        else:
+            yield path, value
+
+    for operation_id in ("UpdateBackendAuth", "UpdateBackendAPI", "UpdateBackendStorage"):
+        first, second = dict(leaves(varied_body(operation_id, 1))), dict(leaves(varied_body(operation_id, 2)))
+        assert first.keys() == second.keys()
+        same = [p for p in first if first[p] == second[p] and len(p) > 1]
+        # what stays is what cannot change: an enum of one value, or an array's order-free twin
+        assert all(isinstance(first[p], str) and not first[p].endswith("𝄞") for p in same), same
+        numbers = [p for p in first if isinstance(first[p], (int, float)) and not isinstance(first[p], bool)]
+        assert all(first[p] != second[p] for p in numbers)
+        assert varied_body(operation_id, 3) == varied_body(operation_id, 3)  # the same every call

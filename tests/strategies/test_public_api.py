@@ -12,6 +12,8 @@ from amplify_strategies import Case, matrix
 def test_all_is_pinned():
     assert amplify_strategies.__all__ == [
         "Case",
+        "Edge",
+        "edges",
         "full_body",
         "matrix",
         "negative_requests",
@@ -19,6 +21,7 @@ def test_all_is_pinned():
         "telling_body",
         "valid_body",
         "valid_requests",
+        "varied_body",
     ]
     for name in amplify_strategies.__all__:
         assert getattr(amplify_strategies, name)
