@@ -289,11 +289,11 @@ SLOWING = frozenset({"slow", "latency", "rate-limit"})
 
 
 def combinations() -> dict[str, frozenset[str]]:
-    """The combinations of quirks the false-alarm tests and bench_quirks.py name: choices that meet
-    in one place of the contract (jobs, deletes, lag), and every compatible quirk at once."""
+    """The combinations of quirks the false-alarm tests and bench_quirks.py name: every compatible
+    quirk at once, and smaller sets whose choices meet in one place of the contract (identifiers,
+    deletes and names; jobs), where no other quirk stands in front of them."""
     return {
         "all compatible": compatible_set() - SLOWING,
         "ids, deletes and names": frozenset({"jobs-per-app", "late-deletes", "omit-empty-arrays", "resources-by-name"}),
         "jobs every way": frozenset({"jobs-per-app", "jobs-by-app", "jobs-elsewhere", "job-words", "async-jobs"}),
-        "lagging": frozenset({"eventual", "late-deletes", "async-jobs", "no-overwrite", "update-resets"}),
     }
