@@ -52,10 +52,9 @@ def _path_edges(unit: Unit, world: World, cases: list[strategies.Edge]) -> None:
         named = {**params, edge.parameter: edge.value}
         place = World(named.get("appId", world.app_id), named.get("backendEnvironmentName", world.env))
         body = NO_BODY if edge.body is None else unit.identity(edge.body, place)
-        exchange = unit.send(unit.op, named, body, case=edge.label)
-        if makes and unit.status(exchange) == 200:  # it made something under an odd name: clean it up
-            unit.run_.created(place.app_id, (place.env,))
-        return exchange
+        if makes or unit.id == "CloneBackend":  # it may make something under an odd name: clean it up
+            unit.run_.created(place.app_id, (place.env, place.clone_env))
+        return unit.send(unit.op, named, body, case=edge.label)
 
     _all(unit, [lambda edge=edge: send(edge) for edge in cases])
 

@@ -118,12 +118,14 @@ def test_public_names_are_pinned():
 
     assert amplify_conformance.__all__ == [
         "CHECKS",
+        "DEFAULT_SEED",
         "Deviations",
         "DeviationsError",
         "LEVELS",
         "ParityError",
         "ParityOptions",
         "ParityResult",
+        "RANDOM_SEED",
         "Recorder",
         "RunOptions",
         "RunResult",

@@ -533,6 +533,47 @@ def r8_third_token(c: Client) -> bool:
     return c.get(f"/backend/{app}/challenge/{sessions[0]}").status == 404
 
 
+AUTH_BODY = {"resourceName": "a", "resourceConfig": AUTH_CONFIG}
+KEYED_API = dict(API_CONFIG, defaultAuthentication={"mode": "API_KEY", "expirationTime": 7.0})
+
+
+def r8_auth_delete_spills(c: Client) -> bool:
+    env = unique("spills")
+    app = _with_storage(c, env=env)
+    assert c.post(f"/backend/{app}/auth", dict(AUTH_BODY, backendEnvironmentName=env)).status == 200
+    assert c.post(f"/backend/{app}/auth/{env}/remove", {"resourceName": "a"}).status == 200
+    return c.post(f"/backend/{app}/storage/{env}/details", {"resourceName": "s"}).status == 404
+
+
+def _api_updates(c: Client, times: tuple[float, ...]) -> float:
+    """UpdateBackendAPI with each expirationTime in turn; the one GetBackendAPI then shows."""
+    app = c.new_backend()
+    body = {"backendEnvironmentName": "dev", "resourceName": "a", "resourceConfig": KEYED_API}
+    assert c.post(f"/backend/{app}/api", body).status == 200
+    for seconds in times:
+        config = dict(KEYED_API, defaultAuthentication={"mode": "API_KEY", "expirationTime": seconds})
+        assert c.post(f"/backend/{app}/api/dev", {"resourceName": "a", "resourceConfig": config}).status == 200
+    got = c.post(f"/backend/{app}/api/dev/details", {"resourceName": "a"}).json["resourceConfig"]
+    return got["defaultAuthentication"]["expirationTime"]
+
+
+def r8_update_keeps_first(c: Client) -> bool:
+    return _api_updates(c, (8.0, 9.0)) != 9.0
+
+
+def _filtered(c: Client, app: str, job: str, status: str) -> bool:
+    listed = c.post(f"/backend/{app}/job/dev", {"status": status}).json.get("jobs", [])
+    return job in [j["jobId"] for j in listed]
+
+
+def r8_filter_stale_status(c: Client) -> bool:
+    app = c.new_backend()
+    job = c.post(f"/backend/{app}/job/dev").json["jobs"][0]["jobId"]
+    for status in ("FIRST", "SECOND"):
+        assert c.post(f"/backend/{app}/job/dev/{job}", {"operation": "Op", "status": status}).status == 200
+    return not _filtered(c, app, job, "SECOND")
+
+
 def r8_remove_spills_listing(c: Client) -> bool:
     env = unique("spill")
     mine, theirs = c.new_backend(env), c.new_backend(env)
@@ -638,6 +679,9 @@ PROBES = {
         r8_remove_spills_listing,
         r8_updated_job_unlisted,
         r8_env_resurrects,
+        r8_auth_delete_spills,
+        r8_update_keeps_first,
+        r8_filter_stale_status,
     ]
 }
 
@@ -762,7 +806,36 @@ def _seq_env_resurrects(c: Client) -> list:
     return [*seen, get()]
 
 
+def _seq_auth_delete_spills(c: Client) -> list:
+    app, env = unique("seq"), unique("spills")
+    _created(c, app, env)
+    _with_storage(c, app=app, env=env)
+    storage = lambda: c.post(f"/backend/{app}/storage/{env}/details", {"resourceName": "s"}).status  # noqa: E731
+    seen = [storage()]
+    assert c.post(f"/backend/{app}/auth", dict(AUTH_BODY, backendEnvironmentName=env)).status == 200
+    seen.append(storage())
+    assert c.post(f"/backend/{app}/auth/{env}/remove", {"resourceName": "a"}).status == 200
+    return [*seen, storage()]
+
+
+def _seq_update_keeps_first(c: Client) -> list:
+    return [_api_updates(c, ()), _api_updates(c, (8.0,)), _api_updates(c, (8.0, 9.0))]
+
+
+def _seq_filter_stale_status(c: Client) -> list:
+    app = unique("seq")
+    job = _created(c, app, "dev")
+    seen = []
+    for status in ("FIRST", "SECOND"):
+        assert c.post(f"/backend/{app}/job/dev/{job}", {"operation": "Op", "status": status}).status == 200
+        seen.append(_filtered(c, app, job, status))
+    return seen
+
+
 SEQUENCES = {
+    "r8_auth_delete_spills": _seq_auth_delete_spills,
+    "r8_update_keeps_first": _seq_update_keeps_first,
+    "r8_filter_stale_status": _seq_filter_stale_status,
     "r8_clone_twins": _seq_clone_twins,
     "r8_recreate_stale": _seq_recreate_stale,
     "r8_third_token": _seq_third_token,
