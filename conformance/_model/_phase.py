@@ -82,6 +82,9 @@ class _Sender:
     def waited(self, reads: int, shown: bool, seconds: float) -> None:
         self.run.settling.read_back(reads, shown, seconds)
 
+    def shows_late(self) -> bool:
+        return self.run.settling.late > 0
+
 
 def model_phase(run: ModelRun, sequences: int) -> dict[str, Any]:
     """Run the phase: ``sequences`` per round (in a campaign, rounds until its end). Returns what
