@@ -21,11 +21,11 @@ from .. import _checks as C
 from .._allowances import may_lag
 from .._paging import follow
 from .._target import NO_BODY, THROTTLED, Exchange
+from .._world import operation_for
 from ._pairs import Pairs
 from ._state import CATEGORIES, READS, Expect, Model, Step, resource_role_of
 from ._steps import LIST_FILTERS, TOPICS, Names, Program, request, resolve
 
-GET = {"api": "GetBackendAPI", "auth": "GetBackendAuth", "storage": "GetBackendStorage"}
 FIRST_POLL = 0.05
 REDRAWS = 5  # draws of a step at most while the model says it can only be refused or not found
 ENABLED = 0.85  # how often such a step is drawn again
@@ -284,16 +284,16 @@ class Sequence:
         envs = self.names.envs[step.app]
         reads = []
         if category is not None:  # in every environment of the app (and after a delete, every category here)
-            reads += [Step(GET[category], step.app, env) for env in envs]
+            reads += [Step(_get(category), step.app, env) for env in envs]
             if role == "delete":
-                reads += [Step(GET[other], step.app, step.env) for other in CATEGORIES if other != category]
+                reads += [Step(_get(other), step.app, step.env) for other in CATEGORIES if other != category]
             if role == "generate":
                 reads.append(Step("GetBackendAPIModels", step.app, step.env))
         if step.op in ("CreateBackend", "CloneBackend", "DeleteBackend", "RemoveAllBackends"):
             reads.append(Step("GetBackend", step.app, step.env))
         if step.op in ("CreateBackend", "CloneBackend", "DeleteBackend"):  # what the environments hold
             touched = {step.env, step.target} - {""}
-            reads += [Step(GET[c], step.app, env) for env in sorted(touched) for c in CATEGORIES]
+            reads += [Step(_get(c), step.app, env) for env in sorted(touched) for c in CATEGORIES]
         if step.op == "CreateToken" and self.model.sessions:
             reads.append(Step("GetToken", step.app, step.env, ref=len(self.model.sessions) - 1))
         if step.op == "DeleteToken":
@@ -316,7 +316,7 @@ class Sequence:
             self._read(Step("GetBackend", app, envs[0]))
             for env in envs:
                 for category in CATEGORIES:
-                    self._read(Step(GET[category], app, env))
+                    self._read(Step(_get(category), app, env))
                 self._read(Step("GetBackendAPIModels", app, env))
                 self._read(Step("ListBackendJobs", app, env))
                 set_values = [j.set_to for j in self.model.jobs if j.app == app and j.set_to]
@@ -334,6 +334,11 @@ class Sequence:
 
     def _selected_reads(self) -> frozenset[str]:
         return READS & self.sender.selected
+
+
+def _get(category: str) -> str:
+    """The Get operation of a category (the spec's, through _world)."""
+    return operation_for(category, "get").operation_id
 
 
 def _status(exchange: Exchange) -> int | None:
