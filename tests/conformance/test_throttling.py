@@ -127,9 +127,10 @@ def test_a_429_slows_every_worker_to_what_the_target_lets_through_and_the_pace_r
 
 
 def _deterministic(emulator: Emulator, operation: str, **options) -> RunOptions:
-    """One operation's deterministic plan against the emulator served at its URL."""
+    """One operation's deterministic plan against the emulator served at its URL (no generated
+    example, no stateful or model-based sequence: these tests ask about pacing, not about them)."""
     return RunOptions(
-        base_url=emulator.base_url + "/prod", operations=(operation,), max_examples=0, stateful=False, **options
+        base_url=emulator.base_url + "/prod", operations=(operation,), max_examples=0, stateful=False, model=0, **options
     )
 
 
