@@ -4,7 +4,7 @@ named below, a full default run (its fixed default seed), then (``--campaign SEC
 model-based sequences exploring. Prints what failed (nothing, when the suite is right) and the
 wall time of each run; exits 1 if anything failed or ended in error.
 
-    python bench/bench_quirks.py [--campaign 60] [--seeds 1,2,3] [--jobs 2] [QUIRK ...]
+    python bench/bench_quirks.py [--campaign 60] [--seeds 1,2,3] [--jobs 2] [QUIRK or COMBINATION ...]
 """
 
 from __future__ import annotations
@@ -38,15 +38,20 @@ def one(label: str, chosen: frozenset[str], seed: int | None, campaign: float) -
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("quirk", nargs="*", help="quirks to run alone (default: every quirk, then the combinations)")
+    parser.add_argument(
+        "quirk",
+        nargs="*",
+        help="quirks to run alone, or combinations by name (default: every quirk, then the combinations)",
+    )
     parser.add_argument("--campaign", type=float, default=0.0, metavar="SECONDS", help="a --fuzz campaign per seed")
     parser.add_argument("--seeds", default="1,2,3", help="the campaigns' seeds, comma-separated")
     parser.add_argument("--jobs", type=int, default=1, help="runs side by side, each in a process of its own")
     args = parser.parse_args(argv)
-    unknown = sorted(set(args.quirk) - set(quirks()))
+    named = combinations()
+    unknown = sorted(set(args.quirk) - set(quirks()) - set(named))
     if unknown:
-        parser.error(f"unknown quirk(s): {', '.join(unknown)}")
-    targets = [(name, frozenset({name})) for name in args.quirk or sorted(quirks())]
+        parser.error(f"unknown quirk(s) or combination(s): {', '.join(unknown)}")
+    targets = [(name, named.get(name, frozenset({name}))) for name in args.quirk or sorted(quirks())]
     if not args.quirk:
         targets += list(combinations().items())
     seeds = [int(s) for s in args.seeds.split(",") if s] if args.campaign > 0 else []

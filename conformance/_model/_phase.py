@@ -28,7 +28,7 @@ from ._pairs import known_pairs
 from ._script import listing, script
 from ._sequence import Contradiction, Sequence, Unjudged
 from ._state import Step
-from ._steps import program
+from ._steps import AIMS, program
 
 THROTTLED_IN_ROW = 3  # sequences in a row ended by throttling (429/504 after every retry): the phase stops
 LABEL = "model-based sequence"
@@ -86,14 +86,42 @@ class _Sender:
         return self.run.settling.late > 0
 
 
+class Aims:
+    """The pairs of operations the sequences are handed to weave in, AIMS each, every pair the
+    model knows in turn (in an order drawn from the phase's first seed, so the same seed hands out
+    the same pairs): a campaign's sequences go through them all, where random draws would keep
+    meeting the same few. The pairs a sequence did not get to are handed to the next. Only a
+    campaign hands them out: they take the place of steps that dwell on one topic, which is what
+    a short dose needs most to find what only a sequence shows."""
+
+    def __init__(self, known: set[tuple[str, str]], seed: int) -> None:
+        self.order = sorted(known)
+        random.Random(f"{seed}:aims").shuffle(self.order)
+        self.taken = 0
+        self.left: list[tuple[str, str]] = []
+
+    def take(self) -> list[tuple[str, str]]:
+        count = max(0, AIMS - len(self.left))
+        fresh = [self.order[(self.taken + i) % len(self.order)] for i in range(count)] if self.order else []
+        self.taken += len(fresh)
+        handed, self.left = self.left + fresh, []
+        return handed
+
+    def give_back(self, unwoven: list[tuple[str, str]]) -> None:
+        self.left = list(unwoven)
+
+
 def model_phase(run: ModelRun, sequences: int) -> dict[str, Any]:
     """Run the phase: ``sequences`` per round (in a campaign, rounds until its end). Returns what
     it did, and the operation pairs it exercised out of those the model knows."""
     total = _Search()
     rounds = 0
+    known = known_pairs(op.operation_id for op in run.selected)
+    aims: Aims | None = None
     for seed in run.campaign.seeds(run.campaign.end):
         search = _Search()
-        _search(run, seed, sequences, search)
+        aims = aims or Aims(known if run.campaign.active else set(), seed)
+        _search(run, seed, sequences, search, aims)
         total.sequences += search.sequences
         total.requests += search.requests
         total.unjudged += search.unjudged
@@ -107,7 +135,6 @@ def model_phase(run: ModelRun, sequences: int) -> dict[str, Any]:
     in_rounds = f" in {rounds} rounds" if run.campaign.active else ""
     chose = "; ".join(f"{choice}: {'/'.join(sorted(answers))}" for choice, answers in sorted(total.choices.items()))
     chose = f"; open choices the target took: {chose}" if chose else ""
-    known = known_pairs(op.operation_id for op in run.selected)
     exercised = total.pairs & known
     share = f"{len(exercised)} of {len(known)} operation pairs exercised"
     return {
@@ -117,7 +144,7 @@ def model_phase(run: ModelRun, sequences: int) -> dict[str, Any]:
     }
 
 
-def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
+def _search(run: ModelRun, seed: int, sequences: int, search: _Search, aims: Aims) -> None:
     """``sequences`` sequences, each drawn from a generator of its own seeded from ``seed`` (so a
     short dose spreads over every topic and the same seed sends the same sequences); the first
     that contradicts the model in a new way ends the search and is shrunk."""
@@ -127,7 +154,7 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
     for number in range(sequences):
         if campaign.over(campaign.end) or run.stop.is_set():
             break
-        drawn = program(selected, random.Random(f"{seed}:{number}"))
+        drawn = program(selected, random.Random(f"{seed}:{number}"), aims.take())
         apps = (run.new_names()[0], run.new_names()[0])
         one = Sequence(sender, apps, lambda op: _agreed(run, search, op, selected))
         search.sequences += 1
@@ -147,6 +174,7 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search) -> None:
             search.best = (found, apps)
             break
         finally:
+            aims.give_back(drawn.aims)
             search.pairs |= one.pairs.exercised
             for choice, answers in one.model.choices.items():
                 search.choices.setdefault(choice, set()).update(answers)

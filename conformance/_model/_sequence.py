@@ -135,6 +135,9 @@ class Sequence:
         create again) instead of knocking on what is not there; sometimes it knocks all the same."""
         if program.pending:  # a lifecycle under way goes on as drawn
             return resolve(program.pending.pop(0), self.names)
+        aimed = program.aimed()
+        if aimed is not None:
+            return resolve(aimed, self.names)
         for _ in range(REDRAWS):
             names = copy.deepcopy(self.names)
             step = resolve(program.raw(last), names)

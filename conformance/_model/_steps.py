@@ -113,6 +113,8 @@ TOPIC_MOTIFS = {
     "config": (("CreateBackendConfig", "UpdateBackendConfig", "UpdateBackendConfig"),),
 }
 MOTIF = 0.25  # how often a step begins a lifecycle when none is under way
+AIMS = 5  # pairs of operations a sequence is handed to weave in: a write, then the other on its place
+AIM = 0.4  # how often a step begins the next of them when nothing is under way
 
 
 def motifs(topic: str) -> tuple[tuple[str, ...], ...]:
@@ -144,7 +146,21 @@ class Program:
     length: int
     rng: random.Random
     lifecycles: tuple[tuple[str, ...], ...] = ()
+    aims: list[tuple[str, str]] = field(default_factory=list)  # pairs still to weave in (see aimed)
     pending: list[RawStep] = field(default_factory=list)  # the rest of a lifecycle under way
+
+    def aimed(self) -> RawStep | None:
+        """At times, the write of the next pair the sequence was handed, its other operation to
+        follow on the same place (sent whatever the model expects of it: the pair is what counts,
+        a 404 included); None when not now."""
+        rng = self.rng
+        if self.pending or not self.aims or rng.random() >= AIM:
+            return None
+        write, then = self.aims.pop(0)
+        ref = rng.randrange(REFS)
+        self.pending = [(then, 0, 0, rng.randrange(ENVIRONMENTS - 1), ref, rng.randrange(VARIANTS))]
+        places = (rng.randrange(APP_PICKS), rng.randrange(ENV_PICKS), rng.randrange(ENVIRONMENTS - 1))
+        return (write, *places, ref, rng.randrange(VARIANTS))
 
     def raw(self, last_op: str | None) -> RawStep:
         """A step with even odds for every name: its operation drawn afresh or, at times, the one
@@ -167,14 +183,15 @@ class Program:
         )
 
 
-def program(selected: frozenset[str], rng: random.Random) -> Program:
+def program(selected: frozenset[str], rng: random.Random, aims: list[tuple[str, str]] | None = None) -> Program:
     """One sequence: half lean on one topic, half on two at once (swarm testing: a few operations
     drawn often meet more than many drawn rarely; two categories' operations meet only where both
-    are drawn)."""
+    are drawn); ``aims``, pairs of operations it weaves in whatever its topic (see Aims)."""
     single, pairs = topics(selected)
     topic = rng.choice(single if rng.random() < 0.5 or not pairs else pairs)
     selected_lifecycles = tuple(m for m in motifs(topic) if all(op in selected for op in m))
-    return Program(topic, pool(topic, selected), rng.randint(MIN_STEPS, MAX_STEPS), rng, selected_lifecycles)
+    length = rng.randint(MIN_STEPS, MAX_STEPS)
+    return Program(topic, pool(topic, selected), length, rng, selected_lifecycles, list(aims or ()))
 
 
 class Names:

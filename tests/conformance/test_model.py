@@ -8,6 +8,7 @@ import subprocess
 import zlib
 from datetime import UTC, datetime
 
+import amplify_openapi as spec
 import pytest
 from amplify_conformance import RunOptions, run
 from amplify_conformance._model import Model, Step
@@ -151,6 +152,7 @@ def test_a_write_right_after_a_delete_may_act_on_what_was_deleted():
 
 # ---- against the emulator ---------------------------------------------------------------------
 
+
 def test_every_sequence_fault_is_declared_on_a_write():
     # the phase blames the write whose effect the contradicted answer shows
     assert len(SEQUENCE_FAULTS) >= 6
@@ -228,3 +230,49 @@ def test_the_model_never_fails_a_conformant_choice(names):
     assert result.failing() == set(), [
         c["failures"][0]["listing"] for o in result.operations for c in o["checks"] if c.get("failures")
     ]
+
+
+# ---- pairs of operations a campaign aims at -------------------------------------------------
+
+
+def test_a_campaign_hands_out_every_pair_the_model_knows_and_carries_over_what_a_sequence_missed():
+    from amplify_conformance._model._pairs import known_pairs
+    from amplify_conformance._model._phase import Aims
+    from amplify_conformance._model._steps import AIMS
+
+    known = known_pairs(op.operation_id for op in spec.operations())
+    aims = Aims(known, seed=3)
+    handed = [aims.take() for _ in range(len(known) // AIMS)]
+    assert all(len(h) == AIMS for h in handed) and {p for h in handed for p in h} == known
+    assert Aims(known, seed=3).take() == handed[0] and Aims(known, seed=4).take() != handed[0]
+    aims.give_back(handed[0][2:])
+    again = aims.take()
+    assert again[:3] == handed[0][2:] and len(again) == AIMS
+    assert Aims(set(), seed=3).take() == []  # the default run's sequences are handed none
+
+
+def test_a_sequence_weaves_in_each_pair_it_is_handed_on_one_place():
+    import random
+
+    from amplify_conformance._model._sequence import Names
+    from amplify_conformance._model._steps import program, resolve
+
+    selected = frozenset(op.operation_id for op in spec.operations())
+    aims = [
+        ("DeleteBackendAuth", "GetToken"),
+        ("CreateToken", "UpdateBackendStorage"),
+        ("CloneBackend", "GetBackendAPI"),
+    ]
+    drawn = program(selected, random.Random(1), list(aims))
+    names, steps = Names(), []
+    for _ in range(200):
+        if not drawn.aims and not drawn.pending:
+            break
+        raw = drawn.pending.pop(0) if drawn.pending else drawn.aimed()
+        if raw is not None:
+            steps.append(resolve(raw, names))
+    # one place: the same app and environment (a clone's target is a place it acts on too)
+    woven = {
+        (a.op, b.op) for a, b in zip(steps, steps[1:], strict=False) if a.app == b.app and b.env in (a.env, a.target)
+    }
+    assert set(aims) <= woven, steps

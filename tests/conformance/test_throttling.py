@@ -130,7 +130,12 @@ def _deterministic(emulator: Emulator, operation: str, **options) -> RunOptions:
     """One operation's deterministic plan against the emulator served at its URL (no generated
     example, no stateful or model-based sequence: these tests ask about pacing, not about them)."""
     return RunOptions(
-        base_url=emulator.base_url + "/prod", operations=(operation,), max_examples=0, stateful=False, model=0, **options
+        base_url=emulator.base_url + "/prod",
+        operations=(operation,),
+        max_examples=0,
+        stateful=False,
+        model=0,
+        **options,
     )
 
 
