@@ -192,6 +192,8 @@ class Sequence:
         self.pairs.saw(step)
         label = f"request {len(self.entries)} ({step.op})"
         jobs_before = len(self.model.jobs)
+        job = self.model.job(step.ref, step.app) if step.op == "UpdateBackendJob" else None
+        filed_before = dict(job.set_to or {}) if job is not None else {}
         if lagged:
             self.model.lagged(step, label, answer, body)
         else:
@@ -199,7 +201,7 @@ class Sequence:
         # read back as answered, unless the target has shown a write late (each read would wait
         # for it: the sweep at the end still reads everything)
         if listed and step.op not in READS and _status(exchanges[-1]) == 200 and not self.sender.shows_late():
-            for read in self._reads_after(step, len(self.model.jobs) > jobs_before):
+            for read in self._reads_after(step, len(self.model.jobs) > jobs_before, filed_before):
                 self._read(read)
 
     def _one(self, op: spec.Operation, params: dict[str, str], body: Any) -> tuple[list[Exchange], dict]:
@@ -279,10 +281,12 @@ class Sequence:
 
     # ---- reads: after each write, what it could have changed; at the end, everything -------
 
-    def _reads_after(self, step: Step, made_job: bool) -> list[Step]:
+    def _reads_after(self, step: Step, made_job: bool, filed_before: dict[str, Any]) -> list[Step]:
         """The reads that show what a write answered 200 could have changed: the resource's Get
         (and its models after a generate), the app's environments, the session, the job it
-        announced or changed (every jobId a 200 carries must resolve)."""
+        announced or changed (every jobId a 200 carries must resolve), and after a job's update
+        the listings filtered by what it set and by what it had been set to (``filed_before``):
+        the job moves from one to the other."""
         category, role = resource_role_of(step.op)
         envs = self.names.envs[step.app]
         reads = []
@@ -303,6 +307,11 @@ class Sequence:
             reads.append(Step("GetToken", step.app, step.env, ref=step.ref))
         if step.op == "UpdateBackendJob":
             reads.append(Step("GetBackendJob", step.app, step.env, ref=step.ref))
+            job = self.model.job(step.ref, step.app)
+            filed = [job.set_to or {}, filed_before] if job is not None else []
+            for variant, filters in enumerate(LIST_FILTERS):
+                if filters and any(all(f.get(k) == v for k, v in filters.items()) for f in filed):
+                    reads.append(Step("ListBackendJobs", step.app, job.home or step.env, variant=variant))
         elif made_job:
             job = self.model.jobs[-1]
             reads.append(Step("GetBackendJob", job.app, job.home or step.env, ref=len(self.model.jobs) - 1))

@@ -276,3 +276,17 @@ def test_a_sequence_weaves_in_each_pair_it_is_handed_on_one_place():
         (a.op, b.op) for a, b in zip(steps, steps[1:], strict=False) if a.app == b.app and b.env in (a.env, a.target)
     }
     assert set(aims) <= woven, steps
+
+
+@pytest.mark.quality
+def test_shrinking_ends_when_a_replay_fails_on_a_read_back_as_big_as_before():
+    # under this seed the failure shows on the filtered listing read back after a job's update:
+    # a replay without the final listing fails on the same read, as big as before, and shrinking
+    # that took an equal size for smaller went round until the run's time budget ran out
+    options = RunOptions(
+        emulator_faults=frozenset({"r8_filter_stale_status"}), seed=2, settle=1.0, time_budget=240, **QUIET
+    )
+    result = run(options)
+    assert result.to_dict()["complete"], result.to_dict()["incomplete_reason"]
+    assert result.failing() == {("UpdateBackendJob", "R8.sequences")}
+    assert len(result.check("UpdateBackendJob", "R8.sequences")["failures"][0]["sequence"]) <= 5
