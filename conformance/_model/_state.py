@@ -513,6 +513,8 @@ class Model:
                 if NO != resource.present or NO != copied.present:
                     resource.present, resource.since = MAYBE, label
                 resource.configs = resource.configs + copied.configs
+                # merged, what each was made by may be there: an import beside a named resource
+                resource.kinds, resource.imports = resource.kinds | copied.kinds, resource.imports + copied.imports
             target.state = "listed"
         else:
             app.envs[step.target] = Env("listed", label, copies)

@@ -290,3 +290,16 @@ def test_shrinking_ends_when_a_replay_fails_on_a_read_back_as_big_as_before():
     assert result.to_dict()["complete"], result.to_dict()["incomplete_reason"]
     assert result.failing() == {("UpdateBackendJob", "R8.sequences")}
     assert len(result.check("UpdateBackendJob", "R8.sequences")["failures"][0]["sequence"]) <= 5
+
+
+def test_an_import_cloned_onto_an_environment_may_outlive_the_named_resources_delete_there():
+    # a target keeping one resource per name holds the import and the named one side by side; a
+    # clone onto an environment that exists may merge both into it, and a delete there by name
+    # leaves the import (found by a campaign against the resources-by-name quirk)
+    model = Model()
+    _made(model, Step("CreateBackend"))
+    _made(model, Step("ImportBackendStorage", env="e1"), sent={"bucketName": "b"})
+    _made(model, Step("CreateBackendStorage", env="e1"), sent={"resourceConfig": {"a": 1}})
+    _made(model, Step("CloneBackend", env="e1", target="e0"))
+    _made(model, Step("DeleteBackendStorage"))
+    assert model.expect(Step("GetBackendStorage")).statuses == {200, 404}
