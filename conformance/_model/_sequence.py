@@ -309,8 +309,10 @@ class Sequence:
             reads.append(Step("GetBackendJob", step.app, step.env, ref=step.ref))
             job = self.model.job(step.ref, step.app)
             filed = [job.set_to or {}, filed_before] if job is not None else []
-            for variant, filters in enumerate(LIST_FILTERS):
-                if filters and any(all(f.get(k) == v for k, v in filters.items()) for f in filed):
+            for variant, filters in enumerate(LIST_FILTERS if job is not None else ()):
+                # the whole listing first: a job is still listed after its update, whatever it was
+                # set to (what a filter shows builds on that)
+                if not filters or any(all(f.get(k) == v for k, v in filters.items()) for f in filed):
                     reads.append(Step("ListBackendJobs", step.app, job.home or step.env, variant=variant))
         elif made_job:
             job = self.model.jobs[-1]
