@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown quirk(s) or combination(s): {', '.join(unknown)}")
     targets = [(name, named.get(name, frozenset({name}))) for name in args.quirk or sorted(quirks())]
     if not args.quirk:
-        targets += list(combinations().items())
+        targets += list(named.items())
     seeds = [int(s) for s in args.seeds.split(",") if s] if args.campaign > 0 else []
     plan = [(label, chosen, seed, args.campaign) for label, chosen in targets for seed in [None, *seeds]]
     bad = 0

@@ -308,12 +308,10 @@ class Sequence:
         if step.op == "UpdateBackendJob":
             reads.append(Step("GetBackendJob", step.app, step.env, ref=step.ref))
             job = self.model.job(step.ref, step.app)
-            filed = [job.set_to or {}, filed_before] if job is not None else []
-            for variant, filters in enumerate(LIST_FILTERS if job is not None else ()):
-                # the whole listing first: a job is still listed after its update, whatever it was
-                # set to (what a filter shows builds on that)
-                if not filters or any(all(f.get(k) == v for k, v in filters.items()) for f in filed):
-                    reads.append(Step("ListBackendJobs", step.app, job.home or step.env, variant=variant))
+            if job is not None:  # the whole listing first: a job is still listed after its update
+                home = job.home or step.env
+                variants = [0, *_filtered_by([job.set_to or {}, filed_before])]
+                reads += [Step("ListBackendJobs", step.app, home, variant=variant) for variant in variants]
         elif made_job:
             job = self.model.jobs[-1]
             reads.append(Step("GetBackendJob", job.app, job.home or step.env, ref=len(self.model.jobs) - 1))
@@ -334,9 +332,8 @@ class Sequence:
                 self._read(Step("GetBackendAPIModels", app, env))
                 self._read(Step("ListBackendJobs", app, env))
                 set_values = [j.set_to for j in self.model.jobs if j.app == app and j.set_to]
-                for variant, filters in enumerate(LIST_FILTERS):  # each filter a job was given a value of
-                    if filters and any(all(s.get(k) == v for k, v in filters.items()) for s in set_values):
-                        self._read(Step("ListBackendJobs", app, env, variant=variant))
+                for variant in _filtered_by(set_values):
+                    self._read(Step("ListBackendJobs", app, env, variant=variant))
         for ref, session in enumerate(self.model.sessions):
             self._read(Step("GetToken", session.app, "e0", ref=ref))
         for ref, job in enumerate(self.model.jobs):
@@ -348,6 +345,16 @@ class Sequence:
 
     def _selected_reads(self) -> frozenset[str]:
         return READS & self.sender.selected
+
+
+def _filtered_by(values: list[dict[str, Any]]) -> list[int]:
+    """The ListBackendJobs variants whose filter (not the empty one) one of ``values`` (what
+    UpdateBackendJob set on a job) matches: the listings where that job must show."""
+    return [
+        variant
+        for variant, filters in enumerate(LIST_FILTERS)
+        if filters and any(all(v.get(k) == want for k, want in filters.items()) for v in values)
+    ]
 
 
 def _get(category: str) -> str:
