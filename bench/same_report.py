@@ -30,7 +30,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
 SEED = 7
 #: what must be equal; the exact plan (how often each read polled) and the report's counts are shown, not decisive
 DECISIVE = ("verdicts", "failures", "distinct requests")
-DROPPED = {"started_at", "finished_at", "settle_seconds", "duration", "elapsed", "base_url"}
+DROPPED = {"started_at", "finished_at", "settle_seconds", "duration", "elapsed", "base_url", "seconds", "longest_chain"}
 NAMES = [
     (re.compile(r"\bac[0-9a-f]{6}\d{3}\b"), "<app>"),  # Run.new_names: ac{run_id}{n:03d}
     # which of the environments created at once a fault loses depends on their order of arrival

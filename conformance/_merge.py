@@ -50,6 +50,9 @@ def merge_results(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         ),
         "cleanup": _merge_cleanup(p.get("cleanup") for p in parts),
         "phases": _merge_phases(p.get("phases") or {} for p in parts),
+        "longest_chain": max(
+            (p["longest_chain"] for p in parts if p.get("longest_chain")), key=lambda c: c["seconds"], default=None
+        ),
         "operations": operations,
         "merged_from": [
             {
@@ -164,8 +167,8 @@ def _merge_cleanup(cleanups: Iterable[Mapping[str, Any] | None]) -> dict[str, An
     }
 
 
-def _merge_phases(phase_maps: Iterable[Mapping[str, Mapping[str, str]]]) -> dict[str, dict[str, str]]:
-    by_name: dict[str, list[Mapping[str, str]]] = {}
+def _merge_phases(phase_maps: Iterable[Mapping[str, Mapping[str, Any]]]) -> dict[str, dict[str, Any]]:
+    by_name: dict[str, list[Mapping[str, Any]]] = {}
     for phases in phase_maps:
         for name, phase in phases.items():
             by_name.setdefault(name, []).append(phase)
@@ -177,8 +180,28 @@ def _merge_phases(phase_maps: Iterable[Mapping[str, Mapping[str, str]]]) -> dict
         detail = f"{status} in {sum(p['status'] == status for p in seen)} of {len(seen)} parts: " + " | ".join(
             details[:3]
         )
-        merged[name] = {"status": status, "detail": detail + (" | ..." if len(details) > 3 else "")}
+        detail += " | ..." if len(details) > 3 else ""
+        merged[name] = {"status": status, "detail": detail, **_merge_times(seen)}
     return merged
+
+
+def _merge_times(phases: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parts ran side by side: a phase lasted as long as its longest part, and sent all
+    their requests."""
+    timed = [p for p in phases if "seconds" in p]
+    if not timed:
+        return {}
+    times: dict[str, Any] = {
+        "seconds": max(p["seconds"] for p in timed),
+        "requests": sum(p.get("requests", 0) for p in timed),
+    }
+    stages: dict[str, dict[str, Any]] = {}
+    for phase in timed:
+        for name, stage in (phase.get("stages") or {}).items():
+            into = stages.setdefault(name, {"requests": 0, "seconds": 0.0})
+            into["requests"] += stage["requests"]
+            into["seconds"] = round(into["seconds"] + stage["seconds"], 2)
+    return {**times, "stages": stages} if stages else times
 
 
 def _merge_fuzz(sections: list[Mapping[str, Any]], wall_seconds: float) -> dict[str, Any]:

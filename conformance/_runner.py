@@ -41,6 +41,7 @@ from ._settling import Settling
 from ._status_plan import status_plan
 from ._target import NO_BODY, Exchange, Target
 from ._target_for import preflight, target_for
+from ._timing import Timing
 from ._unit import Unit
 from ._workflows import workflows
 
@@ -119,6 +120,7 @@ class Run:
         # write at once (the embedded emulator without its lagging quirk): then that read is saved
         self.confirm_setup = target.kind != "emulator" or bool(LAGGING_QUIRKS & options.emulator_quirks)
         self.settling = Settling(self.settle_bound)
+        self.timing = Timing()
         self._lock = threading.Lock()
         self._counter = 0
         self.documented = _documented_counts()
@@ -183,6 +185,7 @@ class Run:
         exchange = self.target.send(method, path, params, body, inject=inject, deadline=self.deadline)
         if operation_id:
             self.ledger.observed(operation_id, exchange)
+        self.timing.sent(len(exchange.replies) or 1, sum(reply.elapsed for reply in exchange.replies))
         if exchange.error:
             self._check_time()  # cut by the budget: that is no failure of the target
         with self._lock:
@@ -207,8 +210,10 @@ class Run:
         their exchanges once all are done, call by call in the order given, so two runs pair them
         up whatever order they were answered in."""
         unit = getattr(self._unit, "operation_id", None)
+        counted_as_here = self.timing.carried()
 
         def one(call: Callable[[], T]) -> tuple[T, list[PlanExchange]]:
+            counted_as_here()
             self._unit.operation_id, self._unit.held = unit, []
             try:
                 return call(), self._unit.held
@@ -285,21 +290,9 @@ class Run:
         ticking = self.campaign.ticking()
         ticking.__enter__()
         try:
-            # the largest matrices first: a run lasts as long as its longest unit, if that starts early
-            order = sorted(self.selected, key=lambda op: -len(strategies.matrix(op.operation_id)))
-            futures = {pool.submit(self.unit, op): op for op in order}
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in done:
-                    op = futures[future]
-                    if self.progress:
-                        self.progress(
-                            self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
-                        )
-            self.phases["operations"] = self._phase_after_sending(f"{len(self.selected)} operations")
-            self.phases["stateful"] = self.stateful()
-            self.phases["model"] = self.model()
+            self._timed("operations", lambda: self.operations(pool))
+            self._timed("stateful", self.stateful)
+            self._timed("model", self.model)
         except KeyboardInterrupt:
             self.halt("interrupted")
             finished = set(self.phases)
@@ -313,8 +306,37 @@ class Run:
             cleanup = {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
             self.phases["cleanup"] = {"status": "skipped", "detail": "run interrupted"}
         else:
-            cleanup = self.cleanup()
+            times: dict[str, Any] = {}
+            with self.timing.phase(times):
+                cleanup = self.cleanup()
+            if self.phases["cleanup"]["status"] != "skipped":  # its removals are sent past the run's count
+                self.phases["cleanup"].update(times, requests=cleanup.get("attempted", 0))
         return self.result(started, cleanup)
+
+    def _timed(self, name: str, phase: Callable[[], dict[str, Any]]) -> None:
+        """Run a phase into its entry of ``phases``, with the phase's wall seconds and requests
+        (unless it was skipped)."""
+        times: dict[str, Any] = {}
+        with self.timing.phase(times):
+            self.phases[name] = phase()
+        if self.phases[name]["status"] != "skipped":
+            self.phases[name].update(times)
+
+    def operations(self, pool: ThreadPoolExecutor) -> dict[str, Any]:
+        """Every selected operation's unit, side by side in the pool."""
+        # the largest matrices first: a run lasts as long as its longest unit, if that starts early
+        order = sorted(self.selected, key=lambda op: -len(strategies.matrix(op.operation_id)))
+        futures = {pool.submit(self.unit, op): op for op in order}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                op = futures[future]
+                if self.progress:
+                    self.progress(
+                        self.ledger.operation_result(op, self.options.levels, self.documented[op.operation_id])
+                    )
+        return {**self._phase_after_sending(f"{len(self.selected)} operations"), "stages": self.timing.stages()}
 
     def _phase_after_sending(self, what: str) -> dict[str, str]:
         if self.stop_reason:
@@ -324,7 +346,7 @@ class Run:
     def stateful(self) -> dict[str, str]:
         """schemathesis's stateful phase, unless there is no point: its status for the report."""
         not_asked = None if self.options.stateful else "not asked for (RunOptions.stateful is False)"
-        return self._after_operations(not_asked, lambda: stateful_phase(self), StatefulStopped)
+        return self._after_operations("stateful", not_asked, lambda: stateful_phase(self), StatefulStopped)
 
     def model(self) -> dict[str, str]:
         """The model-based phase (R8.sequences), unless there is no point: its status for the report."""
@@ -335,10 +357,10 @@ class Run:
             not_asked = "the behaviour level was not asked for"
         elif self.options.app_id:
             not_asked = "it makes and removes apps of its own, and --app-id names one"
-        return self._after_operations(not_asked, lambda: model_phase(self, self.options.model), ModelStopped)
+        return self._after_operations("model", not_asked, lambda: model_phase(self, self.options.model), ModelStopped)
 
     def _after_operations(
-        self, not_asked: str | None, phase: Callable[[], str | dict[str, Any]], stopped: type[Exception]
+        self, name: str, not_asked: str | None, phase: Callable[[], str | dict[str, Any]], stopped: type[Exception]
     ) -> dict[str, Any]:
         """A phase after the operations' units: skipped (saying why) when not asked for, when the run
         stopped or when the target proved unusable; else what it did, or what stopped or crashed it."""
@@ -350,7 +372,8 @@ class Run:
         if unusable:
             return {"status": "skipped", "detail": f"the target proved unusable: {unusable}"}
         try:
-            did = phase()
+            with self.timing.chain(f"the {name} phase"):
+                did = phase()
             return {"status": "ran", **(did if isinstance(did, dict) else {"detail": did})}
         except (Exception, BaseExceptionGroup) as exc:  # hypothesis may wrap what stopped it in a group
             cause = find(exc, (_Stop, _Unusable, stopped))
@@ -364,7 +387,8 @@ class Run:
         try:
             if hopeless := self.hopeless():
                 raise _Unusable(f"not sent: {hopeless}")
-            OperationUnit(self, op, errors).run()
+            with self.timing.chain(f"the {op.operation_id} unit"):
+                OperationUnit(self, op, errors).run()
         except (Exception, BaseExceptionGroup) as exc:  # a bug or a wild answer must not sink other operations
             cause = find(exc, (_Stop, _Unusable))  # hypothesis may wrap them in a group
             if isinstance(cause, _Stop):
@@ -417,6 +441,7 @@ class Run:
                 "summary": summary,
                 "cleanup": cleanup,
                 "phases": self.phases,
+                "longest_chain": self.timing.longest_chain(),
                 "operations": operations,
                 **({"fuzz": self.campaign.section()} if self.options.fuzz else {}),
             }
@@ -436,17 +461,22 @@ class OperationUnit(Unit):
     """One operation's questions, family by family, each from a module of its own."""
 
     def run(self) -> None:
-        cors(self)
-        world = self.new_world()
-        not_found(self, world)
-        self.prepare(world)
-        world = matrix(self, world)
-        near_misses(self, world)
-        world = workflows(self, world)
-        status_plan(self, world)
-        world = edges(self, world)
+        stage = self.run_.timing.stage
+        with stage("matrix"):
+            cors(self)
+            world = self.new_world()
+            not_found(self, world)
+            self.prepare(world)
+            world = matrix(self, world)
+            near_misses(self, world)
+        with stage("workflows"):
+            world = workflows(self, world)
+        with stage("status codes and edges"):
+            status_plan(self, world)
+            world = edges(self, world)
         if self.run_.options.max_examples > 0 and not self.would_remove_given_app:
-            fuzz_operation(self, world)
+            with stage("fuzzing"):
+                fuzz_operation(self, world)
 
 
 def _explain(exc: BaseException) -> str:

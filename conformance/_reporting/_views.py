@@ -43,10 +43,46 @@ def summary_line(result: Mapping[str, Any]) -> str:
     codes = (summary.get("coverage") or {}).get("status_codes")
     if codes:
         parts.append(f"status codes {codes.get('exercised', 0)}/{codes.get('documented', 0)}")
+    slowest = slowest_phase(result)
+    if slowest:
+        parts.append(f"slowest phase: {slowest}")
     line = "; ".join(parts)
     if not result.get("complete", True):
         line += f" -- INCOMPLETE: {result.get('incomplete_reason') or 'run cut short'}"
     return line
+
+
+def slowest_phase(result: Mapping[str, Any]) -> str:
+    """The phase that took longest, with its seconds and requests ("" before phases were timed)."""
+    timed = [(name, p) for name, p in (result.get("phases") or {}).items() if "seconds" in p]
+    if not timed:
+        return ""
+    name, phase = max(timed, key=lambda item: item[1]["seconds"])
+    return f"{name} ({phase_time(phase)})"
+
+
+def phase_time(phase: Mapping[str, Any]) -> str:
+    """A phase's wall seconds and requests, as a report shows them."""
+    if "seconds" not in phase:
+        return ""
+    return f"{phase['seconds']:.1f} s, {phase.get('requests', 0):,} requests"
+
+
+def time_line(result: Mapping[str, Any]) -> str:
+    """Where the run's time went: the longest chain of requests sent one after another, and
+    what the operations' units spent their time on."""
+    parts = []
+    chain = result.get("longest_chain")
+    if chain:
+        parts.append(
+            f"longest chain of requests one after another: {chain['name']}, {chain['seconds']:.1f} s and"
+            f" {chain['requests']:,} requests ({chain['waiting_seconds']:.1f} s of them waiting for answers)"
+        )
+    stages = ((result.get("phases") or {}).get("operations") or {}).get("stages") or {}
+    if stages:
+        spent = ", ".join(f"{name} {s['seconds']:.0f} s ({s['requests']:,} requests)" for name, s in stages.items())
+        parts.append(f"the units' time (summed over units side by side): {spent}")
+    return "; ".join(parts)
 
 
 def throttling_line(result: Mapping[str, Any]) -> str:
@@ -215,9 +251,15 @@ def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
         "settings_file": result.get("settings_file") or "",
         "deviations": _deviations_view(result.get("deviations")),
         "phases": [
-            {"name": name, "status": phase.get("status", "?"), "detail": phase.get("detail") or ""}
+            {
+                "name": name,
+                "status": phase.get("status", "?"),
+                "detail": phase.get("detail") or "",
+                "time": phase_time(phase),
+            }
             for name, phase in (result.get("phases") or {}).items()
         ],
+        "time_line": time_line(result),
         "operations": [_operation_view(op, levels) for op in result.get("operations", ())],
     }
 

@@ -251,7 +251,8 @@ def test_a_crash_of_the_stateful_phase_is_the_phase_s_error_not_an_operation_s(m
         monkeypatch.setattr(fuzz, "_operation_of", crash)
         result = run(options)
     phases = result.to_dict()["phases"]
-    assert phases["stateful"] == {"status": "error", "detail": "crashed: StopIteration: "}
+    assert (phases["stateful"]["status"], phases["stateful"]["detail"]) == ("error", "crashed: StopIteration: ")
+    assert phases["stateful"]["seconds"] >= 0 and phases["stateful"]["requests"] == 0  # it crashed before sending
     assert phases["operations"]["status"] == "ran" and phases["cleanup"]["status"] == "ran"
     crashed = result.operation("CreateBackend")
     assert not any("stateful" in e for e in crashed["errors"])
