@@ -346,7 +346,12 @@ class Run:
     def stateful(self) -> dict[str, str]:
         """schemathesis's stateful phase, unless there is no point: its status for the report."""
         not_asked = None if self.options.stateful else "not asked for (RunOptions.stateful is False)"
-        return self._after_operations("stateful", not_asked, lambda: stateful_phase(self), StatefulStopped)
+
+        def chained() -> str:  # one call after another
+            with self.timing.chain("the stateful phase"):
+                return stateful_phase(self)
+
+        return self._after_operations(not_asked, chained, StatefulStopped)
 
     def model(self) -> dict[str, str]:
         """The model-based phase (R8.sequences), unless there is no point: its status for the report."""
@@ -357,10 +362,10 @@ class Run:
             not_asked = "the behaviour level was not asked for"
         elif self.options.app_id:
             not_asked = "it makes and removes apps of its own, and --app-id names one"
-        return self._after_operations("model", not_asked, lambda: model_phase(self, self.options.model), ModelStopped)
+        return self._after_operations(not_asked, lambda: model_phase(self, self.options.model), ModelStopped)
 
     def _after_operations(
-        self, name: str, not_asked: str | None, phase: Callable[[], str | dict[str, Any]], stopped: type[Exception]
+        self, not_asked: str | None, phase: Callable[[], str | dict[str, Any]], stopped: type[Exception]
     ) -> dict[str, Any]:
         """A phase after the operations' units: skipped (saying why) when not asked for, when the run
         stopped or when the target proved unusable; else what it did, or what stopped or crashed it."""
@@ -372,8 +377,7 @@ class Run:
         if unusable:
             return {"status": "skipped", "detail": f"the target proved unusable: {unusable}"}
         try:
-            with self.timing.chain(f"the {name} phase"):
-                did = phase()
+            did = phase()
             return {"status": "ran", **(did if isinstance(did, dict) else {"detail": did})}
         except (Exception, BaseExceptionGroup) as exc:  # hypothesis may wrap what stopped it in a group
             cause = find(exc, (_Stop, _Unusable, stopped))

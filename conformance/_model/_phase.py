@@ -14,9 +14,11 @@ ends the phase (THROTTLED_IN_ROW), not the run's budget.
 
 from __future__ import annotations
 
+import collections
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -28,9 +30,11 @@ from ._pairs import known_pairs
 from ._script import listing, script
 from ._sequence import Contradiction, Sequence, Unjudged
 from ._state import Step
-from ._steps import AIMS, program
+from ._steps import AIMS, Program, program
 
 THROTTLED_IN_ROW = 3  # sequences in a row ended by throttling (429/504 after every retry): the phase stops
+SIDE_BY_SIDE = 8  # sequences sent at once (a fixed number: which sequences count never depends on timing)
+READS_AT_ONCE = 32  # reads of the sequences under way in flight at once, against a far-away target
 LABEL = "model-based sequence"
 
 
@@ -43,8 +47,11 @@ class ModelRun(Protocol):
     campaign: Any
     confirm_setup: bool
     settling: Any
+    overlap_pays: bool
     selected: list[spec.Operation]
     stop: threading.Event
+
+    timing: Any
 
     def send(self, op: spec.Operation, params: dict[str, str], body: Any = ..., **kw: Any) -> Exchange: ...
 
@@ -70,10 +77,10 @@ class _Search:
 class _Sender:
     def __init__(self, run: ModelRun, seed: int, search: _Search) -> None:
         self.run, self.seed, self.search = run, seed, search
+        self.reads: ThreadPoolExecutor | None = None  # where reads go side by side, while the search lasts
         self.selected = frozenset(op.operation_id for op in run.selected)
 
     def send(self, op: spec.Operation, params: dict[str, str], body: Any) -> Exchange:
-        self.search.requests += 1
         return self.run.send(op, params, body, case=LABEL, seed=self.seed)
 
     def settle_bound(self) -> float:
@@ -84,6 +91,17 @@ class _Sender:
 
     def shows_late(self) -> bool:
         return self.run.settling.late > 0
+
+    def side_by_side(self, calls: list[Callable[[], Any]]) -> list[Future] | None:
+        if self.reads is None or not self.run.overlap_pays:
+            return None
+        counted_as_here = self.run.timing.carried()
+
+        def call_here(call: Callable[[], Any]) -> Any:
+            counted_as_here()
+            return call()
+
+        return [self.reads.submit(call_here, call) for call in calls]
 
 
 class Aims:
@@ -101,14 +119,16 @@ class Aims:
         self.left: list[tuple[str, str]] = []
 
     def take(self) -> list[tuple[str, str]]:
-        count = max(0, AIMS - len(self.left))
+        handed, self.left = self.left[:AIMS], self.left[AIMS:]
+        count = AIMS - len(handed)
         fresh = [self.order[(self.taken + i) % len(self.order)] for i in range(count)] if self.order else []
         self.taken += len(fresh)
-        handed, self.left = self.left + fresh, []
-        return handed
+        return handed + fresh
 
     def give_back(self, unwoven: list[tuple[str, str]]) -> None:
-        self.left = list(unwoven)
+        """Pairs a sequence did not get to: handed out first from now on (sequences drawn since
+        got fresh ones)."""
+        self.left += unwoven
 
 
 def model_phase(run: ModelRun, sequences: int) -> dict[str, Any]:
@@ -144,48 +164,103 @@ def model_phase(run: ModelRun, sequences: int) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Outcome:
+    """What one sequence did, folded into the search in the order the sequences were drawn."""
+
+    apps: tuple[str, str]
+    sequence: Sequence
+    agreed: dict[str, int] = field(default_factory=dict)
+    ended: Contradiction | Unjudged | None = None
+
+
 def _search(run: ModelRun, seed: int, sequences: int, search: _Search, aims: Aims) -> None:
     """``sequences`` sequences, each drawn from a generator of its own seeded from ``seed`` (so a
     short dose spreads over every topic and the same seed sends the same sequences); the first
-    that contradicts the model in a new way ends the search and is shrunk."""
+    that contradicts the model in a new way ends the search and is shrunk. Against a far-away
+    target up to SIDE_BY_SIDE are under way at once (each over apps of its own: the phase then
+    costs about its longest sequence, not their sum); what they did is taken in the order they
+    were drawn, as if sent one after another, so which sequences count never depends on which
+    answers came first. Where overlapping does not pay they go one by one: a faulty target whose
+    deletes spill into other apps' environments of the same names then shows each spill in the
+    sequence that caused it."""
     sender = _Sender(run, seed, search)
     campaign = run.campaign
-    selected = sender.selected
-    for number in range(sequences):
-        if campaign.over(campaign.end) or run.stop.is_set():
-            break
-        drawn = program(selected, random.Random(f"{seed}:{number}"), aims.take())
-        apps = (run.new_names()[0], run.new_names()[0])
-        one = Sequence(sender, apps, lambda op: _agreed(run, search, op, selected))
-        search.sequences += 1
-        try:
-            one.run(drawn)
-            search.throttled_in_row = 0
-        except Unjudged as why:
-            search.unjudged += 1
-            search.throttled_in_row += 1
-            if search.throttled_in_row >= THROTTLED_IN_ROW:
-                raise ModelStopped(f"{THROTTLED_IN_ROW} sequences in a row ended throttled, the last: {why}") from None
-        except Contradiction as found:
-            search.throttled_in_row = 0
-            if _known(run, found):
-                _book(run, found, apps, seed, shrunk=False)
-                continue
-            search.best = (found, apps)
-            break
-        finally:
-            aims.give_back(drawn.aims)
-            search.pairs |= one.pairs.exercised
-            for choice, answers in one.model.choices.items():
-                search.choices.setdefault(choice, set()).update(answers)
-            _tidy(run, apps, one)
-    if search.best is not None:
-        found, apps = _fewest(run, sender, *search.best)
-        _book(run, found, apps, seed, shrunk=True)
+    side_by_side = SIDE_BY_SIDE if run.overlap_pays else 1
+    in_flight: collections.deque[tuple[Program, Future[_Outcome]]] = collections.deque()
+
+    def fold_oldest() -> None:
+        drawn, future = in_flight.popleft()
+        outcome = future.result()
+        aims.give_back(drawn.aims)
+        if search.best is None:  # those after the one to shrink count for nothing
+            _fold(run, search, seed, outcome)
+
+    with ThreadPoolExecutor(READS_AT_ONCE, thread_name_prefix="model-reads") as sender.reads:
+        with ThreadPoolExecutor(SIDE_BY_SIDE, thread_name_prefix="model") as pool:
+            for number in range(sequences):
+                while len(in_flight) >= side_by_side:  # sequence n is drawn once n - side_by_side is taken
+                    fold_oldest()
+                if search.best is not None or campaign.over(campaign.end) or run.stop.is_set():
+                    break
+                drawn = program(sender.selected, random.Random(f"{seed}:{number}"), aims.take())
+                apps = (run.new_names()[0], run.new_names()[0])
+                in_flight.append((drawn, pool.submit(_sequence, run, sender, number, drawn, apps)))
+            while in_flight:
+                fold_oldest()
+        if search.best is not None:
+            with run.timing.chain("shrinking a model-based sequence"):
+                found, apps = _fewest(run, sender, *search.best)
+            _book(run, found, apps, seed, shrunk=True)
+    sender.reads = None
     for operation_id, count in search.agreed.items():
         run.ledger.record(
             operation_id, C.Seen(C.SEQUENCES, True, f"{count} answers in model-based sequences agreed with the model")
         )
+
+
+def _sequence(run: ModelRun, sender: _Sender, number: int, drawn: Program, apps: tuple[str, str]) -> _Outcome:
+    """Send one drawn sequence over its apps, then remove them."""
+    agreed: dict[str, int] = {}
+
+    def agree(operation_id: str) -> None:
+        if operation_id in sender.selected:
+            agreed[operation_id] = agreed.get(operation_id, 0) + 1
+
+    one = Sequence(sender, apps, agree)
+    outcome = _Outcome(apps, one, agreed)
+    with run.timing.chain(f"model-based sequence {number}"):
+        try:
+            one.run(drawn)
+        except (Contradiction, Unjudged) as ended:
+            outcome.ended = ended
+        finally:
+            _tidy(run, apps, one)
+    return outcome
+
+
+def _fold(run: ModelRun, search: _Search, seed: int, outcome: _Outcome) -> None:
+    """Take one sequence's outcome into the search, as the sequences one after another would."""
+    search.sequences += 1
+    search.requests += outcome.sequence.requests
+    search.pairs |= outcome.sequence.pairs.exercised
+    for choice, answers in outcome.sequence.model.choices.items():
+        search.choices.setdefault(choice, set()).update(answers)
+    for operation_id, count in outcome.agreed.items():
+        search.agreed[operation_id] = search.agreed.get(operation_id, 0) + count
+    ended = outcome.ended
+    if isinstance(ended, Unjudged):
+        search.unjudged += 1
+        search.throttled_in_row += 1
+        if search.throttled_in_row >= THROTTLED_IN_ROW:
+            raise ModelStopped(f"{THROTTLED_IN_ROW} sequences in a row ended throttled, the last: {ended}") from None
+        return
+    search.throttled_in_row = 0
+    if isinstance(ended, Contradiction):
+        if _known(run, ended):
+            _book(run, ended, outcome.apps, seed, shrunk=False)
+        else:
+            search.best = (ended, outcome.apps)
 
 
 class ModelStopped(Exception):
@@ -225,13 +300,9 @@ def _fewest(
             except Unjudged:
                 pass
             finally:
+                sender.search.requests += trial.requests
                 _tidy(run, trial_apps, trial)
     return found, apps
-
-
-def _agreed(run: ModelRun, search: _Search, operation_id: str, selected: frozenset[str]) -> None:
-    if operation_id in selected:
-        search.agreed[operation_id] = search.agreed.get(operation_id, 0) + 1
 
 
 def _size(found: Contradiction) -> tuple[int, int, int, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -47,6 +48,10 @@ class Sender(Protocol):
     def waited(self, reads: int, shown: bool, seconds: float) -> None: ...
 
     def shows_late(self) -> bool: ...
+
+    def side_by_side(self, calls: list[Callable[[], Any]]) -> list[Future] | None:
+        """The calls started at once, when that saves time (a target whose answers take a round
+        trip worth overlapping); None when they are better made one by one."""
 
 
 @dataclass
@@ -115,6 +120,7 @@ class Sequence:
         self.entries: list[Entry] = []
         self.steps: list[Step] = []
         self.sweeps = 0  # reads of the sweep that agreed (left out of the listing)
+        self.requests = 0  # the requests whose answers were judged (a read sent ahead and not needed is not)
         self.pairs = Pairs()
         self.judged_all = True  # every request sent was judged (none ended unanswered or throttled)
 
@@ -157,16 +163,15 @@ class Sequence:
 
     # ---- one step ---------------------------------------------------------------------------
 
-    def do(self, step: Step, *, listed: bool = True) -> None:
+    def do(self, step: Step, *, listed: bool = True, sent: tuple[Any, Future] | None = None) -> None:
+        """Send one step and judge its answer against the model (``sent``: the request as it was
+        sent ahead, and its answer to come, used if the step still makes that request)."""
         op = spec.operation(step.op)
         params, body = request(step, self.app_ids[step.app], self.model)
         expect = self.model.expect(step, body)
-        send = (
-            (lambda: self._listing(op, params, body))
-            if step.op == "ListBackendJobs"
-            else (lambda: self._one(op, params, body))
-        )
-        exchanges, answer = send()
+        send = self._sender_of(op, params, body)
+        exchanges, answer = sent[1].result() if sent is not None and sent[0] == (params, body) else send()
+        self.requests += len(exchanges)
         wrong = self._wrong(expect, exchanges, answer)
         if wrong is not None and self._may_wait(step, expect, exchanges):
             exchanges, answer, wrong = self._settle(send, expect, exchanges, answer, wrong)
@@ -201,8 +206,12 @@ class Sequence:
         # read back as answered, unless the target has shown a write late (each read would wait
         # for it: the sweep at the end still reads everything)
         if listed and step.op not in READS and _status(exchanges[-1]) == 200 and not self.sender.shows_late():
-            for read in self._reads_after(step, len(self.model.jobs) > jobs_before, filed_before):
-                self._read(read)
+            self._read(self._reads_after(step, len(self.model.jobs) > jobs_before, filed_before))
+
+    def _sender_of(self, op: spec.Operation, params: dict[str, str], body: Any) -> Callable[[], tuple[list, dict]]:
+        if op.operation_id == "ListBackendJobs":
+            return lambda: self._listing(op, params, body)
+        return lambda: self._one(op, params, body)
 
     def _one(self, op: spec.Operation, params: dict[str, str], body: Any) -> tuple[list[Exchange], dict]:
         exchange = self.sender.send(op, params, body)
@@ -257,6 +266,7 @@ class Sequence:
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 1.0)
             exchanges, answer = send()
+            self.requests += len(exchanges)
             wrong, reads = self._wrong(expect, exchanges, answer), reads + 1
         self.sender.waited(reads, wrong is None, time.monotonic() - started)
         if wrong is not None:
@@ -322,26 +332,30 @@ class Sequence:
         category's Get and the API's models in every environment named, each environment's jobs
         (whole, and filtered by what UpdateBackendJob set), every job ever handed out and every
         session."""
+        reads = []
         for app, envs in enumerate(self.names.envs):
             if not envs:
                 continue
-            self._read(Step("GetBackend", app, envs[0]))
+            reads.append(Step("GetBackend", app, envs[0]))
             for env in envs:
-                for category in CATEGORIES:
-                    self._read(Step(_get(category), app, env))
-                self._read(Step("GetBackendAPIModels", app, env))
-                self._read(Step("ListBackendJobs", app, env))
+                reads += [Step(_get(category), app, env) for category in CATEGORIES]
+                reads.append(Step("GetBackendAPIModels", app, env))
+                reads.append(Step("ListBackendJobs", app, env))
                 set_values = [j.set_to for j in self.model.jobs if j.app == app and j.set_to]
-                for variant in _filtered_by(set_values):
-                    self._read(Step("ListBackendJobs", app, env, variant=variant))
-        for ref, session in enumerate(self.model.sessions):
-            self._read(Step("GetToken", session.app, "e0", ref=ref))
-        for ref, job in enumerate(self.model.jobs):
-            self._read(Step("GetBackendJob", job.app, job.home or "e0", ref=ref))
+                reads += [Step("ListBackendJobs", app, env, variant=variant) for variant in _filtered_by(set_values)]
+        reads += [Step("GetToken", session.app, "e0", ref=ref) for ref, session in enumerate(self.model.sessions)]
+        reads += [Step("GetBackendJob", job.app, job.home or "e0", ref=ref) for ref, job in enumerate(self.model.jobs)]
+        self._read(reads)
 
-    def _read(self, step: Step) -> None:
-        if step.op in self._selected_reads():
-            self.do(step, listed=False)
+    def _read(self, reads: list[Step]) -> None:
+        """Reads judged one by one, in order; against a far-away target all sent at once first (a
+        read whose request the ones before it change is sent again when its turn comes)."""
+        reads = [step for step in reads if step.op in self._selected_reads()]
+        requests = [request(step, self.app_ids[step.app], self.model) for step in reads]
+        calls = [self._sender_of(spec.operation(s.op), *r) for s, r in zip(reads, requests, strict=True)]
+        answers = self.sender.side_by_side(calls) if len(calls) > 1 else None
+        for i, step in enumerate(reads):
+            self.do(step, listed=False, sent=None if answers is None else (requests[i], answers[i]))
 
     def _selected_reads(self) -> frozenset[str]:
         return READS & self.sender.selected

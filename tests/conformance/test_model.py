@@ -3,6 +3,7 @@ shrunk and blamed where it shows, and no false alarm on the clean emulator or an
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zlib
@@ -303,3 +304,30 @@ def test_an_import_cloned_onto_an_environment_may_outlive_the_named_resources_de
     _made(model, Step("CloneBackend", env="e1", target="e0"))
     _made(model, Step("DeleteBackendStorage"))
     assert model.expect(Step("GetBackendStorage")).statuses == {200, 404}
+
+
+@pytest.mark.quality
+def test_sequences_sent_side_by_side_count_as_if_sent_one_after_another(monkeypatch):
+    # against a far-away target sequences go side by side and reads go ahead; what the phase
+    # reports must not change with that: the same sequences, requests, pairs, and the same
+    # failure found, blamed and shrunk to the same requests
+    options = RunOptions(emulator_faults=frozenset({"r8_update_keeps_first"}), model=12, seed=5, settle=1.0, **QUIET)
+
+    def phase(overlap: bool) -> tuple:
+        monkeypatch.setattr(Run, "overlap_pays", property(lambda self: overlap))
+        result = run(options)
+        data = result.to_dict()
+        failure = result.check("UpdateBackendAPI", "R8.sequences")["failures"][0]
+        listing = re.sub(r"\bac[0-9a-f]{6}\d{3}\b", "<app>", re.sub(r"127\.0\.0\.1:\d+", "<host>", failure["listing"]))
+        return result.failing(), data["phases"]["model"]["detail"], listing
+
+    one_by_one, side_by_side = phase(False), phase(True)
+    assert one_by_one[0] == {("UpdateBackendAPI", "R8.sequences")}
+    assert side_by_side == one_by_one
+    # a conformant target: every sequence drawn counts, in both ways alike
+    options = RunOptions(model=12, seed=5, **QUIET)
+    monkeypatch.setattr(Run, "overlap_pays", property(lambda self: False))
+    alone = run(options).to_dict()["phases"]["model"]["detail"]
+    monkeypatch.setattr(Run, "overlap_pays", property(lambda self: True))
+    together = run(options).to_dict()
+    assert together["phases"]["model"]["detail"] == alone and alone.startswith("12 sequences")
