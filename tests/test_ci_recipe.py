@@ -1,5 +1,5 @@
 """docs/ci.md's jobs work as written: their shell steps, run against the emulator they start, leave
-the reports where the jobs keep them and report.md in GitHub's job summary."""
+the reports where the jobs keep them and summary.md in GitHub's job summary."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def _assert_reports_of_a_quick_passing_run(reports: Path, port: str) -> None:
     assert report["deviations"]["file"] == "deviations.yaml"
 
 
-def test_github_job_keeps_the_reports_and_puts_report_md_in_the_job_summary(tmp_path):
+def test_github_job_keeps_the_reports_and_puts_summary_md_in_the_job_summary(tmp_path):
     job = _github()
     workspace = _workspace(tmp_path)
     summary = tmp_path / "step-summary.md"
@@ -112,7 +112,7 @@ def test_github_job_keeps_the_reports_and_puts_report_md_in_the_job_summary(tmp_
             assert done.returncode == 0, (step["name"], done.stdout)
     finally:
         _end(groups)
-    assert summary.read_text() == (workspace / "reports" / "report.md").read_text()
+    assert summary.read_text() == (workspace / "reports" / "summary.md").read_text()
     _assert_reports_of_a_quick_passing_run(workspace / "reports", env["PORT"])
     (upload,) = [step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact")]
     kept = upload["with"]["path"].split()

@@ -1,8 +1,9 @@
-"""Reports of a finished run: report.json (the one source), junit.xml, report.md, report.html;
+"""Reports of a finished run: report.json (the one source), junit.xml, report.md, report.html,
+summary.md;
 and of a parity run: parity.json (the one source), parity.md, parity.html.
 
 Reporters only render the result dict (``RunResult.to_dict()``); they never re-run logic, so
-the four files cannot disagree. One module per concern: redaction, the views the templates
+the files cannot disagree. One module per concern: redaction, the views the templates
 show, one renderer per format, files (writing, schemas, loading), and the diff of two runs.
 """
 
@@ -22,9 +23,18 @@ from ._files import (
 )
 from ._html import render_html, render_parity_html
 from ._junit import render_junit
-from ._markdown import render_markdown, render_parity_markdown
+from ._markdown import render_markdown, render_parity_markdown, render_summary_markdown
 from ._redaction import DISPLAY_BODY_LIMIT, REDACTED, redact
-from ._views import LEVELS, VERDICTS, operation_counts, parity_summary_line, summary_line
+from ._views import (
+    LEVELS,
+    VERDICTS,
+    check_counts,
+    failure_groups,
+    failure_lines,
+    operation_counts,
+    parity_summary_line,
+    summary_line,
+)
 
 __all__ = [
     "DISPLAY_BODY_LIMIT",
@@ -36,7 +46,10 @@ __all__ = [
     "ReportError",
     "VERDICTS",
     "VerdictChange",
+    "check_counts",
     "diff_reports",
+    "failure_groups",
+    "failure_lines",
     "load_report",
     "operation_counts",
     "parity_schema",
@@ -49,6 +62,7 @@ __all__ = [
     "render_markdown",
     "render_parity_html",
     "render_parity_markdown",
+    "render_summary_markdown",
     "report_schema",
     "summary_line",
     "validate_parity",

@@ -52,7 +52,7 @@ def add_report(commands: Any) -> None:
     merge = report_commands.add_parser(
         "merge",
         help="merge partial results (shards, machines) into one report",
-        description="Merge several report.json files into one, written in the four formats to --report-dir.",
+        description="Merge several report.json files into one, written in every report format to --report-dir.",
     )
     merge.add_argument("parts", type=Path, nargs="+", metavar="PART.json")
     merge.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR")

@@ -16,7 +16,7 @@ from typing import Any
 
 from amplify_conformance import _settings
 from amplify_conformance._options import DEFAULT_SEED
-from amplify_conformance._reporting import summary_line
+from amplify_conformance._reporting import failure_lines, summary_line
 
 from ._accept import accepted, add_accept_options, entry_warnings, judged, read_deviations, strict_accept_fails
 from ._display import campaign_display, campaign_lines, progress_line
@@ -243,6 +243,8 @@ def _report(result: dict[str, Any], args: argparse.Namespace, options: Any, reco
         return fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}; written to {fallback}")
     print(summary_line(result), flush=True)
     if not args.quiet:
+        for line in failure_lines(result):
+            print(line, flush=True)
         if result.get("fuzz"):
             print(campaign_lines(result["fuzz"]), flush=True)
         if result.get("seed") is not None:

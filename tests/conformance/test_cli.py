@@ -30,7 +30,7 @@ def test_all_operations_passing_exits_0_and_writes_every_report(tmp_path, fake_r
     fake_run(result=passing_result())
     assert run_cli(tmp_path) == 0
     names = sorted(p.name for p in (tmp_path / "reports").iterdir())
-    assert names == ["junit.xml", "report.html", "report.json", "report.md"]
+    assert names == ["junit.xml", "report.html", "report.json", "report.md", "summary.md"]
     out = capsys.readouterr().out
     assert "PASS    CreateBackend" in out
     assert "1 operations: 1 pass, 0 fail, 0 error, 0 skipped" in out
@@ -54,7 +54,10 @@ def test_quiet_prints_only_the_summary_line(tmp_path, fake_run, capsys):
     fake_run(result=mixed_result())
     run_cli(tmp_path, "--quiet")
     out = capsys.readouterr().out.strip().splitlines()
-    assert out == ["4 operations: 1 pass, 1 fail, 1 error, 1 skipped; 420 requests; 3 retries; status codes 15/20"]
+    assert out == [
+        "4 operations: 1 pass, 1 fail, 1 error, 1 skipped; 7 checks: 5 pass, 1 fail, 1 error, 0 skipped; "
+        "420 requests; 3 retries; status codes 15/20"
+    ]
 
 
 def test_options_reach_the_runner(tmp_path, fake_run):

@@ -134,3 +134,26 @@ def test_a_base_url_that_is_no_url_is_one_line(tmp_path, capsys):
     assert main(["run", "--base-url", "localhost:8080", "--report-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not an http(s) URL" in err
+
+
+def test_against_a_target_failing_everywhere_the_reports_open_with_what_failed_and_stay_small(tmp_path, capsys):
+    """A `200 {}` stub fails most checks of every operation on every request: report.md lists each
+    failure once, with its count, before anything else, and stays under 100 KB."""
+    from tests import hostile
+
+    with hostile.ok_stub() as url:
+        code = main(
+            ["run", "--base-url", url, "--max-examples", "2", "--model", "0", "--settle", "1"]
+            + ["--report-dir", str(tmp_path)]
+        )
+    out = capsys.readouterr().out
+    assert code == 1
+    console = out[out.index("31 operations: 0 pass, 31 fail") :].splitlines()
+    assert console[1].startswith("what failed (") and console[2].startswith("  FAIL ")
+    assert console[3].startswith("    replay: curl ")
+    markdown = (tmp_path / "report.md").read_text()
+    assert len(markdown.encode()) < 100_000
+    first_screen = markdown.splitlines()[:30]
+    assert "## What failed" in first_screen and any(line.startswith("### 1. ") for line in first_screen)
+    assert markdown.count("### ") < 200  # one entry per failure, not per request
+    assert len((tmp_path / "summary.md").read_text().splitlines()) <= 60

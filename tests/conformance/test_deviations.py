@@ -164,7 +164,7 @@ def test_every_format_shows_the_accepted_failure_with_its_reason(tmp_path):
     assert case.find("failure") is None
     assert "| R4.required | behaviour | **accepted** |" in render_markdown(after)
     assert "accepted: storage permissions come in v2" in render_markdown(after)
-    assert "Accepted: storage permissions come in v2" in render_html(after)
+    assert "accepted: storage permissions come in v2</strong>" in render_html(after)
     assert "0 fail, 1 error, 1 skipped, 1 accepted" in summary_line(after)
     assert "accepted" not in summary_line(mixed_result())  # runs without a file read as before
 

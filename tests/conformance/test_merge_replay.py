@@ -63,7 +63,13 @@ def test_report_merge_writes_the_four_reports_and_exits_1_on_a_failure(halves, t
     code = main(["report", "merge", *map(str, paths), "--report-dir", str(tmp_path / "out")])
     assert code == 1
     assert "31 operations: 30 pass, 1 fail" in capsys.readouterr().out
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"report.json", "junit.xml", "report.md", "report.html"}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "report.json",
+        "junit.xml",
+        "report.md",
+        "report.html",
+        "summary.md",
+    }
     assert main(["report", "merge", str(tmp_path / "missing.json")]) == 2
 
 

@@ -78,6 +78,8 @@ def _broken(mutate):
         (lambda r: r.update(complete=False, incomplete_reason=None), "incomplete_reason"),
         (lambda r: r["phases"]["stateful"].update(status="exploded"), "phases/stateful/status"),
         (lambda r: r["phases"]["cleanup"].pop("detail"), "phases/cleanup"),
+        (lambda r: r["operations"][1]["checks"][1].update(planned="yes"), "operations/1/checks/1/planned"),
+        (lambda r: r["operations"][1]["checks"][1].update(reasons=[{"reason": "x"}]), "reasons/0"),
     ],
 )
 def test_schema_rejects_a_broken_report_and_says_where(mutate, where):
@@ -98,7 +100,7 @@ def test_schema_accepts_a_failure_without_an_exchange():
     failure = report["operations"][1]["checks"][1]["failures"][0]
     failure.update(request=None, response=None, curl=None, seed=None)
     validate_report(report)
-    assert "curl" not in render_markdown(report).split("#### R4.required")[1]
+    assert "curl" not in render_markdown(report).split("### 1. R4.required")[1].split("## Summary")[0]
 
 
 def test_load_report_names_the_file_for_unreadable_input(tmp_path):
@@ -126,9 +128,9 @@ def test_junit_has_a_suite_per_operation_and_a_case_per_check():
     assert "expected 400, got 200" in failure.get("message")
     assert "curl -X POST" in failure.text
     assert suites["GetBackendJob"].find("testcase/error") is not None
-    assert suites["ListS3Buckets"].find("testcase[@name='operation']/skipped") is not None
-    # the third skipped case is the crashed stateful phase (see the test below)
-    assert (root.get("failures"), root.get("errors"), root.get("skipped")) == ("1", "1", "2")
+    assert list(suites["ListS3Buckets"].iter("testcase")) == []  # no check applies to it: nothing ran
+    # the one skipped case is the crashed stateful phase (see the test below)
+    assert (root.get("failures"), root.get("errors"), root.get("skipped")) == ("1", "1", "1")
 
 
 def test_junit_reports_each_phase_in_the_run_suite_a_crash_as_skipped_not_as_an_error():
@@ -180,7 +182,7 @@ def test_markdown_opens_with_the_summary_table_of_operations_by_level():
 
 def test_markdown_shows_each_failing_case_with_its_curl_reproducer():
     text = render_markdown(mixed_result())
-    assert "#### R4.required failed" in text
+    assert "### 1. R4.required: resourceConfig.permissions removed: expected 400, got 200" in text
     assert "```sh\ncurl -X POST" in text
     # the hostile body contains ``` so its fence must be longer
     assert "````\n<script>" in text
@@ -253,7 +255,13 @@ def test_html_names_what_the_target_never_showed():
 
 def test_write_reports_writes_all_four_files(tmp_path):
     paths = write_reports(mixed_result(), tmp_path / "out")
-    assert sorted(p.name for p in paths.values()) == ["junit.xml", "report.html", "report.json", "report.md"]
+    assert sorted(p.name for p in paths.values()) == [
+        "junit.xml",
+        "report.html",
+        "report.json",
+        "report.md",
+        "summary.md",
+    ]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths.values())
 
 
@@ -361,6 +369,11 @@ def test_html_report_renders_its_summary_in_a_headless_browser(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout
+    # what failed comes first: above the summary, with the failing check, its reason and its replay
+    assert dom.index('<section id="what-failed">') < dom.index('<section id="summary">')
+    what_failed = dom[dom.index('<section id="what-failed">') : dom.index('<section id="summary">')]
+    assert "<code>R4.required</code>: resourceConfig.permissions removed: expected 400, got 200" in what_failed
+    assert '<pre class="curl">curl -X POST' in what_failed
     assert "<h2>Summary</h2>" in dom
     assert 'id="summary-op-CreateBackendStorage"' in dom
     assert '<td class="v v-fail">fail</td>' in dom
@@ -376,7 +389,7 @@ def test_undocumented_status_codes_and_operation_errors_are_shown():
     op["errors"] = ["connection reset by peer"]
     del op["detail"]
     text = render_markdown(result)
-    assert "| 502 |" in text and "undocumented" in text
+    assert "502 undocumented" in text
     assert "connection reset by peer" in render_html(result)
 
 
@@ -392,3 +405,78 @@ def test_curl_reproducers_lose_secret_headers_however_they_are_quoted():
         "-H \"x-amz-security-token: <redacted>\" -H 'X-Amz-Date: 20261127T100000Z' "
         '--data-binary \'{"nextToken": "t"}\''
     )
+
+
+# --- what failed, first ----------------------------------------------------------------
+
+
+def _repeated_result():
+    """Two operations failing aws.request-id for the same reason many times, one of them also R4."""
+    result = mixed_result()
+    for op in result["operations"][:2]:
+        check = op["checks"][2]
+        failure = copy.deepcopy(mixed_result()["operations"][1]["checks"][1]["failures"][0])
+        failure.update(message="x-amzn-RequestId None", reason="x-amzn-RequestId None")
+        check.update(verdict="fail", detail="40 judged, 40 failed", cases=40, failed=40, failures=[failure] * 5)
+        check["reasons"] = [{"reason": "x-amzn-RequestId None", "count": 40}]
+        op["verdict"], op["levels"]["aws"] = "fail", "fail"
+    return result
+
+
+def test_what_failed_comes_first_in_markdown_and_html_each_failure_once_with_its_count():
+    result = _repeated_result()
+    text = render_markdown(result)
+    assert text.index("## What failed") < text.index("## Summary") < text.index("## Operations")
+    entries = [line for line in text.splitlines() if line.startswith("### ") and ". " in line[:8]]
+    assert entries == [
+        "### 1. aws.request-id: x-amzn-RequestId None",
+        "### 2. R4.required: resourceConfig.permissions removed: expected 400, got 200",
+        "### 3. R1.status-code: target closed the connection mid-answer",
+    ]
+    request_id = text[text.index("### 1. aws.request-id") : text.index("### 2. R4.required")]
+    assert "**fail**, 80 times, level aws" in request_id
+    assert (
+        "[CreateBackend](#op-CreateBackend) (40), [CreateBackendStorage](#op-CreateBackendStorage) (40)" in request_id
+    )
+    assert request_id.count("curl -X POST") == 1  # the first example's replay, once
+    html = render_html(result)
+    assert html.index('id="what-failed"') < html.index('id="summary"')
+    assert html.count('class="failure group') == 3
+
+
+def test_a_check_erring_without_failures_and_an_operations_own_error_are_listed_too():
+    groups = _reporting.failure_groups(mixed_result())
+    assert [(g["check"], g["verdict"], g["reason"]) for g in groups] == [
+        ("R4.required", "fail", "resourceConfig.permissions removed: expected 400, got 200"),
+        ("R1.status-code", "error", "target closed the connection mid-answer"),
+    ]
+    passing = render_markdown(passing_result())
+    assert "## What failed\n\nNothing failed." in passing
+
+
+def test_summary_md_stays_short_however_much_failed():
+    result = _repeated_result()
+    template = result["operations"][1]["checks"][1]
+    for n in range(120):
+        extra = copy.deepcopy(template)
+        extra["name"] = f"R6.wrong-type#{n}"
+        extra["reasons"] = [{"reason": f"reason number {n}", "count": 3}]
+        extra["failures"][0]["reason"] = f"reason number {n}"
+        result["operations"][1]["checks"].append(extra)
+    paths = write_reports(result, Path(os.environ.get("TMPDIR", "/tmp")) / f"summary-{os.getpid()}")
+    summary = paths["summary"].read_text()
+    assert len(summary.splitlines()) <= 60
+    assert "does not conform" in summary.splitlines()[0]
+    assert "1. `aws.request-id` **fail** ×80: x-amzn-RequestId None (in CreateBackend, CreateBackendStorage)" in summary
+    assert "... and 93 more in report.md." in summary
+    shutil.rmtree(paths["summary"].parent)
+
+
+def test_the_console_lines_name_each_failure_its_operations_and_how_to_send_it_again():
+    lines = _reporting.failure_lines(_repeated_result())
+    assert lines[0] == "what failed (3 distinct failures; all of them in report.md):"
+    assert (
+        lines[1] == "  FAIL aws.request-id (aws): x-amzn-RequestId None [CreateBackend x40, CreateBackendStorage x40]"
+    )
+    assert lines[2].startswith("    replay: curl -X POST")
+    assert _reporting.failure_lines(passing_result()) == []
