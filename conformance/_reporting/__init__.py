@@ -7,7 +7,7 @@ the files cannot disagree. One module per concern: redaction, the views the temp
 show, one renderer per format, files (writing, schemas, loading), and the diff of two runs.
 """
 
-from ._diff import Diff, VerdictChange, diff_reports, render_diff
+from ._diff import Diff, VerdictChange, diff_reports, render_diff, render_diff_markdown
 from ._files import (
     PARITY_FILES,
     REPORT_FILES,
@@ -56,6 +56,7 @@ __all__ = [
     "parity_summary_line",
     "redact",
     "render_diff",
+    "render_diff_markdown",
     "render_html",
     "render_json",
     "render_junit",

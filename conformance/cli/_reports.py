@@ -1,4 +1,4 @@
-"""Commands over finished reports: `report diff` (regressions first), `report merge` (shards and
+"""Commands over finished reports: `report diff` (the real changes, regressions first), `report merge` (shards and
 machines into one report) and `replay` (send a report's failing requests again)."""
 
 from __future__ import annotations
@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from amplify_conformance._reporting import ReportError, diff_reports, load_report, render_diff, summary_line
+from amplify_conformance._reporting import (
+    ReportError,
+    diff_reports,
+    load_report,
+    render_diff,
+    render_diff_markdown,
+    summary_line,
+)
 
 from ._shell import (
     EXIT_CANNOT_RUN,
@@ -43,11 +50,20 @@ def add_report(commands: Any) -> None:
     )
     diff = report_commands.add_parser(
         "diff",
-        help="verdict changes between two runs, regressions first",
-        description="Exit 1 if B regressed against A.",
+        help="what changed between two runs: new failures, newly not judged, fixed",
+        description="Print the real changes from run A to run B: checks that newly fail, that can newly not "
+        "be judged (regressions), and that failed and now pass (fixed). A verdict moving between pass, "
+        "skipped and absent is no change. Exit codes: 0 no regression, 1 a regression, 2 a report "
+        "cannot be read.",
     )
-    diff.add_argument("before", type=Path, metavar="A.json")
-    diff.add_argument("after", type=Path, metavar="B.json")
+    diff.add_argument("before", type=Path, metavar="A.json", help="the earlier run's report.json")
+    diff.add_argument("after", type=Path, metavar="B.json", help="the later run's report.json")
+    diff.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FILE",
+        help="also write the changes as Markdown to FILE (for a CI job summary or a pull request comment)",
+    )
     diff.set_defaults(handler=cmd_report_diff)
     merge = report_commands.add_parser(
         "merge",
@@ -66,6 +82,11 @@ def cmd_report_diff(args: argparse.Namespace) -> int:
         return fail(str(exc))
     diff = diff_reports(before, after)
     sys.stdout.write(render_diff(diff))
+    if args.markdown is not None:
+        try:
+            args.markdown.write_text(render_diff_markdown(diff, str(args.before), str(args.after)), encoding="utf-8")
+        except OSError as exc:
+            return fail(f"cannot write {args.markdown}: {exc.strerror or exc}")
     return EXIT_NONCONFORMING if diff.regressions else EXIT_CONFORMS
 
 

@@ -216,18 +216,27 @@ def _saved(tmp_path: Path, name: str, result: dict) -> str:
     return str(path)
 
 
-def test_report_diff_exits_1_on_a_regression_and_lists_it_first(tmp_path, capsys):
+def test_report_diff_exits_1_on_a_regression_and_writes_markdown(tmp_path, capsys):
     a = mixed_result()
-    b = with_verdicts(with_verdicts(a, "CreateBackend", "fail"), "CreateBackendStorage", "pass")
-    assert cli.main(["report", "diff", _saved(tmp_path, "a.json", a), _saved(tmp_path, "b.json", b)]) == 1
+    b = with_verdicts(with_verdicts(a, "CreateBackend", "fail", "R4.required"), "CreateBackendStorage", "pass")
+    b = with_verdicts(b, "CreateBackendStorage", "pass", "R4.required")
+    paths = [_saved(tmp_path, "a.json", a), _saved(tmp_path, "b.json", b)]
+    assert cli.main(["report", "diff", *paths, "--markdown", str(tmp_path / "diff.md")]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("Regressions (1):\n  CreateBackend: pass -> fail\nFixes (1):")
+    assert out.startswith("New failures (1):\n  CreateBackend R4.required (pass -> fail): 3 cases judged\nFixed (1):")
+    assert (tmp_path / "diff.md").read_text().startswith("### Conformance: 1 regression, 1 fixed\n")
 
 
 def test_report_diff_exits_0_without_regressions(tmp_path, capsys):
     a = mixed_result()
-    b = with_verdicts(a, "CreateBackendStorage", "pass")
+    b = with_verdicts(a, "CreateBackendStorage", "pass", "R4.required")
     assert cli.main(["report", "diff", _saved(tmp_path, "a.json", a), _saved(tmp_path, "b.json", b)]) == 0
+
+
+def test_report_diff_cannot_write_its_markdown_is_one_line_and_exit_2(tmp_path, capsys):
+    paths = [_saved(tmp_path, "a.json", mixed_result()), _saved(tmp_path, "b.json", mixed_result())]
+    assert cli.main(["report", "diff", *paths, "--markdown", str(tmp_path / "no" / "diff.md")]) == 2
+    assert "cannot write" in one_clear_line(capsys.readouterr().err)
 
 
 def test_report_diff_exits_2_on_an_invalid_report(tmp_path, capsys):

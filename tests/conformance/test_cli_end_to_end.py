@@ -10,7 +10,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from amplify_conformance._reporting import load_report
+from amplify_conformance import RunOptions, run
+from amplify_conformance._reporting import diff_reports, load_report, write_reports
 from amplify_conformance.cli import main
 from amplify_emulator import Emulator, EmulatorConfig
 
@@ -75,6 +76,29 @@ def test_a_broken_target_exits_1_and_the_diff_names_the_regression(tmp_path, cap
         main(["report", "diff", str(tmp_path / "clean" / "report.json"), str(tmp_path / "broken" / "report.json")]) == 1
     )
     assert "CreateBackendStorage" in capsys.readouterr().out
+
+
+def test_the_diff_of_two_runs_with_different_faults_is_one_new_failure_and_one_fix(tmp_path, capsys):
+    """Run A against the emulator with one fault, run B with another: the diff names exactly the
+    fixed one and the new one, nothing else, and exits 1 (B regressed); from B to B it exits 0."""
+    options = dict(operations=("CreateBackendStorage", "GetBackend"), max_examples=1, model=5)
+    for name, fault in (("a", "r4_required"), ("b", "r3_cors")):
+        result = run(RunOptions(emulator_faults=frozenset({fault}), **options)).to_dict()
+        write_reports(result, tmp_path / name)
+    a, b = str(tmp_path / "a" / "report.json"), str(tmp_path / "b" / "report.json")
+    capsys.readouterr()
+    assert main(["report", "diff", a, b, "--markdown", str(tmp_path / "diff.md")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "New failures (1):" and out[1].startswith("  GetBackend R3.cors (pass -> fail): ")
+    assert out[2] == "Fixed (1):" and out[3].startswith("  CreateBackendStorage R4.required (fail -> pass): ")
+    assert len(out) == 4
+    diff = diff_reports(load_report(a), load_report(b))
+    assert [(c.subject, c.kind) for c in diff.changes] == [
+        ("GetBackend R3.cors", "new failure"),
+        ("CreateBackendStorage R4.required", "fixed"),
+    ]
+    assert main(["report", "diff", b, b]) == 0
+    assert main(["report", "diff", a, str(tmp_path / "missing.json")]) == 2
 
 
 def test_ctrl_c_writes_what_was_gathered_marked_incomplete(tmp_path):

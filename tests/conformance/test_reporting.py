@@ -310,37 +310,54 @@ def test_an_interrupted_write_leaves_the_previous_report_whole(tmp_path, monkeyp
 # --- diff ------------------------------------------------------------------------------
 
 
-def test_diff_lists_regressions_first_then_fixes_then_other_changes():
+def test_diff_lists_new_failures_then_newly_unjudged_then_fixes_each_with_why():
     a = mixed_result()
-    b = with_verdicts(a, "CreateBackend", "fail")
-    b = with_verdicts(b, "CreateBackend", "fail", check="R4.required")
-    b = with_verdicts(b, "CreateBackendStorage", "pass")
+    b = with_verdicts(a, "CreateBackend", "fail", check="R4.required")
+    b["operations"][0]["checks"][1]["failures"] = [{"message": "appName removed: expected 400, got 200"}]
+    b = with_verdicts(b, "CreateBackend", "error", check="aws.request-id")
     b = with_verdicts(b, "CreateBackendStorage", "pass", check="R4.required")
-    b = with_verdicts(b, "GetBackendJob", "fail")
     diff = diff_reports(a, b)
-    assert [(c.subject, c.kind) for c in diff.changes] == [
-        ("CreateBackend", "regression"),
-        ("CreateBackend R4.required", "regression"),
-        ("CreateBackendStorage", "fix"),
-        ("CreateBackendStorage R4.required", "fix"),
-        ("GetBackendJob", "change"),
+    assert [(c.subject, c.kind, c.reason) for c in diff.changes] == [
+        ("CreateBackend R4.required", "new failure", "appName removed: expected 400, got 200"),
+        ("CreateBackend aws.request-id", "newly unjudged", "3 cases judged"),
+        ("CreateBackendStorage R4.required", "fixed", "resourceConfig.permissions removed: expected 400, got 200"),
     ]
+    assert [c.subject for c in diff.regressions] == ["CreateBackend R4.required", "CreateBackend aws.request-id"]
     text = render_diff(diff)
-    assert text.index("Regressions (2)") < text.index("Fixes (2)") < text.index("Other changes (1)")
-    assert "CreateBackend R4.required: pass -> fail" in text
+    assert text.index("New failures (1)") < text.index("Newly not judged (1)") < text.index("Fixed (1)")
+    assert "  CreateBackend R4.required (pass -> fail): appName removed: expected 400, got 200" in text
+    markdown = _reporting.render_diff_markdown(diff, "last/report.json", "reports/report.json")
+    assert markdown.startswith("### Conformance: 2 regressions, 1 fixed\n")
+    assert "| CreateBackend | R4.required | pass | **fail** | appName removed: expected 400, got 200 |" in markdown
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("skipped", "pass"), ("pass", "skipped"), (None, "pass"), ("pass", None), ("fail", "accepted"), ("error", "pass")],
+)
+def test_diff_leaves_out_verdicts_that_come_and_go_without_anything_changing(before, after):
+    """A check the random sequences happened to exercise, an operation one run left out, a failure
+    a deviations file now accepts: nothing a reader must act on."""
+    a, b = mixed_result(), mixed_result()
+    for result, verdict in ((a, before), (b, after)):
+        checks = result["operations"][0]["checks"]
+        if verdict is None:
+            checks.pop(1)
+        else:
+            checks[1]["verdict"] = verdict
+    diff = diff_reports(a, b)
+    assert diff.changes == () and not diff.regressions
 
 
 def test_diff_of_identical_runs_is_empty():
     diff = diff_reports(mixed_result(), mixed_result())
     assert diff.changes == () and not diff.regressions
-    assert render_diff(diff) == "No verdict changed.\n"
+    assert render_diff(diff) == "Nothing newly fails, is newly not judged or was fixed.\n"
 
 
-def test_diff_counts_a_new_failing_operation_as_a_regression_and_notes_incomplete_runs():
+def test_diff_counts_a_newly_erring_operation_as_a_regression_and_notes_incomplete_runs():
     diff = diff_reports(incomplete_result(), mixed_result())
-    assert ("GetBackendJob", None, None, "error") in [
-        (c.operation_id, c.check, c.before, c.after) for c in diff.regressions
-    ]
+    assert [(c.subject, c.kind) for c in diff.regressions] == [("GetBackendJob R1.status-code", "newly unjudged")]
     assert any("A is incomplete" in note for note in diff.notes)
 
 
