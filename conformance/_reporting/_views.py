@@ -145,6 +145,12 @@ def _failure_view(failure: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _accepted_reason(accepted_by: Mapping[str, Any]) -> str:
+    """A deviations entry's reason as the reports show it: with its link, if it has one."""
+    link = accepted_by.get("link")
+    return f"{accepted_by.get('reason', '')} ({link})" if link else accepted_by.get("reason", "")
+
+
 def _reason(failure: Mapping[str, Any]) -> str:
     """A failure's reason as report.json gives it; a report from before reasons, its message."""
     return failure.get("reason") or _SETTLE_NOTE.sub("", failure.get("message", ""))
@@ -155,7 +161,7 @@ def _check_failures(op_id: str, check: Mapping[str, Any]) -> list[dict[str, Any]
     report.json's ``reasons`` (else the failures kept), the example the first failure kept."""
     base = {"operation": op_id, "anchor": _anchor(op_id), "check": check.get("name", "?")}
     base |= {"level": check.get("level", "?"), "verdict": check.get("verdict", "error")}
-    base["accepted"] = [a.get("reason", "") for a in check.get("accepted_by") or ()]
+    base["accepted"] = [_accepted_reason(a) for a in check.get("accepted_by") or ()]
     found: dict[str, dict[str, Any]] = {}
     for failure in check.get("failures") or ():
         reason = _reason(failure)
@@ -267,7 +273,7 @@ def _operation_view(op: Mapping[str, Any], levels: list[str]) -> dict[str, Any]:
                 "level": check.get("level", "?"),
                 "verdict": check.get("verdict", "error"),
                 "detail": check.get("detail") or "",
-                "reasons": [a.get("reason", "") for a in check.get("accepted_by") or ()],
+                "reasons": [_accepted_reason(a) for a in check.get("accepted_by") or ()],
                 "cases": check.get("cases"),
                 "failures": [_failure_view(f) for f in check.get("failures") or ()],
                 "unjudged": [
@@ -374,7 +380,8 @@ def _deviations_view(section: Mapping[str, Any] | None) -> dict[str, Any] | None
                 "line": entry.get("line"),
                 "subject": f"{entry.get('operation', '?')} {entry.get('check', '?')}{scope}",
                 "status": entry.get("status", "?"),
-                "until": entry.get("until") or "",
+                "expires": entry.get("expires") or entry.get("until") or "",
+                "link": entry.get("link") or "",
                 "reason": entry.get("reason") or "",
                 "matched": ", ".join(f"{m.get('operationId')} {m.get('check')}" for m in entry.get("matched") or ()),
             }

@@ -18,7 +18,7 @@ from amplify_conformance import _settings
 from amplify_conformance._options import DEFAULT_SEED
 from amplify_conformance._reporting import failure_lines, summary_line
 
-from ._accept import accepted, add_accept_options, entry_warnings, judged, read_deviations, strict_accept_fails
+from ._accept import accepted, add_accept_options, deviations_fail, entry_warnings, judged, read_deviations
 from ._display import campaign_display, campaign_lines, progress_line
 from ._shared_options import add_shared, naming_settings_file, read_settings, shared_run_options
 from ._shell import EXIT_NONCONFORMING, FLAG, PROG, UsageError, check_writable, exit_code, fail, write
@@ -258,7 +258,8 @@ def _report(result: dict[str, Any], args: argparse.Namespace, options: Any, reco
         print(f"recording: {recorded} ({len(recorder.entries())} exchanges)")
     for note in entry_warnings(result):
         print(f"{PROG}: warning: {note}", file=sys.stderr)
-    if strict_accept_fails(result, args):
-        print(f"{PROG}: --strict-accept: the deviations file names failures that no longer occur", file=sys.stderr)
+    refused = deviations_fail(result, args)
+    if refused:
+        print(f"{PROG}: {refused}", file=sys.stderr)
         return EXIT_NONCONFORMING
     return exit_code(result)

@@ -315,3 +315,17 @@ def test_emulator_names_an_unknown_fault_in_one_line(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "amplify_emulator", fake)
     assert cli.main(["emulator", "--fault", "R99.nope"]) == 2
     assert "unknown fault(s) R99.nope" in one_clear_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(("expires", "code"), [("2000-01-01", 1), ("2999-01-01", 0)])
+def test_an_expired_deviation_fails_a_run_that_otherwise_passes(tmp_path, fake_run, capsys, expires, code):
+    fake_run(result=passing_result())
+    devs = tmp_path / "deviations.yaml"
+    devs.write_text(
+        "deviations:\n  - operation: CreateBackend\n    check: R3.cors\n"
+        f"    reason: no CORS yet\n    expires: {expires}\n"
+    )
+    assert run_cli(tmp_path, "--accept", str(devs)) == code
+    err = capsys.readouterr().err
+    if code:
+        assert "expired deviation" in err and "expired entries" in err.splitlines()[-1]
