@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema
 
+from ._badge import render_badge
 from ._html import render_html, render_parity_html
 from ._junit import render_junit
 from ._markdown import render_markdown, render_parity_markdown, render_summary_markdown
@@ -28,6 +29,7 @@ REPORT_FILES = {
     "markdown": "report.md",
     "html": "report.html",
     "summary": "summary.md",
+    "badge": "badge.json",
 }
 PARITY_FILES = {"json": "parity.json", "markdown": "parity.md", "html": "parity.html"}
 
@@ -70,6 +72,7 @@ _RENDERERS = {
     "markdown": render_markdown,
     "html": render_html,
     "summary": render_summary_markdown,
+    "badge": render_badge,
 }
 _PARITY_RENDERERS = {"json": render_json, "markdown": render_parity_markdown, "html": render_parity_html}
 
@@ -88,7 +91,7 @@ def _write_all(result: Mapping[str, Any], report_dir: Path, renderers: dict, nam
 
 def write_reports(result: Mapping[str, Any], report_dir: Path) -> dict[str, Path]:
     """Write the reports of ``result`` into ``report_dir``; report.json first, since the others
-    are only views of it. Returns the path of each, keyed json/junit/markdown/html/summary."""
+    are only views of it. Returns the path of each, keyed json/junit/markdown/html/summary/badge."""
     return _write_all(result, report_dir, _RENDERERS, REPORT_FILES)
 
 

@@ -1,5 +1,6 @@
-"""Commands over finished reports: `report diff` (the real changes, regressions first), `report merge` (shards and
-machines into one report) and `replay` (send a report's failing requests again)."""
+"""Commands over finished reports: `report diff` (the real changes, regressions first), `report
+merge` (shards and machines into one report), `report matrix` (several runs side by side) and
+`replay` (send a report's failing requests again)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from amplify_conformance._reporting import (
     load_report,
     render_diff,
     render_diff_markdown,
+    render_matrix_html,
+    render_matrix_markdown,
     summary_line,
 )
 
@@ -46,7 +49,7 @@ def add_replay(commands: Any) -> None:
 def add_report(commands: Any) -> None:
     report = commands.add_parser("report", help="work with report.json files")
     report_commands = report.add_subparsers(
-        dest="report_command", required=True, metavar="{diff,merge}", parser_class=Parser
+        dest="report_command", required=True, metavar="{diff,merge,matrix}", parser_class=Parser
     )
     diff = report_commands.add_parser(
         "diff",
@@ -73,6 +76,19 @@ def add_report(commands: Any) -> None:
     merge.add_argument("parts", type=Path, nargs="+", metavar="PART.json")
     merge.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR")
     merge.set_defaults(handler=cmd_report_merge)
+    matrix = report_commands.add_parser(
+        "matrix",
+        help="several runs side by side: operations by implementations, in one HTML page and a Markdown table",
+        description="Build one static HTML page from N report.json files (one per implementation): each "
+        "operation's verdict in each run (pass, fail, accepted, error), linked to that run's report.html and "
+        "listing what failed, and per-level totals; print the same as a Markdown table. A column is named "
+        "after the folder of its report.json. Exit 0, or 2 when a report cannot be read or the page written.",
+    )
+    matrix.add_argument("reports", type=Path, nargs="+", metavar="REPORT.json", help="one run's report.json each")
+    matrix.add_argument(
+        "--out", type=Path, default=Path("matrix.html"), metavar="FILE", help="the HTML page (default matrix.html)"
+    )
+    matrix.set_defaults(handler=cmd_report_matrix)
 
 
 def cmd_report_diff(args: argparse.Namespace) -> int:
@@ -88,6 +104,19 @@ def cmd_report_diff(args: argparse.Namespace) -> int:
         except OSError as exc:
             return fail(f"cannot write {args.markdown}: {exc.strerror or exc}")
     return EXIT_NONCONFORMING if diff.regressions else EXIT_CONFORMS
+
+
+def cmd_report_matrix(args: argparse.Namespace) -> int:
+    try:
+        reports = [(path, load_report(path)) for path in args.reports]
+    except ReportError as exc:
+        return fail(str(exc))
+    try:
+        args.out.write_text(render_matrix_html(reports, args.out.parent), encoding="utf-8")
+    except OSError as exc:
+        return fail(f"cannot write {args.out}: {exc.strerror or exc}")
+    sys.stdout.write(render_matrix_markdown(reports, args.out.parent))
+    return EXIT_CONFORMS
 
 
 def cmd_report_merge(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ def test_all_operations_passing_exits_0_and_writes_every_report(tmp_path, fake_r
     fake_run(result=passing_result())
     assert run_cli(tmp_path) == 0
     names = sorted(p.name for p in (tmp_path / "reports").iterdir())
-    assert names == ["junit.xml", "report.html", "report.json", "report.md", "summary.md"]
+    assert names == ["badge.json", "junit.xml", "report.html", "report.json", "report.md", "summary.md"]
     out = capsys.readouterr().out
     assert "PASS    CreateBackend" in out
     assert "1 operations: 1 pass, 0 fail, 0 error, 0 skipped" in out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -253,9 +255,10 @@ def test_html_names_what_the_target_never_showed():
 # --- writing and redaction -------------------------------------------------------------
 
 
-def test_write_reports_writes_all_four_files(tmp_path):
+def test_write_reports_writes_every_file(tmp_path):
     paths = write_reports(mixed_result(), tmp_path / "out")
     assert sorted(p.name for p in paths.values()) == [
+        "badge.json",
         "junit.xml",
         "report.html",
         "report.json",
@@ -364,9 +367,8 @@ def test_diff_counts_a_newly_erring_operation_as_a_regression_and_notes_incomple
 # --- a real browser --------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install -y chromium")
-def test_html_report_renders_its_summary_in_a_headless_browser(tmp_path):
-    html = write_reports(mixed_result(), tmp_path / "reports")["html"]
+def _browser_dom(page: Path, tmp_path: Path) -> str:
+    """The DOM headless chromium built from ``page``: what a reader's browser shows."""
     profile = tmp_path / "profile"
     command = [
         str(CHROMIUM),
@@ -380,12 +382,24 @@ def test_html_report_renders_its_summary_in_a_headless_browser(tmp_path):
         "--disable-sync",
         f"--user-data-dir={profile}",
         "--dump-dom",
-        html.resolve().as_uri(),
+        page.resolve().as_uri(),
     ]
     env = {**os.environ, "HOME": str(tmp_path)}
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    shutil.rmtree(profile, ignore_errors=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    dom = done.stdout
+    return done.stdout
+
+
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install -y chromium"
+)
+
+
+@NEEDS_CHROMIUM
+def test_html_report_renders_its_summary_in_a_headless_browser(tmp_path):
+    html = write_reports(mixed_result(), tmp_path / "reports")["html"]
+    dom = _browser_dom(html, tmp_path)
     # what failed comes first: above the summary, with the failing check, its reason and its replay
     assert dom.index('<section id="what-failed">') < dom.index('<section id="summary">')
     what_failed = dom[dom.index('<section id="what-failed">') : dom.index('<section id="summary">')]
@@ -396,7 +410,6 @@ def test_html_report_renders_its_summary_in_a_headless_browser(tmp_path):
     assert '<td class="v v-fail">fail</td>' in dom
     # the hostile body arrived as text: the browser parsed no script element from it
     assert "<script>" not in dom
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_undocumented_status_codes_and_operation_errors_are_shown():
@@ -497,3 +510,83 @@ def test_the_console_lines_name_each_failure_its_operations_and_how_to_send_it_a
     )
     assert lines[2].startswith("    replay: curl -X POST")
     assert _reporting.failure_lines(passing_result()) == []
+
+
+# --- the badge -------------------------------------------------------------------------
+
+
+def test_the_badge_is_a_shields_endpoint_counting_conforming_operations_overall_and_per_level(tmp_path):
+    badge = json.loads(write_reports(mixed_result(), tmp_path)["badge"].read_text())
+    assert badge == {
+        "schemaVersion": 1,
+        "label": "AmplifyBackend conformance",
+        "message": "1/4 operations (schema 2, behaviour 1, aws 2)",
+        "color": "red",
+    }
+    assert _reporting.badge(passing_result())["color"] == "brightgreen"
+    assert _reporting.badge(passing_result())["message"] == "1/1 operations (schema 1, behaviour 1, aws 1)"
+    incomplete = _reporting.badge(incomplete_result())
+    assert incomplete["color"] == "lightgrey" and incomplete["message"].endswith(", incomplete run")
+
+
+# --- the matrix ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_runs(tmp_path_factory):
+    """report.json of three implementations: the clean emulator, one with a fault, one with a quirk."""
+    from amplify_conformance import RunOptions, run
+
+    folder = tmp_path_factory.mktemp("runs")
+    options = dict(operations=("CreateBackendStorage", "GetBackend"), max_examples=1, model=0)
+    paths = []
+    for name, more in (
+        ("clean", {}),
+        ("r4-fault", {"emulator_faults": frozenset({"r4_required"})}),
+        ("gzip-quirk", {"emulator_quirks": frozenset({"gzip"})}),
+    ):
+        paths.append(write_reports(run(RunOptions(**options, **more)).to_dict(), folder / name)["json"])
+    return paths
+
+
+def test_the_matrix_sets_runs_side_by_side_with_a_markdown_table(three_runs, tmp_path, capsys):
+    from amplify_conformance import cli
+
+    out = tmp_path / "site" / "matrix.html"
+    out.parent.mkdir()
+    assert cli.main(["report", "matrix", *map(str, three_runs), "--out", str(out)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "| Operation | clean | r4-fault | gzip-quirk |"
+    storage = next(line for line in table if line.startswith("| CreateBackendStorage |"))
+    links = [f"{_rel(out, path)}/report.html#op-CreateBackendStorage" for path in three_runs]
+    assert storage == f"| CreateBackendStorage | [pass]({links[0]}) | [fail]({links[1]}) | [pass]({links[2]}) |"
+    assert "| **conforming** | **2/2** | **1/2** | **2/2** |" in table
+    assert "| behaviour | 2/2 | 1/2 | 2/2 |" in table
+    assert cli.main(["report", "matrix", str(three_runs[0]), str(tmp_path / "missing.json")]) == 2
+
+
+def _rel(out: Path, report: Path) -> Path:
+    return Path(os.path.relpath(report.parent, out.parent))
+
+
+@NEEDS_CHROMIUM
+def test_the_matrix_page_renders_the_right_cells_in_a_headless_browser(three_runs, tmp_path):
+    from amplify_conformance._reporting import render_matrix_html
+
+    page = tmp_path / "matrix.html"
+    page.write_text(render_matrix_html([(p, load_report(p)) for p in three_runs], tmp_path))
+    dom = _browser_dom(page, tmp_path)
+    rows = dict(re.findall(r'<tr id="row-(\w+)">(.*?)</tr>', dom))
+    assert set(rows) == {"CreateBackendStorage", "GetBackend"}
+    cells = re.findall(r'<td class="v v-(\w+)"><a href="([^"]+)">(\w+)</a>', rows["CreateBackendStorage"])
+    assert [(verdict, text) for verdict, _, text in cells] == [("pass", "pass"), ("fail", "fail"), ("pass", "pass")]
+    assert cells[1][1].endswith("r4-fault/report.html#op-CreateBackendStorage")
+    assert (tmp_path / cells[1][1].split("#")[0]).resolve() == three_runs[1].with_name("report.html").resolve()
+    assert "R4.required fail: expected 400, got 200" in rows["CreateBackendStorage"]
+    assert [v for v, _, _ in re.findall(r'<td class="v v-(\w+)"><a href="([^"]+)">(\w+)</a>', rows["GetBackend"])] == [
+        "pass",
+        "pass",
+        "pass",
+    ]
+    totals = re.search(r'<tr class="total">(.*?)</tr>', dom).group(1)
+    assert re.findall(r"<td>(\d+/\d+)</td>", totals) == ["2/2", "1/2", "2/2"]
