@@ -43,7 +43,13 @@ def add_replay(commands: Any) -> None:
         "judge each answer again. Exit 1 if any still fails.",
     )
     replay.add_argument("--base-url", help="send to this implementation instead of the report's target")
-    replay.add_argument("--timeout", type=positive(float), default=10.0, metavar="SECONDS")
+    replay.add_argument(
+        "--timeout",
+        type=positive(float),
+        default=10.0,
+        metavar="SECONDS",
+        help="bound on one exchange in total (default 10)",
+    )
 
 
 def add_report(commands: Any) -> None:
@@ -73,8 +79,14 @@ def add_report(commands: Any) -> None:
         help="merge partial results (shards, machines) into one report",
         description="Merge several report.json files into one, written in every report format to --report-dir.",
     )
-    merge.add_argument("parts", type=Path, nargs="+", metavar="PART.json")
-    merge.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR")
+    merge.add_argument("parts", type=Path, nargs="+", metavar="PART.json", help="the partial results' report.json")
+    merge.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where the merged reports go (default reports/)",
+    )
     merge.set_defaults(handler=cmd_report_merge)
     matrix = report_commands.add_parser(
         "matrix",

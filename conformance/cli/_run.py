@@ -21,7 +21,7 @@ from amplify_conformance._reporting import failure_lines, summary_line
 from ._accept import accepted, add_accept_options, deviations_fail, entry_warnings, judged, read_deviations
 from ._display import campaign_display, campaign_lines, progress_line
 from ._shared_options import add_shared, naming_settings_file, read_settings, shared_run_options
-from ._shell import EXIT_NONCONFORMING, FLAG, PROG, UsageError, check_writable, exit_code, fail, write
+from ._shell import EXIT_NONCONFORMING, FLAG, PROG, RUN_EXIT_CODES, UsageError, check_writable, exit_code, fail, write
 from ._signals import sigterm_as_interrupt
 from ._values import at_least_zero, duration, positive
 
@@ -36,6 +36,7 @@ def add_run(commands: Any) -> argparse.ArgumentParser:
         description="Run the suite against --base-url (default: the embedded emulator). Every option may also "
         f"be set in [tool.{_settings.TABLE}] of pyproject.toml or in {_settings.FILE_NAME} (found upward from "
         "the working directory); flags override it.",
+        epilog=RUN_EXIT_CODES,
     )
     _add_target_options(run)
     _add_fuzz_options(run)

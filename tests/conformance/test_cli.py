@@ -329,3 +329,48 @@ def test_an_expired_deviation_fails_a_run_that_otherwise_passes(tmp_path, fake_r
     err = capsys.readouterr().err
     if code:
         assert "expired deviation" in err and "expired entries" in err.splitlines()[-1]
+
+
+def _commands(parser, name="amplify-conformance"):
+    """(command name, parser) of the program and every command under it."""
+    import argparse
+
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub, subparser in action.choices.items():
+                yield from _commands(subparser, f"{name} {sub}")
+
+
+def test_every_option_and_argument_of_every_command_is_described():
+    import argparse
+
+    from amplify_conformance.cli._main import build_parser
+
+    undescribed = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, parser in _commands(build_parser())
+        for action in parser._actions
+        if action.dest != "help"
+        and not isinstance(action, argparse._SubParsersAction)
+        and not (action.help or "").strip()
+    ]
+    assert undescribed == []
+
+
+def test_run_help_lists_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 every selected operation conforms" in text
+    assert "; 1 at least one operation fails or errs" in text and "; 2 the run could not be made" in text
+
+
+def test_emulator_lists_its_faults_each_with_the_operation_and_check_it_breaks(capsys):
+    from amplify_emulator import FAULTS
+
+    assert cli.main(["emulator", "--list-faults"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(FAULTS)
+    fault = FAULTS["r4_required"]
+    assert f"r4_required  CreateBackendStorage R4.required: {fault.description}" in lines
