@@ -127,7 +127,7 @@ def test_run_accept_exits_0_and_every_report_shows_the_accepted_failures_with_th
         skipped = cases[(op_id, check)].find("skipped")
         assert skipped is not None and skipped.get("message") == f"accepted: {reason}"
         assert f"| {check} | " in markdown and f"accepted: {reason}" in markdown
-        assert f"Accepted: {reason}" in html
+        assert f"accepted: {reason}</strong>" in html
     assert ET.parse(tmp_path / "junit.xml").getroot().get("failures") == "0"
 
 
