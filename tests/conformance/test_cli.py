@@ -374,3 +374,13 @@ def test_emulator_lists_its_faults_each_with_the_operation_and_check_it_breaks(c
     assert len(lines) == len(FAULTS)
     fault = FAULTS["r4_required"]
     assert f"r4_required  CreateBackendStorage R4.required: {fault.description}" in lines
+
+
+def test_sigv4_without_botocore_exits_2_saying_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "botocore", None)  # as if the [aws] extra were not installed
+    code = cli.main(
+        ["run", "--base-url", "http://127.0.0.1:9/prod", "--sigv4", "--report-dir", str(tmp_path / "reports")]
+    )
+    assert code == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert "botocore, which is not installed: pip install 'amplify-conformance[aws]'" in line
