@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,11 +119,9 @@ class Ledger:
                 return
             tally.failed += 1
             reason = reason_of(seen.saw)
-            new_reason = reason not in tally.reasons
-            if new_reason and len(tally.reasons) >= MAX_REASONS:
-                reason, new_reason = OTHER_REASONS, False
-            tally.reasons[reason] += 1
-            if len(tally.failures) < MAX_FAILURES_KEPT or (new_reason and len(tally.failures) < MAX_REASONS_KEPT):
+            counted = reason if reason in tally.reasons or len(tally.reasons) < MAX_REASONS else OTHER_REASONS
+            tally.reasons[counted] += 1
+            if keeps(tally.failures, {"reason": reason}):
                 tally.failures.append(failure_record(seen, exchange, case, seed, extra))
 
     def observed(self, operation_id: str, exchange: Exchange) -> None:
@@ -285,6 +284,23 @@ class Ledger:
                 "settle_seconds": round(record.settle, 3),
                 "errors": list(record.errors),
             }
+
+
+def keeps(kept: list[dict[str, Any]], failure: Mapping[str, Any]) -> bool:
+    """Whether a failure joins those kept: the first few, and the first of each further reason."""
+    if len(kept) < MAX_FAILURES_KEPT:
+        return True
+    reason = failure.get("reason") or reason_of(failure.get("message", ""))
+    return len(kept) < MAX_REASONS_KEPT and all(k.get("reason") != reason for k in kept)
+
+
+def kept_failures(failures: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The failures a report keeps of these (a merge's, say), by the ledger's rule (``keeps``)."""
+    kept: list[dict[str, Any]] = []
+    for failure in failures:
+        if keeps(kept, failure):
+            kept.append(dict(failure))
+    return kept
 
 
 def reason_counts(reasons: Counter[str]) -> list[dict[str, Any]]:

@@ -590,3 +590,33 @@ def test_the_matrix_page_renders_the_right_cells_in_a_headless_browser(three_run
     ]
     totals = re.search(r'<tr class="total">(.*?)</tr>', dom).group(1)
     assert re.findall(r"<td>(\d+/\d+)</td>", totals) == ["2/2", "1/2", "2/2"]
+
+
+def test_the_ledger_counts_every_reason_exactly_and_keeps_the_first_failure_of_each():
+    import amplify_openapi as spec
+    from amplify_conformance._checks import Seen
+    from amplify_conformance._merge import merge_results
+    from amplify_conformance._results import Ledger
+
+    ledger = Ledger()
+    for n in range(40):
+        ledger.record("GetBackend", Seen("R7.not-found", False, f"probe {n}: expected 404, got 200"))
+    ledger.record("GetBackend", Seen("R7.not-found", False, "an app never created: expected 404, got 500"))
+    ledger.record("GetBackend", Seen("R7.not-found", True, "an app never created: expected 404, got 404"))
+    op = next(o for o in spec.operations() if o.operation_id == "GetBackend")
+    result = ledger.operation_result(op, ("behaviour",), {"enum_values": 0, "required_members": 0})
+    check = next(c for c in result["checks"] if c["name"] == "R7.not-found")
+    assert check["reasons"] == [
+        {"reason": "expected 404, got 200", "count": 40},
+        {"reason": "expected 404, got 500", "count": 1},
+    ]
+    assert (check["cases"], check["failed"]) == (42, 41)
+    assert [f["reason"] for f in check["failures"]] == ["expected 404, got 200"] * 5 + ["expected 404, got 500"]
+    assert not next(c for c in result["checks"] if c["name"] == "R5.enum-accepted")["planned"]
+    groups = _reporting.failure_groups({"operations": [result]})
+    assert [(g["reason"], g["count"]) for g in groups] == [("expected 404, got 200", 40), ("expected 404, got 500", 1)]
+    report = {**mixed_result(), "operations": [result]}
+    merged = merge_results([report, report])["operations"][0]
+    merged_check = next(c for c in merged["checks"] if c["name"] == "R7.not-found")
+    assert merged_check["reasons"][0] == {"reason": "expected 404, got 200", "count": 80}
+    assert [f["reason"] for f in merged_check["failures"]][-1] == "expected 404, got 500"
