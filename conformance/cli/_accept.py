@@ -21,7 +21,9 @@ def add_accept(commands: Any) -> None:
         cmd_accept,
         help="write a starting deviations file from a report",
         description="Print a deviations file (YAML) with one entry per failing operation and check of "
-        "REPORT.json, reason TODO: amplify-conformance accept reports/report.json > deviations.yaml",
+        "REPORT.json, reason TODO, first-seen and last-seen the report's date: amplify-conformance accept "
+        "reports/report.json > deviations.yaml. From a run with --accept, the accepted checks keep their "
+        "entries' reason, link, expires and first-seen date (last-seen becomes the report's).",
     )
 
 
