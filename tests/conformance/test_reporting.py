@@ -401,6 +401,7 @@ def test_html_report_renders_its_summary_in_a_headless_browser(tmp_path):
     html = write_reports(mixed_result(), tmp_path / "reports")["html"]
     dom = _browser_dom(html, tmp_path)
     # what failed comes first: above the summary, with the failing check, its reason and its replay
+    assert dom.index('<p id="result"><strong>4 operations: 1 pass, 1 fail') < dom.index('<section id="what-failed">')
     assert dom.index('<section id="what-failed">') < dom.index('<section id="summary">')
     what_failed = dom[dom.index('<section id="what-failed">') : dom.index('<section id="summary">')]
     assert "<code>R4.required</code>: resourceConfig.permissions removed: expected 400, got 200" in what_failed
