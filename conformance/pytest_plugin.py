@@ -164,7 +164,7 @@ class _DeviationsSummary:
 
 class _ReportMerger:
     """Gathers each item's partial result (sent from any worker with its report) and writes one
-    merged report in the four formats when the session ends."""
+    merged report in every format when the session ends."""
 
     def __init__(self, report_dir: str) -> None:
         self.report_dir = report_dir
