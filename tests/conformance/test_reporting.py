@@ -621,3 +621,14 @@ def test_the_ledger_counts_every_reason_exactly_and_keeps_the_first_failure_of_e
     merged_check = next(c for c in merged["checks"] if c["name"] == "R7.not-found")
     assert merged_check["reasons"][0] == {"reason": "expected 404, got 200", "count": 80}
     assert [f["reason"] for f in merged_check["failures"]][-1] == "expected 404, got 500"
+
+
+def test_diff_names_an_operation_that_newly_errs_on_its_own_with_its_error():
+    a, b = mixed_result(), mixed_result()
+    b["operations"][0]["errors"] = ["setup: CreateBackend answered 500"]
+    diff = diff_reports(a, b)
+    assert [(c.subject, c.kind, c.reason) for c in diff.changes] == [
+        ("CreateBackend", "newly unjudged", "setup: CreateBackend answered 500")
+    ]
+    assert "| CreateBackend | its own errors | absent | **error** |" in _reporting.render_diff_markdown(diff)
+    assert diff_reports(b, a).changes == ()  # no longer erring is no fix of a failure
