@@ -563,6 +563,8 @@ def test_the_matrix_sets_runs_side_by_side_with_a_markdown_table(three_runs, tmp
     assert "| **conforming** | **2/2** | **1/2** | **2/2** |" in table
     assert "| behaviour | 2/2 | 1/2 | 2/2 |" in table
     assert cli.main(["report", "matrix", str(three_runs[0]), str(tmp_path / "missing.json")]) == 2
+    assert cli.main(["report", "matrix", str(three_runs[0]), "--out", str(tmp_path / "no" / "m.html")]) == 2
+    assert "cannot write" in capsys.readouterr().err
 
 
 def _rel(out: Path, report: Path) -> Path:
