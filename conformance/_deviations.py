@@ -1,10 +1,12 @@
 """Known deviations as data: the failures an implementation knowingly has, each with its reason.
 
 A deviations file (YAML, ``reports/deviations.schema.json``) lists entries that match failing
-checks by operation, check id (globs: ``*``, ``R3.*``), optionally level and a case pattern.
+checks by operation, check id (globs: ``*``, ``R3.*``), optionally level and a case pattern; each
+says why (``reason``, and a ``link`` to the ticket), may expire (``expires``: after that date the
+entry no longer applies and fails the run), and says when ``accept`` first and last saw its failure.
 Applying it is a pure function over a finished result (the report.json dict): matched failures
 get the verdict ``accepted`` with their reasons, every entry gets a status (``applied``,
-``stale``: its checks ran and none failed, ``expired``: its ``until`` has passed, ``not-run``:
+``stale``: its checks ran and none failed, ``expired``: its ``expires`` date has passed, ``not-run``:
 none of its checks ran), and the verdicts are graded again by ``_results.grade``. The CLI and
 the pytest entry apply it after the run and before the reporters render.
 """
@@ -49,7 +51,10 @@ class Deviation:
     line: int
     level: str | None = None
     case: str | None = None
-    until: dt.date | None = None
+    expires: dt.date | None = None  # the last day it applies; after it, it fails the run
+    link: str | None = None  # the ticket or page that tracks the deviation
+    first_seen: str | None = None  # dates `accept` first and last saw the failure (YYYY-MM-DD)
+    last_seen: str | None = None
 
     def covers(self, operation_id: str, check: Mapping[str, Any]) -> bool:
         """Whether this entry is about that operation's check (whatever its verdict)."""
@@ -66,7 +71,7 @@ class Deviation:
         return any(fnmatchcase(str(failure.get(key) or ""), self.case) for key in ("case", "message"))
 
     def expired(self, today: dt.date) -> bool:
-        return self.until is not None and self.until < today
+        return self.expires is not None and self.expires < today
 
     @property
     def todo(self) -> bool:
@@ -76,8 +81,13 @@ class Deviation:
         entry: dict[str, Any] = {"line": self.line, "operation": self.operation, "check": self.check}
         entry.update({k: v for k, v in (("level", self.level), ("case", self.case)) if v is not None})
         entry["reason"] = self.reason
-        if self.until is not None:
-            entry["until"] = self.until.isoformat()
+        optional = (
+            ("link", self.link),
+            ("expires", self.expires.isoformat() if self.expires else None),
+            ("first-seen", self.first_seen),
+            ("last-seen", self.last_seen),
+        )
+        entry.update({k: v for k, v in optional if v is not None})
         return entry
 
 
@@ -137,7 +147,7 @@ def load_deviations(path: Path | str, *, allow_todo: bool = False) -> Deviations
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as written, so the JSON Schema judges `until` as text
+    """SafeLoader that keeps dates as written, so the JSON Schema judges `expires` as text
     (YAML would turn 2026-06-30 into a date, and fail on 2026-13-01 without saying where)."""
 
 
@@ -244,7 +254,7 @@ def _where(path: Iterable[Any]) -> str:
 
 
 def _entry(path: Path, node: yaml.Node, raw: Mapping[str, Any]) -> Deviation:
-    until = raw.get("until")
+    expires = raw.get("expires") or raw.get("until")  # until: its name before it failed the run
     return Deviation(
         operation=raw["operation"],
         check=raw["check"],
@@ -252,7 +262,10 @@ def _entry(path: Path, node: yaml.Node, raw: Mapping[str, Any]) -> Deviation:
         line=_line(node),
         level=raw.get("level"),
         case=raw.get("case"),
-        until=dt.date.fromisoformat(until) if until else None,
+        expires=dt.date.fromisoformat(expires) if expires else None,
+        link=raw.get("link"),
+        first_seen=raw.get("first-seen"),
+        last_seen=raw.get("last-seen"),
     )
 
 
@@ -323,7 +336,9 @@ def _judge_operation(
             matched.setdefault(entry, []).append({"operationId": op_id, "check": str(check.get("name"))})
         if accepted_by:
             check["verdict"] = "accepted"
-            check["accepted_by"] = [{"line": e.line, "reason": e.reason} for e in accepted_by]
+            check["accepted_by"] = [
+                {"line": e.line, "reason": e.reason, **({"link": e.link} if e.link else {})} for e in accepted_by
+            ]
             changed = True
         elif note:
             check["detail"] = f"{check.get('detail') or ''}; {note}".lstrip("; ")
@@ -383,7 +398,10 @@ def entry_notes(section: Mapping[str, Any]) -> list[str]:
         if entry["status"] == "stale":
             notes.append(f"stale deviation {where}: its checks ran and nothing it names failed; remove it")
         elif entry["status"] == "expired":
-            notes.append(f"expired deviation {where}: past its until date {entry['until']}; it no longer applies")
+            notes.append(
+                f"expired deviation {where}: past its expires date {entry['expires']}; it no longer applies "
+                "and fails the run: fix what it names, or renew it"
+            )
     return notes
 
 
@@ -396,22 +414,33 @@ _HEADER = """\
 # Replace every TODO with why the failure is accepted (TODO is refused without --allow-todo).
 # An entry matches by `operation` (an operationId, or a glob: *) and `check` (a check id, or a
 # family: R3.*); narrow it with `level:` or `case:` (a glob over the case label or the failure
-# message), and let it expire with `until: YYYY-MM-DD`. Schema: amplify_reports/deviations.schema.json
+# message), name the ticket with `link:`, and let it expire with `expires: YYYY-MM-DD` (after that
+# day it fails the run). `first-seen` and `last-seen` are the dates of the first and the latest
+# report `accept` wrote the entry from. Schema: amplify_reports/deviations.schema.json
 """
 
 
 def starting_file(report: Mapping[str, Any], source: str = "report.json") -> str:
-    """YAML with one entry per failing (operation, check) of ``report``, reason TODO; checks the
-    report already accepted keep their reasons, so the file can be written again."""
+    """YAML with one entry per failing (operation, check) of ``report``, reason TODO, first and
+    last seen the report's date; checks the report already accepted keep their reasons, links,
+    expiry and first-seen date (last-seen becomes the report's), so the file can be written again."""
+    seen = str(report.get("started_at") or dt.date.today().isoformat())[:10]
+    by_line = {e.get("line"): e for e in (report.get("deviations") or {}).get("entries") or ()}
     entries = []
     for op in report.get("operations", ()):
         for check in op.get("checks", ()):
+            entry: dict[str, Any] = {"operation": op.get("operationId"), "check": check.get("name")}
             if check.get("verdict") == "fail":
-                reason = TODO
+                entries.append({**entry, "reason": TODO, "first-seen": seen, "last-seen": seen})
             elif check.get("verdict") == "accepted":
-                reason = "; ".join(dict.fromkeys(a["reason"] for a in check.get("accepted_by") or ())) or TODO
-            else:
-                continue
-            entries.append({"operation": op.get("operationId"), "check": check.get("name"), "reason": reason})
+                earlier = [by_line.get(a.get("line")) or {} for a in check.get("accepted_by") or ()]
+                entry["reason"] = "; ".join(dict.fromkeys(a["reason"] for a in check.get("accepted_by") or ())) or TODO
+                for key in ("link", "expires"):
+                    values = list(dict.fromkeys(e[key] for e in earlier if e.get(key)))
+                    if values:
+                        entry[key] = values[0] if key == "expires" else " ".join(values)
+                entry["first-seen"] = min([e["first-seen"] for e in earlier if e.get("first-seen")] + [seen])
+                entry["last-seen"] = seen
+                entries.append(entry)
     body = yaml.safe_dump({"deviations": entries}, sort_keys=False, allow_unicode=True, width=120)
     return _HEADER.format(report=source) + body

@@ -10,12 +10,13 @@ failure groups merge on their key, counts summed, the smallest shrunk example ke
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from ._campaign import example_size, failure_key
-from ._results import MAX_FAILURES_KEPT, grade, run_summary
+from ._results import grade, kept_failures, reason_counts, run_summary
 
 _CHECK_ORDER = ("fail", "error", "accepted", "pass", "skipped")
 _PHASE_ORDER = ("error", "stopped", "ran", "skipped")
@@ -122,7 +123,11 @@ def _merge_check(same: list[Mapping[str, Any]]) -> dict[str, Any]:
         "detail": detail,
         "cases": cases,
         "failed": failed,
-        "failures": [f for c in same for f in c.get("failures", ())][:MAX_FAILURES_KEPT],
+        "failures": kept_failures(f for c in same for f in c.get("failures", ())),
+        "reasons": reason_counts(
+            sum((Counter({r["reason"]: r["count"]}) for c in same for r in c.get("reasons", ())), Counter())
+        ),
+        "planned": any(c.get("planned", True) for c in same),
     }
     accepted = [a for c in same for a in c.get("accepted_by", ())]
     if accepted:

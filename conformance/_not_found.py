@@ -39,7 +39,7 @@ def not_found(unit: Unit, world: World) -> None:
             ("an unknown environment", {**params, "backendEnvironmentName": f"nv{uuid.uuid4().hex[:8]}"}, body)
         )
     if not probes:
-        unit.ledger.skip(unit.id, C.NOT_FOUND, "the operation names nothing that could be missing")
+        unit.ledger.skip(unit.id, C.NOT_FOUND, "the operation names nothing that could be missing", applicable=False)
     for what, probe_params, probe_body in probes:
         unit.judge_status(C.NOT_FOUND, unit.send(op, probe_params, probe_body), 404, what)
 

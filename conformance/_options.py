@@ -3,6 +3,7 @@ together; the runner and every shell (CLI, pytest entry, parity) build one and v
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -97,6 +98,11 @@ def validate(options: RunOptions) -> None:
         raise ValueError(f"model-based sequences must be 0 or more, not {options.model}")
     if options.rounds is not None and (options.rounds < 1 or not options.fuzz):
         raise ValueError("a campaign's rounds must be at least 1, and need fuzz (--fuzz --rounds 20)")
+    if options.sigv4 and importlib.util.find_spec("botocore") is None:
+        raise ValueError(
+            "--sigv4 signs requests with botocore, which is not installed: "
+            "pip install 'amplify-conformance[aws]' (or pip install botocore)"
+        )
     bad_levels = set(options.levels) - set(C.LEVELS)
     if bad_levels:
         raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")

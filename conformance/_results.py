@@ -7,17 +7,27 @@ that and nothing else.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import amplify_openapi as spec
 
 from ._checks import CHECKS, Seen
+from ._reporting import check_counts
 from ._target import Exchange
 
 MAX_FAILURES_KEPT = 5  # per operation and check; the count is always exact
+# Distinct reasons counted per operation and check (the rest count as OTHER_REASONS); the first
+# example of a reason not among the first failures kept is kept as well, up to MAX_REASONS_KEPT.
+MAX_REASONS = 20
+MAX_REASONS_KEPT = 10
+OTHER_REASONS = "(other reasons)"
+NOT_APPLICABLE = "not applicable to this operation"
+_SETTLE_NOTE = re.compile(r" \(judged after waiting [0-9.]+ s for it to settle\)")
 # "accepted": a failure that a deviations file names, with its reason (see _deviations.py)
 VERDICTS = ("pass", "fail", "error", "skipped", "accepted")
 
@@ -30,6 +40,19 @@ class _Tally:
     last_ok: str = ""
     unjudged: int = 0  # cases a 429 or 504 left unjudged after every retry (R9)
     unjudged_cases: list[dict[str, Any]] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def reason_of(message: str) -> str:
+    """What a failure says went wrong, without the case it happened to: the outcome after the last
+    ': ' ("resourceName removed: expected 400, got 200" -> "expected 400, got 200"), without how
+    long the read-back waited. Failures of one check with one reason are one entry in the reports."""
+    text = _SETTLE_NOTE.sub("", message).strip()
+    head, sep, tail = text.rpartition(": ")
+    tail = tail.strip()
+    # a ': ' inside a value shown in the message (a dict, a cut string) is no outcome
+    whole = "..." in tail or tail.count("'") % 2 or any(tail.count(a) != tail.count(b) for a, b in ("()", "[]", "{}"))
+    return tail if sep and head.strip() and tail and not whole else text
 
 
 @dataclass
@@ -41,6 +64,7 @@ class _OperationRecord:
     required_members: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # check id -> why it could not be judged
+    not_applicable: set[str] = field(default_factory=set)  # check ids skipped because nothing of them applies
     requests: int = 0
     retries: int = 0
     throttled: int = 0  # 429 answers the target chose to send (not injected)
@@ -58,7 +82,13 @@ def failure_record(
 ) -> dict[str, Any]:
     """One failure as report.json keeps it: what was seen, the exchange and its curl reproducer
     (``extra``: what a sequence adds, its numbered requests and a script that replays them)."""
-    failure: dict[str, Any] = {"message": seen.saw, "case": case, "seed": seed, **(extra or {})}
+    failure: dict[str, Any] = {
+        "message": seen.saw,
+        "reason": reason_of(seen.saw),
+        "case": case,
+        "seed": seed,
+        **(extra or {}),
+    }
     if exchange is not None:
         failure["request"] = exchange.request.to_dict()
         failure["curl"] = exchange.request.curl()
@@ -88,7 +118,10 @@ class Ledger:
                 tally.last_ok = seen.saw
                 return
             tally.failed += 1
-            if len(tally.failures) < MAX_FAILURES_KEPT:
+            reason = reason_of(seen.saw)
+            counted = reason if reason in tally.reasons or len(tally.reasons) < MAX_REASONS else OTHER_REASONS
+            tally.reasons[counted] += 1
+            if keeps(tally.failures, {"reason": reason}):
                 tally.failures.append(failure_record(seen, exchange, case, seed, extra))
 
     def observed(self, operation_id: str, exchange: Exchange) -> None:
@@ -135,9 +168,14 @@ class Ledger:
         with self._lock:
             self._ops[operation_id].errors.append(cause)
 
-    def skip(self, operation_id: str, check_id: str, why: str) -> None:
+    def skip(self, operation_id: str, check_id: str, why: str, *, applicable: bool = True) -> None:
+        """A check that will not be judged, and why; ``applicable=False``: nothing of it applies to
+        the operation (else it was meant to run, and the reports name it skipped)."""
         with self._lock:
-            self._ops[operation_id].skipped.setdefault(check_id, why)
+            record = self._ops[operation_id]
+            record.skipped.setdefault(check_id, why)
+            if not applicable:
+                record.not_applicable.add(check_id)
 
     def asked(self, operation_id: str, check_id: str) -> int:
         """How many cases of the check were judged or named unjudged so far."""
@@ -194,7 +232,7 @@ class Ledger:
                 else:
                     verdict = "skipped"
                     detail = record.skipped.get(check_id) or (
-                        f"not judged: {record.errors[0]}" if record.errors else "not applicable to this operation"
+                        f"not judged: {record.errors[0]}" if record.errors else NOT_APPLICABLE
                     )
                 checks.append(
                     {
@@ -207,6 +245,11 @@ class Ledger:
                         "failures": list(tally.failures) if tally else [],
                         "unjudged": tally.unjudged if tally else 0,
                         "unjudged_cases": list(tally.unjudged_cases) if tally else [],
+                        "reasons": reason_counts(tally.reasons) if tally else [],
+                        # planned: the check applies to the operation (a skipped one was meant to run)
+                        "planned": not (
+                            verdict == "skipped" and (detail == NOT_APPLICABLE or check_id in record.not_applicable)
+                        ),
                     }
                 )
             observed = record.provoked | record.injected
@@ -243,6 +286,28 @@ class Ledger:
             }
 
 
+def keeps(kept: list[dict[str, Any]], failure: Mapping[str, Any]) -> bool:
+    """Whether a failure joins those kept: the first few, and the first of each further reason."""
+    if len(kept) < MAX_FAILURES_KEPT:
+        return True
+    reason = failure.get("reason") or reason_of(failure.get("message", ""))
+    return len(kept) < MAX_REASONS_KEPT and all(k.get("reason") != reason for k in kept)
+
+
+def kept_failures(failures: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The failures a report keeps of these (a merge's, say), by the ledger's rule (``keeps``)."""
+    kept: list[dict[str, Any]] = []
+    for failure in failures:
+        if keeps(kept, failure):
+            kept.append(dict(failure))
+    return kept
+
+
+def reason_counts(reasons: Counter[str]) -> list[dict[str, Any]]:
+    """report.json's ``reasons`` of a check: each distinct reason with how many failures had it."""
+    return [{"reason": reason, "count": count} for reason, count in reasons.most_common()]
+
+
 def grade(checks: list[dict[str, Any]], errors: list[str], levels) -> tuple[str, dict[str, str]]:
     """An operation's verdict and its verdict per level, from its checks' verdicts and its errors.
 
@@ -262,6 +327,7 @@ def verdict_summary(operations: list[dict[str, Any]], levels) -> dict[str, Any]:
     summary["levels"] = {
         level: {v: sum(1 for o in operations if o["levels"].get(level) == v) for v in VERDICTS} for level in levels
     }
+    summary["checks"] = check_counts({"operations": operations})
     return summary
 
 

@@ -2,8 +2,10 @@
 
 Looked for upward from the working directory: the first folder with an ``amplify-conformance.toml``,
 or a ``pyproject.toml`` holding a ``[tool.amplify-conformance]`` table, wins (the former first).
-Its keys are the names of the `run` flags without their dashes (``base-url``, ``level``,
-``accept``, ...) with the values the flags take; paths are relative to the file's folder.
+``amplify-conformance.toml`` holds the settings at its top level, or under
+``[tool.amplify-conformance]`` as pyproject.toml does (so the same table can be moved between
+them); not both. The keys are the names of the `run` flags without their dashes (``base-url``,
+``level``, ``accept``, ...) with the values the flags take; paths are relative to the file's folder.
 Flags on the command line override it. Read with the standard library's tomllib.
 """
 
@@ -33,7 +35,7 @@ def find_settings(start: Path) -> tuple[Path, dict[str, Any]] | None:
     for folder in (start, *start.parents):
         own = folder / FILE_NAME
         if own.is_file():
-            return own, _load(own)
+            return own, _own_table(own, _load(own))
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             text = _text(pyproject)
@@ -46,6 +48,27 @@ def find_settings(start: Path) -> tuple[Path, dict[str, Any]] | None:
             if table is not None:
                 raise SettingsError(f"{pyproject}: [tool.{TABLE}] must be a table of run settings")
     return None
+
+
+def _own_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The settings of an amplify-conformance.toml: its top level, or its [tool.amplify-conformance]."""
+    if "tool" not in data:
+        return data
+    tool = data["tool"]
+    table = tool.get(TABLE) if isinstance(tool, dict) else None
+    others = sorted(k for k in data if k != "tool")
+    if not isinstance(table, dict) or len(tool) > 1:
+        found = ", ".join(f"[tool.{k}]" for k in tool) if isinstance(tool, dict) else "tool"
+        raise SettingsError(
+            f"{path}: {found} is not read here: put the run settings at the top level, or under "
+            f"[tool.{TABLE}] (as in pyproject.toml)"
+        )
+    if others:
+        raise SettingsError(
+            f"{path}: settings both at the top level ({', '.join(others)}) and under [tool.{TABLE}]: "
+            f"keep one of the two (move {', '.join(others)} under [tool.{TABLE}], or drop the [tool.{TABLE}] line)"
+        )
+    return table
 
 
 def _text(path: Path) -> str:
@@ -110,11 +133,9 @@ def _convert(path: Path, key: str, value: Any, action: argparse.Action) -> Any:
 def _where(path: Path, key: str) -> str:
     """'file:line: [table] key: ', the line found by the key's name where the table is."""
     lines = _text(path).splitlines()
-    start = 0
-    if path.name == "pyproject.toml":
-        header = re.compile(rf'^\s*\[\s*tool\s*\.\s*"?{re.escape(TABLE)}"?\s*\]')
-        start = next((i for i, text in enumerate(lines) if header.match(text)), 0)
+    header = re.compile(rf'^\s*\[\s*tool\s*\.\s*"?{re.escape(TABLE)}"?\s*\]')
+    start = next((i for i, text in enumerate(lines) if header.match(text)), None)
     key_line = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
-    found = next((i for i in range(start, len(lines)) if key_line.match(lines[i])), None)
-    table = f"[tool.{TABLE}] " if path.name == "pyproject.toml" else ""
+    found = next((i for i in range(start or 0, len(lines)) if key_line.match(lines[i])), None)
+    table = f"[tool.{TABLE}] " if start is not None else ""
     return f"{path}{'' if found is None else f':{found + 1}'}: {table}{key}: "

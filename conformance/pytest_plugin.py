@@ -138,7 +138,8 @@ def pytest_configure(config) -> None:
 
 
 class _DeviationsSummary:
-    """Gathers what each item's run did with the file, and names stale entries at the end."""
+    """Gathers what each item's run did with the file, names stale and expired entries at the end,
+    and fails the session on an expired one (as `run` exits 1 on it)."""
 
     def __init__(self) -> None:
         self.sections: list[dict[str, Any]] = []
@@ -146,6 +147,13 @@ class _DeviationsSummary:
     def pytest_runtest_logreport(self, report) -> None:
         if report.when == "call":
             self.sections += [value for name, value in report.user_properties if name == DEVIATIONS_PROPERTY]
+
+    def pytest_sessionfinish(self, session) -> None:
+        from amplify_conformance._deviations import merge_sections
+
+        section = merge_sections(self.sections)
+        if section is not None and section["expired"] and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         from amplify_conformance._deviations import entry_notes, merge_sections
@@ -164,7 +172,7 @@ class _DeviationsSummary:
 
 class _ReportMerger:
     """Gathers each item's partial result (sent from any worker with its report) and writes one
-    merged report in the four formats when the session ends."""
+    merged report in every format when the session ends."""
 
     def __init__(self, report_dir: str) -> None:
         self.report_dir = report_dir

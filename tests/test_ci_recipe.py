@@ -1,5 +1,5 @@
 """docs/ci.md's jobs work as written: their shell steps, run against the emulator they start, leave
-the reports where the jobs keep them and report.md in GitHub's job summary."""
+the reports where the jobs keep them and summary.md in GitHub's job summary."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def _jobs() -> list[dict[str, Any]]:
     return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", RECIPE, re.S)]
 
 
-def _github() -> dict[str, Any]:
-    (workflow,) = [job for job in _jobs() if "jobs" in job]
+def _github(name: str = "conformance") -> dict[str, Any]:
+    (workflow,) = [doc for doc in _jobs() if "jobs" in doc and doc["name"] == name]
     (job,) = workflow["jobs"].values()
     return job
 
@@ -98,7 +98,7 @@ def _assert_reports_of_a_quick_passing_run(reports: Path, port: str) -> None:
     assert report["deviations"]["file"] == "deviations.yaml"
 
 
-def test_github_job_keeps_the_reports_and_puts_report_md_in_the_job_summary(tmp_path):
+def test_github_job_keeps_the_reports_and_puts_summary_md_in_the_job_summary(tmp_path):
     job = _github()
     workspace = _workspace(tmp_path)
     summary = tmp_path / "step-summary.md"
@@ -112,7 +112,7 @@ def test_github_job_keeps_the_reports_and_puts_report_md_in_the_job_summary(tmp_
             assert done.returncode == 0, (step["name"], done.stdout)
     finally:
         _end(groups)
-    assert summary.read_text() == (workspace / "reports" / "report.md").read_text()
+    assert summary.read_text() == (workspace / "reports" / "summary.md").read_text()
     _assert_reports_of_a_quick_passing_run(workspace / "reports", env["PORT"])
     (upload,) = [step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact")]
     kept = upload["with"]["path"].split()
@@ -142,3 +142,45 @@ def test_gitlab_job_keeps_the_reports_with_junit_as_its_test_report(tmp_path):
     assert any((workspace / path / "report.md").exists() for path in artifacts["paths"])
     junit = ET.parse(workspace / artifacts["reports"]["junit"]).getroot()
     assert junit.iter("testcase")
+
+
+def _regression_steps(job: dict[str, Any], workspace: Path, env: dict[str, str], fault: str | None) -> list[str]:
+    """Run the regression job's shell steps (a main-branch run: the baseline step too) against the
+    emulator, with a fault or not; the names of the steps that failed."""
+    failed = []
+    groups: list[int] = []
+    try:
+        for step in [step for step in job["steps"] if "run" in step][1:]:
+            script = step["run"]
+            if fault:
+                script = script.replace(
+                    "amplify-conformance emulator ", f"amplify-conformance emulator --fault {fault} "
+                )
+            if "github.ref" in step.get("if", "") and failed:
+                continue  # success() is false once a step failed
+            if _run_shell(script, workspace, env, groups).returncode != 0:
+                failed.append(step["name"])
+    finally:
+        _end(groups)
+    return failed
+
+
+def test_regression_job_is_red_only_for_a_new_failure(tmp_path):
+    job = _github("conformance-regressions")
+    workspace = tmp_path
+    summary = tmp_path / "step-summary.md"
+    env = _environment(job["env"], GITHUB_STEP_SUMMARY=str(summary))
+    # the first run has no baseline: it passes and becomes one
+    assert _regression_steps(job, workspace, env, None) == []
+    assert "No earlier report.json" in summary.read_text()
+    assert (workspace / "baseline" / "report.json").exists()
+    # the implementation regresses: the comparison fails, names what, and the baseline stays
+    baseline = (workspace / "baseline" / "report.json").read_text()
+    assert _regression_steps(job, workspace, env, "r3_cors") == ["Compare with the last run"]
+    changes = (workspace / "diff.md").read_text()
+    assert "| GetBackend | R3.cors | pass | **fail** |" in changes and changes in summary.read_text()
+    assert (workspace / "baseline" / "report.json").read_text() == baseline
+    # a known failure in the baseline: the same failure again is green
+    shutil.copy(workspace / "reports" / "report.json", workspace / "baseline" / "report.json")
+    assert _regression_steps(job, workspace, env, "r3_cors") == []
+    assert "no regression" in (workspace / "diff.md").read_text()

@@ -17,12 +17,20 @@ from typing import Any
 
 import jsonschema
 
+from ._badge import render_badge
 from ._html import render_html, render_parity_html
 from ._junit import render_junit
-from ._markdown import render_markdown, render_parity_markdown
+from ._markdown import render_markdown, render_parity_markdown, render_summary_markdown
 from ._redaction import redact
 
-REPORT_FILES = {"json": "report.json", "junit": "junit.xml", "markdown": "report.md", "html": "report.html"}
+REPORT_FILES = {
+    "json": "report.json",
+    "junit": "junit.xml",
+    "markdown": "report.md",
+    "html": "report.html",
+    "summary": "summary.md",
+    "badge": "badge.json",
+}
 PARITY_FILES = {"json": "parity.json", "markdown": "parity.md", "html": "parity.html"}
 
 
@@ -58,7 +66,14 @@ def write_atomically(path: Path, text: str | bytes) -> None:
         raise
 
 
-_RENDERERS = {"json": render_json, "junit": render_junit, "markdown": render_markdown, "html": render_html}
+_RENDERERS = {
+    "json": render_json,
+    "junit": render_junit,
+    "markdown": render_markdown,
+    "html": render_html,
+    "summary": render_summary_markdown,
+    "badge": render_badge,
+}
 _PARITY_RENDERERS = {"json": render_json, "markdown": render_parity_markdown, "html": render_parity_html}
 
 
@@ -75,8 +90,8 @@ def _write_all(result: Mapping[str, Any], report_dir: Path, renderers: dict, nam
 
 
 def write_reports(result: Mapping[str, Any], report_dir: Path) -> dict[str, Path]:
-    """Write the four reports of ``result`` into ``report_dir``; report.json first, since the
-    others are only views of it. Returns the path of each, keyed json/junit/markdown/html."""
+    """Write the reports of ``result`` into ``report_dir``; report.json first, since the others
+    are only views of it. Returns the path of each, keyed json/junit/markdown/html/summary/badge."""
     return _write_all(result, report_dir, _RENDERERS, REPORT_FILES)
 
 

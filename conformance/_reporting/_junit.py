@@ -1,4 +1,6 @@
-"""junit.xml: a testsuite per operation, a testcase per check, for CI systems that read JUnit."""
+"""junit.xml: a testsuite per operation, a testcase per check that applies to it, for CI systems
+that read JUnit. A skipped test case is a check (or phase) that was planned and did not run, with
+why; a check that does not apply to its operation is no test case at all."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from typing import Any
 
 from ._redaction import cut, displayable, redact
 from ._views import throttling_line
+
+# How a phase's detail says it was not asked for (RunOptions.stateful False, model 0, a level left out)
+_NOT_ASKED = "not asked for"
 
 
 def _failure_text(check: Mapping[str, Any]) -> str:
@@ -64,10 +69,11 @@ def _junit_tally(suite: ET.Element, verdicts: Iterable[str]) -> dict[str, int]:
 
 
 def render_junit(result: Mapping[str, Any]) -> str:
-    """junit.xml: a testsuite per operation, a testcase per check (plus one for the operation's
-    own verdict when no check explains it), and a ``run`` suite that fails if the run was cut short
-    and holds a testcase per phase (one that did not run or crashed is skipped with its reason: a
-    phase's problem is the tool's, not a failure of the target)."""
+    """junit.xml: a testsuite per operation, a testcase per check that applies to it (plus one for
+    the operation's own failure or error when no check explains it), and a ``run`` suite that fails
+    if the run was cut short and holds a testcase per phase that was asked for (one that did not
+    run or crashed is skipped with its reason: a phase's problem is the tool's, not a failure of the
+    target). The counts are report.json's ``summary.checks``."""
     result = displayable(redact(result))
     root = ET.Element("testsuites", name="amplify-conformance")
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
@@ -84,6 +90,8 @@ def render_junit(result: Mapping[str, Any]) -> str:
             ET.SubElement(props, "property", name=name, value=str(value))
         verdicts = []
         for check in op.get("checks", ()):
+            if not check.get("planned", True):  # does not apply to this operation: no test case
+                continue
             verdict = check.get("verdict", "error")
             case = ET.SubElement(suite, "testcase", classname=op_id, name=check.get("name", "?"))
             failures = check.get("failures") or ()
@@ -93,7 +101,7 @@ def render_junit(result: Mapping[str, Any]) -> str:
             _junit_outcome(case, verdict, message, _failure_text(check), check.get("name", "check"))
             verdicts.append(verdict)
         op_verdict = op.get("verdict", "error")
-        if op_verdict not in verdicts and not (op_verdict == "pass" and verdicts):
+        if op_verdict in ("fail", "error") and op_verdict not in verdicts:  # its own errors, say
             case = ET.SubElement(suite, "testcase", classname=op_id, name="operation")
             detail = op.get("detail") or f"operation verdict: {op_verdict}"
             _junit_outcome(case, op_verdict, detail, detail, "operation")
@@ -108,8 +116,10 @@ def render_junit(result: Mapping[str, Any]) -> str:
         _junit_outcome(case, "error", f"incomplete: {reason}", reason, "incomplete")
     run_verdicts = ["pass" if complete else "error"]
     for name, phase in (result.get("phases") or {}).items():
-        case = ET.SubElement(suite, "testcase", classname="run", name=f"phase {name}")
         status, detail = phase.get("status", "?"), phase.get("detail") or ""
+        if status == "skipped" and _NOT_ASKED in detail:  # never planned: no test case
+            continue
+        case = ET.SubElement(suite, "testcase", classname="run", name=f"phase {name}")
         if status == "ran":
             run_verdicts.append("pass")
         else:

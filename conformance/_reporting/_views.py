@@ -14,6 +14,9 @@ from ._redaction import cut
 
 VERDICTS = ("pass", "fail", "error", "skipped", "accepted")
 LEVELS = ("schema", "behaviour", "aws")
+#: Characters of a response body shown with a failure's first example (report.json keeps more).
+EXAMPLE_BODY_LIMIT = 600
+_SETTLE_NOTE = re.compile(r" \(judged after waiting [0-9.]+ s for it to settle\)")
 
 
 def operation_counts(result: Mapping[str, Any]) -> dict[str, int]:
@@ -24,13 +27,31 @@ def operation_counts(result: Mapping[str, Any]) -> dict[str, int]:
     return counts
 
 
+def check_counts(result: Mapping[str, Any]) -> dict[str, int]:
+    """Checks per verdict, counted from the operations (as junit.xml has them: a check that does
+    not apply to its operation is not counted, a skipped one that was planned is)."""
+    counts = dict.fromkeys(VERDICTS, 0)
+    for op in result.get("operations", ()):
+        for check in op.get("checks", ()):
+            if check.get("planned", True):
+                verdict = check.get("verdict", "error")
+                counts[verdict] = counts.get(verdict, 0) + 1
+    return counts
+
+
+def _shown_verdicts(result: Mapping[str, Any], *counts: Mapping[str, int]) -> list[str]:
+    return [v for v in VERDICTS if v != "accepted" or result.get("deviations") or any(c[v] for c in counts)]
+
+
 def summary_line(result: Mapping[str, Any]) -> str:
-    """The one line a CI log needs: verdict counts, requests, and whether the run was cut short."""
-    counts = operation_counts(result)
+    """The one line a CI log needs: operations and checks per verdict, requests, and whether the
+    run was cut short. An operation's verdict is its worst over its levels (fail before error)."""
+    counts, checks = operation_counts(result), check_counts(result)
     total = sum(counts.values())
     summary = result.get("summary") or {}
-    shown = [v for v in VERDICTS if v != "accepted" or counts[v] or result.get("deviations")]
+    shown = _shown_verdicts(result, counts, checks)
     parts = [f"{total} operations: " + ", ".join(f"{counts[v]} {v}" for v in shown)]
+    parts.append(f"{sum(checks.values())} checks: " + ", ".join(f"{checks[v]} {v}" for v in shown))
     if "requests" in summary:
         parts.append(f"{summary['requests']} requests")
     if summary.get("retries"):
@@ -145,6 +166,7 @@ def _failure_view(failure: Mapping[str, Any]) -> dict[str, Any]:
     response = failure.get("response") or {}
     return {
         "message": failure.get("message", ""),
+        "reason": _reason(failure),
         "case": failure.get("case") or "",
         "seed": failure.get("seed"),
         "curl": failure.get("curl") or "",
@@ -155,7 +177,119 @@ def _failure_view(failure: Mapping[str, Any]) -> dict[str, Any]:
         "status": response.get("status"),
         "response_headers": [f"{k}: {v}" for k, v in (response.get("headers") or {}).items()],
         "response_body": cut(response.get("body")),
+        "response_excerpt": cut(response.get("body"), EXAMPLE_BODY_LIMIT),
     }
+
+
+def _accepted_reason(accepted_by: Mapping[str, Any]) -> str:
+    """A deviations entry's reason as the reports show it: with its link, if it has one."""
+    link = accepted_by.get("link")
+    return f"{accepted_by.get('reason', '')} ({link})" if link else accepted_by.get("reason", "")
+
+
+def _reason(failure: Mapping[str, Any]) -> str:
+    """A failure's reason as report.json gives it; a report from before reasons, its message."""
+    return failure.get("reason") or _SETTLE_NOTE.sub("", failure.get("message", ""))
+
+
+def _check_failures(op_id: str, check: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One check that did not pass, as (reason, count, first example) per reason: the counts are
+    report.json's ``reasons`` (else the failures kept), the example the first failure kept."""
+    base = {"operation": op_id, "anchor": _anchor(op_id), "check": check.get("name", "?")}
+    base |= {"level": check.get("level", "?"), "verdict": check.get("verdict", "error")}
+    base["accepted"] = [_accepted_reason(a) for a in check.get("accepted_by") or ()]
+    found: dict[str, dict[str, Any]] = {}
+    for failure in check.get("failures") or ():
+        reason = _reason(failure)
+        found.setdefault(reason, {**base, "reason": reason, "count": 0, "example": _failure_view(failure)})
+        found[reason]["count"] += 1
+    for counted in check.get("reasons") or ():
+        reason, count = counted.get("reason", ""), counted.get("count", 0)
+        found.setdefault(reason, {**base, "reason": reason, "count": 0, "example": None})
+        found[reason]["count"] = max(count, found[reason]["count"])
+    unjudged = list(check.get("unjudged_cases") or ())
+    if unjudged:
+        example = {**_failure_view({}), "message": unjudged[0].get("message", ""), "case": unjudged[0].get("case")}
+        found["not judged"] = {
+            **base,
+            "verdict": "error",
+            "reason": "not judged: still answered 429 or 504 after every retry",
+            "count": check.get("unjudged") or len(unjudged),
+            "example": example,
+        }
+    if not found and base["verdict"] in ("fail", "error"):
+        found["detail"] = {**base, "reason": check.get("detail") or base["verdict"], "count": 1, "example": None}
+    return list(found.values())
+
+
+def _operation_failures(op: Mapping[str, Any]) -> list[dict[str, Any]]:
+    op_id = op.get("operationId", "?")
+    failures = []
+    for check in op.get("checks", ()):
+        if check.get("verdict") in ("fail", "error", "accepted") or check.get("unjudged_cases"):
+            failures += _check_failures(op_id, check)
+    for error in dict.fromkeys(str(e) for e in op.get("errors") or ()):
+        failures.append(
+            {
+                "operation": op_id,
+                "anchor": _anchor(op_id),
+                "check": "operation",
+                "level": "all",
+                "verdict": "error",
+                "accepted": [],
+                "reason": error,
+                "count": 1,
+                "example": None,
+            }
+        )
+    return failures
+
+
+def failure_groups(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What failed, for the top of every report: each (check, reason, verdict) once, with the
+    operations it failed in (each with its count and first example), its total count and level;
+    failing and erring ones first, then the accepted ones, in the order the operations come.
+    A failure repeated per request, or in every operation, is one entry."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for op in result.get("operations", ()):
+        for failure in _operation_failures(op):
+            key = (failure["check"], failure["reason"], failure["verdict"])
+            group = groups.setdefault(
+                key,
+                {
+                    "check": failure["check"],
+                    "level": failure["level"],
+                    "verdict": failure["verdict"],
+                    "reason": failure["reason"],
+                    "accepted": failure["accepted"],
+                    "count": 0,
+                    "operations": [],
+                },
+            )
+            group["count"] += failure["count"]
+            group["operations"].append(failure)
+    for group in groups.values():
+        group["example"] = next((f["example"] for f in group["operations"] if f["example"]), None)
+    return sorted(groups.values(), key=lambda g: g["verdict"] == "accepted")
+
+
+def failure_lines(result: Mapping[str, Any], limit: int = 15) -> list[str]:
+    """What failed, for the console: each failure group in a line with its reason, the operations
+    and the command that sends its first example again; ``limit`` groups, the rest counted."""
+    failing = [g for g in failure_groups(result) if g["verdict"] != "accepted"]
+    lines = [f"what failed ({len(failing)} distinct failures; all of them in report.md):"] if failing else []
+    for group in failing[:limit]:
+        ops = [f"{f['operation']} x{f['count']}" for f in group["operations"]]
+        where = ", ".join(ops[:3]) + (f" and {len(ops) - 3} more operations" if len(ops) > 3 else "")
+        lines.append(f"  {group['verdict'].upper()} {group['check']} ({group['level']}): {group['reason']} [{where}]")
+        example = group["example"] or {}
+        if example.get("listing"):
+            lines.append("    replay: the sequence's bash script in report.md")
+        elif example.get("curl"):
+            lines.append("    replay: " + " ".join(example["curl"].split()))
+    if len(failing) > limit:
+        lines.append(f"  ... and {len(failing) - limit} more in report.md")
+    return lines
 
 
 def _anchor(operation_id: str) -> str:
@@ -167,13 +301,15 @@ def _operation_view(op: Mapping[str, Any], levels: list[str]) -> dict[str, Any]:
     codes = coverage.get("status_codes") or {}
     checks = []
     for check in op.get("checks", ()):
+        if not check.get("planned", True):  # does not apply to this operation: nothing to show
+            continue
         checks.append(
             {
                 "name": check.get("name", "?"),
                 "level": check.get("level", "?"),
                 "verdict": check.get("verdict", "error"),
                 "detail": check.get("detail") or "",
-                "reasons": [a.get("reason", "") for a in check.get("accepted_by") or ()],
+                "reasons": [_accepted_reason(a) for a in check.get("accepted_by") or ()],
                 "cases": check.get("cases"),
                 "failures": [_failure_view(f) for f in check.get("failures") or ()],
                 "unjudged": [
@@ -238,14 +374,12 @@ def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
         "complete": bool(result.get("complete", True)),
         "incomplete_reason": result.get("incomplete_reason") or "",
         "counts": operation_counts(result),
+        "check_counts": check_counts(result),
+        "failure_groups": failure_groups(result),
         "requests": summary.get("requests"),
         "retries": summary.get("retries"),
         "summary_line": summary_line(result),
-        "level_counts": [
-            {"level": lv, **{v: (level_counts.get(lv) or {}).get(v, 0) for v in VERDICTS}}
-            for lv in levels
-            if lv in level_counts
-        ],
+        "level_counts": _level_rows(result, levels, level_counts),
         "coverage": [{"name": name.replace("_", " "), **_ratio(pair)} for name, pair in coverage.items()],
         "cleanup": cleanup,
         "settings_file": result.get("settings_file") or "",
@@ -264,6 +398,17 @@ def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _level_rows(result: Mapping[str, Any], levels: list[str], level_counts: Mapping[str, Any]) -> list[dict]:
+    """Operations per verdict at each level, after a first row over all levels: the summary line's
+    counts (an operation failing one level and erring at another counts as fail there)."""
+    rows = [
+        {"level": lv, **{v: (level_counts.get(lv) or {}).get(v, 0) for v in VERDICTS}}
+        for lv in levels
+        if lv in level_counts
+    ]
+    return [{"level": "all levels", **operation_counts(result)}, *rows] if rows else []
+
+
 def _deviations_view(section: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The deviations file's part of a run (see _deviations.apply_deviations), or None without one."""
     if not section:
@@ -277,7 +422,8 @@ def _deviations_view(section: Mapping[str, Any] | None) -> dict[str, Any] | None
                 "line": entry.get("line"),
                 "subject": f"{entry.get('operation', '?')} {entry.get('check', '?')}{scope}",
                 "status": entry.get("status", "?"),
-                "until": entry.get("until") or "",
+                "expires": entry.get("expires") or entry.get("until") or "",
+                "link": entry.get("link") or "",
                 "reason": entry.get("reason") or "",
                 "matched": ", ".join(f"{m.get('operationId')} {m.get('check')}" for m in entry.get("matched") or ()),
             }

@@ -21,7 +21,9 @@ def add_accept(commands: Any) -> None:
         cmd_accept,
         help="write a starting deviations file from a report",
         description="Print a deviations file (YAML) with one entry per failing operation and check of "
-        "REPORT.json, reason TODO: amplify-conformance accept reports/report.json > deviations.yaml",
+        "REPORT.json, reason TODO, first-seen and last-seen the report's date: amplify-conformance accept "
+        "reports/report.json > deviations.yaml. From a run with --accept, the accepted checks keep their "
+        "entries' reason, link, expires and first-seen date (last-seen becomes the report's).",
     )
 
 
@@ -33,7 +35,12 @@ def add_accept_options(run: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="deviations file (YAML): the failures it names are reported as accepted and do not fail the run",
     )
-    run.add_argument("--strict-accept", action=FLAG, help="fail the run if an entry of --accept is stale or expired")
+    run.add_argument(
+        "--strict-accept",
+        action=FLAG,
+        help="fail the run if an entry of --accept is stale (its checks ran and nothing it names failed); "
+        "an expired entry fails the run anyway",
+    )
     run.add_argument("--allow-todo", action=FLAG, help="let --accept entries keep the reason TODO")
 
 
@@ -87,6 +94,12 @@ def entry_warnings(result: Mapping[str, Any]) -> list[str]:
     return entry_notes(result["deviations"])
 
 
-def strict_accept_fails(result: Mapping[str, Any], args: argparse.Namespace) -> bool:
+def deviations_fail(result: Mapping[str, Any], args: argparse.Namespace) -> str | None:
+    """Why the deviations file fails the run whatever its checks did (None: it does not): an entry
+    past its expires date, or with --strict-accept one that is stale."""
     section = result.get("deviations") or {}
-    return bool(args.strict_accept) and bool(section.get("stale") or section.get("expired"))
+    if section.get("expired"):
+        return "the deviations file has expired entries: fix what they name, or renew or remove them"
+    if args.strict_accept and section.get("stale"):
+        return "--strict-accept: the deviations file names failures that no longer occur"
+    return None

@@ -14,10 +14,14 @@ def add_emulator(commands: Any) -> None:
     emulator = commands.add_parser(
         "emulator",
         help="serve the reference emulator over HTTP",
-        description="Serve the in-memory AmplifyBackend emulator until Ctrl-C.",
+        description="Serve the in-memory AmplifyBackend emulator until Ctrl-C, at the root and under --stage. "
+        "Faults break one operation each (the suite must catch them); quirks are conformant variations (the "
+        "suite must pass them).",
     )
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=4566)
+    emulator.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)"
+    )
+    emulator.add_argument("--port", type=int, default=4566, help="port to listen on (default 4566)")
     emulator.add_argument("--stage", default="/prod", help="stage prefix also answered (default /prod)")
     emulator.add_argument("--fault", action="append", metavar="NAME", help="switch on a deliberate fault; repeatable")
     emulator.add_argument(
@@ -25,6 +29,9 @@ def add_emulator(commands: Any) -> None:
     )
     emulator.add_argument(
         "--list-quirks", action="store_true", help="print each quirk: its name, what it does, what allows it"
+    )
+    emulator.add_argument(
+        "--list-faults", action="store_true", help="print each fault: its name, the operation and check it breaks, how"
     )
     emulator.add_argument(
         "--throttle-rps",
@@ -44,6 +51,12 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
         for quirk in quirks().values():
             print(f"{quirk.name}  {quirk.description} (allowed by {quirk.allows})")
+        return EXIT_CONFORMS
+    if args.list_faults:
+        from amplify_emulator import FAULTS
+
+        for fault in FAULTS.values():
+            print(f"{fault.name}  {fault.operation_id} {fault.check}: {fault.description}")
         return EXIT_CONFORMS
     from amplify_emulator import EmulatorConfig, serve
 

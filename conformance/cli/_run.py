@@ -16,12 +16,12 @@ from typing import Any
 
 from amplify_conformance import _settings
 from amplify_conformance._options import DEFAULT_SEED
-from amplify_conformance._reporting import summary_line
+from amplify_conformance._reporting import failure_lines, summary_line
 
-from ._accept import accepted, add_accept_options, entry_warnings, judged, read_deviations, strict_accept_fails
+from ._accept import accepted, add_accept_options, deviations_fail, entry_warnings, judged, read_deviations
 from ._display import campaign_display, campaign_lines, progress_line
 from ._shared_options import add_shared, naming_settings_file, read_settings, shared_run_options
-from ._shell import EXIT_NONCONFORMING, FLAG, PROG, UsageError, check_writable, exit_code, fail, write
+from ._shell import EXIT_NONCONFORMING, FLAG, PROG, RUN_EXIT_CODES, UsageError, check_writable, exit_code, fail, write
 from ._signals import sigterm_as_interrupt
 from ._values import at_least_zero, duration, positive
 
@@ -36,6 +36,7 @@ def add_run(commands: Any) -> argparse.ArgumentParser:
         description="Run the suite against --base-url (default: the embedded emulator). Every option may also "
         f"be set in [tool.{_settings.TABLE}] of pyproject.toml or in {_settings.FILE_NAME} (found upward from "
         "the working directory); flags override it.",
+        epilog=RUN_EXIT_CODES,
     )
     _add_target_options(run)
     _add_fuzz_options(run)
@@ -243,6 +244,8 @@ def _report(result: dict[str, Any], args: argparse.Namespace, options: Any, reco
         return fail(f"cannot write reports to {args.report_dir}: {exc.strerror or exc}; written to {fallback}")
     print(summary_line(result), flush=True)
     if not args.quiet:
+        for line in failure_lines(result):
+            print(line, flush=True)
         if result.get("fuzz"):
             print(campaign_lines(result["fuzz"]), flush=True)
         if result.get("seed") is not None:
@@ -256,7 +259,8 @@ def _report(result: dict[str, Any], args: argparse.Namespace, options: Any, reco
         print(f"recording: {recorded} ({len(recorder.entries())} exchanges)")
     for note in entry_warnings(result):
         print(f"{PROG}: warning: {note}", file=sys.stderr)
-    if strict_accept_fails(result, args):
-        print(f"{PROG}: --strict-accept: the deviations file names failures that no longer occur", file=sys.stderr)
+    refused = deviations_fail(result, args)
+    if refused:
+        print(f"{PROG}: {refused}", file=sys.stderr)
         return EXIT_NONCONFORMING
     return exit_code(result)

@@ -16,6 +16,13 @@ from ._signals import signals_deferred
 
 PROG = "amplify-conformance"
 EXIT_CONFORMS, EXIT_NONCONFORMING, EXIT_CANNOT_RUN = 0, 1, 2
+#: What run's exit codes mean (its --help ends with this).
+RUN_EXIT_CODES = (
+    "exit codes: 0 every selected operation conforms (or fails only as the --accept file says); "
+    "1 at least one operation fails or errs, the run was cut short (--max-time, Ctrl-C), or the "
+    "deviations file has an expired entry (with --strict-accept: a stale one); 2 the run could not be "
+    "made (bad arguments or settings, the target unreachable, the reports unwritable), said in one line"
+)
 #: Set to 1 to see the traceback of an unexpected error instead of the one-line message.
 TRACEBACK_ENV = "AMPLIFY_CONFORMANCE_TRACEBACK"
 FLAG = argparse.BooleanOptionalAction  # --no-X: a flag overrides a settings file either way
@@ -35,7 +42,7 @@ class Parser(argparse.ArgumentParser):
 def add_report_command(commands: Any, name: str, handler: Any, **texts: str) -> argparse.ArgumentParser:
     """A command that reads one REPORT.json (accept, replay); ``texts``: its help and description."""
     parser = commands.add_parser(name, **texts)
-    parser.add_argument("report", type=Path, metavar="REPORT.json")
+    parser.add_argument("report", type=Path, metavar="REPORT.json", help="a run's report.json")
     parser.set_defaults(handler=handler)
     return parser
 

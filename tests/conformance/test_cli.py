@@ -30,7 +30,7 @@ def test_all_operations_passing_exits_0_and_writes_every_report(tmp_path, fake_r
     fake_run(result=passing_result())
     assert run_cli(tmp_path) == 0
     names = sorted(p.name for p in (tmp_path / "reports").iterdir())
-    assert names == ["junit.xml", "report.html", "report.json", "report.md"]
+    assert names == ["badge.json", "junit.xml", "report.html", "report.json", "report.md", "summary.md"]
     out = capsys.readouterr().out
     assert "PASS    CreateBackend" in out
     assert "1 operations: 1 pass, 0 fail, 0 error, 0 skipped" in out
@@ -54,7 +54,10 @@ def test_quiet_prints_only_the_summary_line(tmp_path, fake_run, capsys):
     fake_run(result=mixed_result())
     run_cli(tmp_path, "--quiet")
     out = capsys.readouterr().out.strip().splitlines()
-    assert out == ["4 operations: 1 pass, 1 fail, 1 error, 1 skipped; 420 requests; 3 retries; status codes 15/20"]
+    assert out == [
+        "4 operations: 1 pass, 1 fail, 1 error, 1 skipped; 7 checks: 5 pass, 1 fail, 1 error, 0 skipped; "
+        "420 requests; 3 retries; status codes 15/20"
+    ]
 
 
 def test_options_reach_the_runner(tmp_path, fake_run):
@@ -213,18 +216,27 @@ def _saved(tmp_path: Path, name: str, result: dict) -> str:
     return str(path)
 
 
-def test_report_diff_exits_1_on_a_regression_and_lists_it_first(tmp_path, capsys):
+def test_report_diff_exits_1_on_a_regression_and_writes_markdown(tmp_path, capsys):
     a = mixed_result()
-    b = with_verdicts(with_verdicts(a, "CreateBackend", "fail"), "CreateBackendStorage", "pass")
-    assert cli.main(["report", "diff", _saved(tmp_path, "a.json", a), _saved(tmp_path, "b.json", b)]) == 1
+    b = with_verdicts(with_verdicts(a, "CreateBackend", "fail", "R4.required"), "CreateBackendStorage", "pass")
+    b = with_verdicts(b, "CreateBackendStorage", "pass", "R4.required")
+    paths = [_saved(tmp_path, "a.json", a), _saved(tmp_path, "b.json", b)]
+    assert cli.main(["report", "diff", *paths, "--markdown", str(tmp_path / "diff.md")]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("Regressions (1):\n  CreateBackend: pass -> fail\nFixes (1):")
+    assert out.startswith("New failures (1):\n  CreateBackend R4.required (pass -> fail): 3 cases judged\nFixed (1):")
+    assert (tmp_path / "diff.md").read_text().startswith("### Conformance: 1 regression, 1 fixed\n")
 
 
 def test_report_diff_exits_0_without_regressions(tmp_path, capsys):
     a = mixed_result()
-    b = with_verdicts(a, "CreateBackendStorage", "pass")
+    b = with_verdicts(a, "CreateBackendStorage", "pass", "R4.required")
     assert cli.main(["report", "diff", _saved(tmp_path, "a.json", a), _saved(tmp_path, "b.json", b)]) == 0
+
+
+def test_report_diff_cannot_write_its_markdown_is_one_line_and_exit_2(tmp_path, capsys):
+    paths = [_saved(tmp_path, "a.json", mixed_result()), _saved(tmp_path, "b.json", mixed_result())]
+    assert cli.main(["report", "diff", *paths, "--markdown", str(tmp_path / "no" / "diff.md")]) == 2
+    assert "cannot write" in one_clear_line(capsys.readouterr().err)
 
 
 def test_report_diff_exits_2_on_an_invalid_report(tmp_path, capsys):
@@ -303,3 +315,72 @@ def test_emulator_names_an_unknown_fault_in_one_line(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "amplify_emulator", fake)
     assert cli.main(["emulator", "--fault", "R99.nope"]) == 2
     assert "unknown fault(s) R99.nope" in one_clear_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(("expires", "code"), [("2000-01-01", 1), ("2999-01-01", 0)])
+def test_an_expired_deviation_fails_a_run_that_otherwise_passes(tmp_path, fake_run, capsys, expires, code):
+    fake_run(result=passing_result())
+    devs = tmp_path / "deviations.yaml"
+    devs.write_text(
+        "deviations:\n  - operation: CreateBackend\n    check: R3.cors\n"
+        f"    reason: no CORS yet\n    expires: {expires}\n"
+    )
+    assert run_cli(tmp_path, "--accept", str(devs)) == code
+    err = capsys.readouterr().err
+    if code:
+        assert "expired deviation" in err and "expired entries" in err.splitlines()[-1]
+
+
+def _commands(parser, name="amplify-conformance"):
+    """(command name, parser) of the program and every command under it."""
+    import argparse
+
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub, subparser in action.choices.items():
+                yield from _commands(subparser, f"{name} {sub}")
+
+
+def test_every_option_and_argument_of_every_command_is_described():
+    import argparse
+
+    from amplify_conformance.cli._main import build_parser
+
+    undescribed = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, parser in _commands(build_parser())
+        for action in parser._actions
+        if action.dest != "help"
+        and not isinstance(action, argparse._SubParsersAction)
+        and not (action.help or "").strip()
+    ]
+    assert undescribed == []
+
+
+def test_run_help_lists_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 every selected operation conforms" in text
+    assert "; 1 at least one operation fails or errs" in text and "; 2 the run could not be made" in text
+
+
+def test_emulator_lists_its_faults_each_with_the_operation_and_check_it_breaks(capsys):
+    from amplify_emulator import FAULTS
+
+    assert cli.main(["emulator", "--list-faults"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(FAULTS)
+    fault = FAULTS["r4_required"]
+    assert f"r4_required  CreateBackendStorage R4.required: {fault.description}" in lines
+
+
+def test_sigv4_without_botocore_exits_2_saying_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "botocore", None)  # as if the [aws] extra were not installed
+    code = cli.main(
+        ["run", "--base-url", "http://127.0.0.1:9/prod", "--sigv4", "--report-dir", str(tmp_path / "reports")]
+    )
+    assert code == 2
+    line = one_clear_line(capsys.readouterr().err)
+    assert "botocore, which is not installed: pip install 'amplify-conformance[aws]'" in line

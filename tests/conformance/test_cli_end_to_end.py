@@ -10,7 +10,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from amplify_conformance._reporting import load_report
+from amplify_conformance import RunOptions, run
+from amplify_conformance._reporting import diff_reports, load_report, write_reports
 from amplify_conformance.cli import main
 from amplify_emulator import Emulator, EmulatorConfig
 
@@ -77,6 +78,29 @@ def test_a_broken_target_exits_1_and_the_diff_names_the_regression(tmp_path, cap
     assert "CreateBackendStorage" in capsys.readouterr().out
 
 
+def test_the_diff_of_two_runs_with_different_faults_is_one_new_failure_and_one_fix(tmp_path, capsys):
+    """Run A against the emulator with one fault, run B with another: the diff names exactly the
+    fixed one and the new one, nothing else, and exits 1 (B regressed); from B to B it exits 0."""
+    options = dict(operations=("CreateBackendStorage", "GetBackend"), max_examples=1, model=5)
+    for name, fault in (("a", "r4_required"), ("b", "r3_cors")):
+        result = run(RunOptions(emulator_faults=frozenset({fault}), **options)).to_dict()
+        write_reports(result, tmp_path / name)
+    a, b = str(tmp_path / "a" / "report.json"), str(tmp_path / "b" / "report.json")
+    capsys.readouterr()
+    assert main(["report", "diff", a, b, "--markdown", str(tmp_path / "diff.md")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "New failures (1):" and out[1].startswith("  GetBackend R3.cors (pass -> fail): ")
+    assert out[2] == "Fixed (1):" and out[3].startswith("  CreateBackendStorage R4.required (fail -> pass): ")
+    assert len(out) == 4
+    diff = diff_reports(load_report(a), load_report(b))
+    assert [(c.subject, c.kind) for c in diff.changes] == [
+        ("GetBackend R3.cors", "new failure"),
+        ("CreateBackendStorage R4.required", "fixed"),
+    ]
+    assert main(["report", "diff", b, b]) == 0
+    assert main(["report", "diff", a, str(tmp_path / "missing.json")]) == 2
+
+
 def test_ctrl_c_writes_what_was_gathered_marked_incomplete(tmp_path):
     # a ten-minute campaign: however busy the machine, the signal lands while the run is under way
     # (a plain run on one busy core had finished before the first line could be read)
@@ -134,3 +158,26 @@ def test_a_base_url_that_is_no_url_is_one_line(tmp_path, capsys):
     assert main(["run", "--base-url", "localhost:8080", "--report-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not an http(s) URL" in err
+
+
+def test_against_a_target_failing_everywhere_the_reports_open_with_what_failed_and_stay_small(tmp_path, capsys):
+    """A `200 {}` stub fails most checks of every operation on every request: report.md lists each
+    failure once, with its count, before anything else, and stays under 100 KB."""
+    from tests import hostile
+
+    with hostile.ok_stub() as url:
+        code = main(
+            ["run", "--base-url", url, "--max-examples", "2", "--model", "0", "--settle", "1"]
+            + ["--report-dir", str(tmp_path)]
+        )
+    out = capsys.readouterr().out
+    assert code == 1
+    console = out[out.index("31 operations: 0 pass, 31 fail") :].splitlines()
+    assert console[1].startswith("what failed (") and console[2].startswith("  FAIL ")
+    assert console[3].startswith("    replay: curl ")
+    markdown = (tmp_path / "report.md").read_text()
+    assert len(markdown.encode()) < 100_000
+    first_screen = markdown.splitlines()[:30]
+    assert "## What failed" in first_screen and any(line.startswith("### 1. ") for line in first_screen)
+    assert markdown.count("### ") < 200  # one entry per failure, not per request
+    assert len((tmp_path / "summary.md").read_text().splitlines()) <= 60

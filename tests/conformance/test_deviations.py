@@ -106,8 +106,9 @@ def test_a_matching_entry_accepts_the_failure_and_the_verdicts_are_graded_again(
         ({"case": "*expected 400, got 200"}, True),  # the failure message
         ({"case": "*serviceName*"}, False),
         ({"operation": "CreateBackend"}, False),
-        ({"check": "R4.requi*", "level": "behaviour", "until": "2026-11-27"}, True),  # until is inclusive
-        ({"until": "2026-11-26"}, False),
+        ({"check": "R4.requi*", "level": "behaviour", "expires": "2026-11-27"}, True),  # expires is inclusive
+        ({"expires": "2026-11-26"}, False),
+        ({"until": "2026-11-26"}, False),  # the older name of expires
     ],
 )
 def test_what_an_entry_matches(tmp_path, extra, accepted):
@@ -138,7 +139,7 @@ def test_entries_are_stale_expired_or_not_run_and_none_of_those_accepts(tmp_path
     after = applied(
         tmp_path,
         entry("CreateBackend", "R1.status-code", "fixed"),  # ran, passed: stale
-        entry(until="2026-01-01"),  # expired: the failure counts again
+        entry(expires="2026-01-01"),  # expired: the failure counts again
         entry("GetToken", "R8.*", "not selected"),  # GetToken was not in the run
         entry("*", "R3.cors", "no CORS"),  # no R3.cors in this result at all
     )
@@ -164,18 +165,21 @@ def test_every_format_shows_the_accepted_failure_with_its_reason(tmp_path):
     assert case.find("failure") is None
     assert "| R4.required | behaviour | **accepted** |" in render_markdown(after)
     assert "accepted: storage permissions come in v2" in render_markdown(after)
-    assert "Accepted: storage permissions come in v2" in render_html(after)
+    assert "accepted: storage permissions come in v2</strong>" in render_html(after)
     assert "0 fail, 1 error, 1 skipped, 1 accepted" in summary_line(after)
     assert "accepted" not in summary_line(mixed_result())  # runs without a file read as before
 
 
 def test_the_starting_file_has_one_todo_entry_per_failure_and_keeps_accepted_reasons(tmp_path):
     text = starting_file(mixed_result())
-    assert yaml.safe_load(text) == {"deviations": [{"operation": STORAGE, "check": "R4.required", "reason": "TODO"}]}
+    seen = {"first-seen": "2026-11-27", "last-seen": "2026-11-27"}
+    assert yaml.safe_load(text) == {
+        "deviations": [{"operation": STORAGE, "check": "R4.required", "reason": "TODO", **seen}]
+    }
     again = starting_file(applied(tmp_path, entry(reason="v2")))
     assert yaml.safe_load(again)["deviations"][0]["reason"] == "v2"
     (tmp_path / "written.yaml").write_text(again)
-    assert load_deviations(tmp_path / "written.yaml").entries[0].line == 8  # after the header comment
+    assert load_deviations(tmp_path / "written.yaml").entries[0].line == 10  # after the header comment
 
 
 def test_merged_sections_of_several_runs_judge_staleness_over_all_of_them(tmp_path):
@@ -189,3 +193,41 @@ def test_merged_sections_of_several_runs_judge_staleness_over_all_of_them(tmp_pa
     merged = merge_sections(sections)
     assert [e["status"] for e in merged["entries"]] == ["applied", "stale"]
     assert (merged["accepted"], merged["stale"]) == (1, 1)
+
+
+def test_an_entrys_link_is_shown_beside_its_reason_in_every_format(tmp_path):
+    after = applied(tmp_path, entry(reason="permissions come in v2", link="https://tracker.example/PROJ-7"))
+    check = RunResult(after).check(STORAGE, "R4.required")
+    assert check["accepted_by"] == [
+        {"line": 2, "reason": "permissions come in v2", "link": "https://tracker.example/PROJ-7"}
+    ]
+    assert after["deviations"]["entries"][0]["link"] == "https://tracker.example/PROJ-7"
+    shown = "permissions come in v2 (https://tracker.example/PROJ-7)"
+    assert shown in render_markdown(after) and shown in render_html(after)
+    validate_report(after)
+
+
+def test_accept_writes_first_and_last_seen_and_keeps_first_seen_link_and_expiry_when_written_again(tmp_path):
+    first = mixed_result()  # started 2026-11-27
+    written = yaml.safe_load(starting_file(first))["deviations"][0]
+    assert (written["first-seen"], written["last-seen"]) == ("2026-11-27", "2026-11-27")
+    text = (
+        "deviations:\n"
+        f"  - operation: {STORAGE}\n    check: R4.required\n    reason: v2\n"
+        "    link: PROJ-7\n    expires: 2027-06-30\n    first-seen: 2026-11-27\n    last-seen: 2026-11-27\n"
+    )
+    later = mixed_result()
+    later["started_at"] = "2027-01-15T09:00:00+00:00"
+    again = apply_deviations(later, deviations(tmp_path, text), dt.date(2027, 1, 15))
+    rewritten = yaml.safe_load(starting_file(again))["deviations"][0]
+    assert rewritten == {
+        "operation": STORAGE,
+        "check": "R4.required",
+        "reason": "v2",
+        "link": "PROJ-7",
+        "expires": "2027-06-30",
+        "first-seen": "2026-11-27",
+        "last-seen": "2027-01-15",
+    }
+    (tmp_path / "rewritten.yaml").write_text(starting_file(again))
+    assert load_deviations(tmp_path / "rewritten.yaml").entries[0].first_seen == "2026-11-27"

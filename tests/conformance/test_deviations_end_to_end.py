@@ -127,7 +127,7 @@ def test_run_accept_exits_0_and_every_report_shows_the_accepted_failures_with_th
         skipped = cases[(op_id, check)].find("skipped")
         assert skipped is not None and skipped.get("message") == f"accepted: {reason}"
         assert f"| {check} | " in markdown and f"accepted: {reason}" in markdown
-        assert f"Accepted: {reason}" in html
+        assert f"accepted: {reason}</strong>" in html
     assert ET.parse(tmp_path / "junit.xml").getroot().get("failures") == "0"
 
 
@@ -211,6 +211,27 @@ def test_the_pytest_entry_makes_an_accepted_failure_an_xfail_and_names_a_stale_e
     assert f"XFAIL test_conformance.py::test_operation_conforms[{fault.operation_id}]" in done.stdout
     assert "our gateway drops request ids" in done.stdout
     assert f"stale deviation {tmp_path / 'deviations.yaml'}:5 ({clean} R1.route)" in done.stdout
+
+
+def test_the_pytest_entry_fails_the_session_on_an_expired_entry_and_names_it(tmp_path):
+    (tmp_path / "deviations.yaml").write_text(
+        "deviations:\n  - operation: DeleteToken\n    check: R1.route\n    reason: was broken\n"
+        "    expires: 2000-01-01\n"
+    )
+    with Emulator(EmulatorConfig(stage="/prod")) as emulator:
+        done = run_pytest_entry(
+            "--base-url",
+            emulator.base_url + "/prod",
+            "--conformance-accept",
+            str(tmp_path / "deviations.yaml"),
+            "-k",
+            "DeleteToken",
+            "-p",
+            "no:cacheprovider",
+            cwd=tmp_path,
+        )
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout[-3000:]
+    assert "1 passed" in done.stdout and "expired deviation" in done.stdout
 
 
 def test_the_pytest_entry_refuses_a_bad_file_naming_its_line(tmp_path):

@@ -55,7 +55,7 @@ def test_shards_of_one_operation_add_up_check_by_check(halves):
     assert operation["requests"] == 2 * shard["requests"] and operation["verdict"] == "fail"
 
 
-def test_report_merge_writes_the_four_reports_and_exits_1_on_a_failure(halves, tmp_path, capsys):
+def test_report_merge_writes_every_report_and_exits_1_on_a_failure(halves, tmp_path, capsys):
     paths = []
     for n, part in enumerate(halves):
         paths.append(tmp_path / f"part{n}.json")
@@ -63,7 +63,14 @@ def test_report_merge_writes_the_four_reports_and_exits_1_on_a_failure(halves, t
     code = main(["report", "merge", *map(str, paths), "--report-dir", str(tmp_path / "out")])
     assert code == 1
     assert "31 operations: 30 pass, 1 fail" in capsys.readouterr().out
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"report.json", "junit.xml", "report.md", "report.html"}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "report.json",
+        "junit.xml",
+        "report.md",
+        "report.html",
+        "summary.md",
+        "badge.json",
+    }
     assert main(["report", "merge", str(tmp_path / "missing.json")]) == 2
 
 

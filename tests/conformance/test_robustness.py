@@ -136,7 +136,7 @@ def reports_in(tmp_path):
     return sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
 
 
-ALL_REPORTS = ["junit.xml", "report.html", "report.json", "report.md"]
+ALL_REPORTS = ["badge.json", "junit.xml", "report.html", "report.json", "report.md", "summary.md"]
 
 
 @pytest.mark.parametrize("part", ["status line", "headers", "body"], ids=lambda p: p.replace(" ", "-"))

@@ -151,3 +151,33 @@ def test_version_is_the_installed_one_and_the_one_reports_carry(capsys):
     version = importlib.metadata.version("amplify-conformance")
     assert capsys.readouterr().out.strip() == f"amplify-conformance {version}"
     assert _runner.__version__ == version
+
+
+def test_the_readmes_table_pasted_into_amplify_conformance_toml_is_read_too(project, fake_run):
+    fake_run(result=passing_result())
+    (project / "amplify-conformance.toml").write_text("[tool.amplify-conformance]\n" + SETTINGS)
+    assert cli.main(["run", "--report-dir", str(project / "reports")]) == 0
+    assert json.loads((project / "reports" / "report.json").read_text())["settings_file"].endswith(
+        "amplify-conformance.toml"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "seed = 3\n[tool.amplify-conformance]\ntimeout = 2\n",
+            "settings both at the top level (seed) and under [tool.amplify-conformance]: keep one of the two",
+        ),
+        ("[tool.black]\nline-length = 3\n", "[tool.black] is not read here: put the run settings at the top level"),
+        (
+            "[tool.amplify-conformance]\ntimeout = 1\nbase_url = 'x'\n",
+            ":3: [tool.amplify-conformance] base_url: unknown",
+        ),
+    ],
+)
+def test_a_settings_file_mixing_both_forms_says_exactly_what_to_change(project, fake_run, capsys, text, says):
+    fake_run(result=passing_result())
+    (project / "amplify-conformance.toml").write_text(text)
+    assert cli.main(["run", "--report-dir", str(project / "reports")]) == 2
+    assert says in one_clear_line(capsys.readouterr().err)

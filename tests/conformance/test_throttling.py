@@ -187,7 +187,7 @@ def test_a_case_the_target_kept_throttling_is_named_unjudged_in_every_report_and
     assert throttling["throttled"] > 0 and throttling["unjudged"] >= 1 and throttling["backoff_seconds"] > 0
     assert {(u["operation"], u["check"]) for u in throttling["unjudged_cases"]} >= {("CreateBackend", "R8.backend-env")}
     markdown, html, junit = render_markdown(data), render_html(data), render_junit(data)
-    assert "NOT JUDGED" in markdown and "R8.backend-env not judged" in markdown
+    assert "NOT JUDGED" in markdown and "R8.backend-env: not judged" in markdown
     assert 'id="not-judged"' in html and "not judged" in html
     assert (
         'name="R8.backend-env"' in junit
