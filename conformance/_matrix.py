@@ -36,11 +36,14 @@ def matrix(unit: Unit, world: World) -> World:
     An operation that makes what it names gets each case in an environment of its own, new to
     the app: a 400 there cannot mean "already exists", and a 200 is owed to every valid case.
     Each case is judged on its own answer, so against a target whose answers take a round trip
-    (Run.overlap_pays), consecutive cases meant to be rejected (and accepted ones in environments
-    of their own) go out together, FAN_OUT at a time: one round trip per batch, not one per case."""
+    (Run.overlap_pays), consecutive cases meant to be rejected (and accepted ones in places of
+    their own) go out together, FAN_OUT at a time: one round trip per batch, not one per case.
+    An operation that removes what it names needs a world for each accepted case anyway (a 200
+    removes it): those worlds are made together, and the cases sent together."""
     cases = _cases(unit)
     spare: list[World] = []  # worlds made ahead for the cases still to come that remove theirs
     fresh_each = makes_what_it_names(unit.id)
+    removing = removes_what_it_names(unit.id)
     n = 0
     while n < len(cases):
         batch = _batch(unit, cases, n)
@@ -48,14 +51,21 @@ def matrix(unit: Unit, world: World) -> World:
             unit.ledger.skip(unit.id, C.EXPECTATION_CHECK[batch[0].kind], "--app-id given: would remove that app")
             n += 1
             continue
-        places = [_place(unit, world, n + i) if fresh_each else world for i in range(len(batch))]
+        if fresh_each:
+            places = [_place(unit, world, n + i) for i in range(len(batch))]
+        elif removing and batch[0].expect == "accept" and len(batch) > 1:
+            if len(batch) - 1 > len(spare):
+                spare += unit.new_worlds(len(batch) - 1 - len(spare))
+            places = [world] + [spare.pop(0) for _ in batch[1:]]
+        else:
+            places = [world] * len(batch)
         sends = [
             lambda case=case, place=place: _send(unit, place, case) for case, place in zip(batch, places, strict=True)
         ]
         answers = [sends[0]()] if len(sends) == 1 else unit.run_.at_once(sends)
         for case, place, (body, exchange) in zip(batch, places, answers, strict=True):
             n += 1
-            if not _judged(unit, place, case, body, exchange) or not removes_what_it_names(unit.id):
+            if not _judged(unit, place, case, body, exchange) or not removing or place is not world:
                 continue
             if not spare:  # one for each case still expected to succeed, and one to leave
                 spare = unit.new_worlds(min(SPARE, 1 + sum(c.expect == "accept" for c in cases[n:])))
@@ -66,10 +76,12 @@ def matrix(unit: Unit, world: World) -> World:
 def _batch(unit: Unit, cases: list[strategies.Case], start: int) -> list[strategies.Case]:
     """The cases from ``start`` that go out together: up to FAN_OUT of one expectation, each
     judged on its own answer alone, when the target's answers take a round trip worth overlapping.
-    Accepted cases that share a world go alone: each may change it (or remove it), and what an
-    answer echoes of the state must not depend on which came first."""
+    Accepted cases that share a world go alone: each may change it, and what an answer echoes of
+    the state must not depend on which came first (those of an operation that makes or removes
+    what it names get places of their own)."""
     first = cases[start]
-    if not unit.run_.overlap_pays or (first.expect == "accept" and not makes_what_it_names(unit.id)):
+    own_places = makes_what_it_names(unit.id) or removes_what_it_names(unit.id)
+    if not unit.run_.overlap_pays or (first.expect == "accept" and not own_places):
         return [first]
     end = start
     while end < len(cases) and end - start < FAN_OUT and cases[end].expect == first.expect:

@@ -51,9 +51,9 @@ __version__ = "0.1.0"
 ANSWER_WINDOW = 64  # the recent answers whose times say whether overlapping requests pays
 SLOW_ANSWER = 0.02  # seconds: a median answer time from which requests go out side by side
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
-URL_WORKERS = 32
+URL_WORKERS = 32  # units at once against a URL (auto): more than the 31 operations
 LAGGING_QUIRKS = frozenset({"eventual", "late-deletes"})  # the embedded emulator's quirks that show writes late
-PHASES = ("operations", "stateful", "model")  # units at once against a URL (auto): more than the 31 operations
+PHASES = ("operations", "stateful", "model")
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,7 @@ class Run:
         self.confirm_setup = target.kind != "emulator" or bool(LAGGING_QUIRKS & options.emulator_quirks)
         self.settling = Settling(self.settle_bound)
         self.timing = Timing()
+        self.operations_done = threading.Event()
         self._lock = threading.Lock()
         self._counter = 0
         self.documented = _documented_counts()
@@ -236,6 +237,15 @@ class Run:
             times = sorted(self._answer_times)
         return len(times) >= ANSWER_WINDOW // 4 and times[len(times) // 2] >= SLOW_ANSWER
 
+    @property
+    def far_away(self) -> bool:
+        """Whether every recent answer took a round trip (a far-away target): even the fastest
+        was slow, so it is no queue of our own making (a near target busy with a burst of
+        requests answers some late, never all)."""
+        with self._lock:
+            times = list(self._answer_times)
+        return len(times) >= ANSWER_WINDOW // 4 and min(times) >= SLOW_ANSWER
+
     def _check_time(self) -> None:
         if self.stop.is_set():
             raise _Stop(self.stop_reason or "stopped")
@@ -289,10 +299,14 @@ class Run:
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="conformance")
         ticking = self.campaign.ticking()
         ticking.__enter__()
+        alongside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-phase")
         try:
+            model = alongside.submit(self._model_alongside) if self.target.kind != "emulator" else None
             self._timed("operations", lambda: self.operations(pool))
+            self.operations_done.set()
             self._timed("stateful", self.stateful)
-            self._timed("model", self.model)
+            if model is None or not model.result():
+                self._timed("model", self.model)
         except KeyboardInterrupt:
             self.halt("interrupted")
             finished = set(self.phases)
@@ -301,6 +315,8 @@ class Run:
                 self.phases.setdefault(phase, {"status": "stopped" if began else "skipped", "detail": "interrupted"})
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            self.operations_done.set()
+            alongside.shutdown(wait=True)
             ticking.__exit__(None, None, None)
         if self.stop_reason == "interrupted":
             cleanup = {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
@@ -312,6 +328,23 @@ class Run:
             if self.phases["cleanup"]["status"] != "skipped":  # its removals are sent past the run's count
                 self.phases["cleanup"].update(times, requests=cleanup.get("attempted", 0))
         return self.result(started, cleanup)
+
+    def _model_alongside(self) -> bool:
+        """The model phase beside the operations' units (it makes apps of its own), once the
+        target's answers show it is far away (Run.far_away): there
+        the run then lasts about as long as the longer of the two, not their sum. Whether it ran;
+        if not (a near target, one that never answers, the units done first), it goes after them,
+        where a faulty target's deletes that spill into other apps' environments of the same
+        names cannot reach it from the units' apps."""
+        while not self.operations_done.wait(0.1) and not self.stop.is_set():
+            with self._lock:
+                answered = self.answered >= ANSWER_WINDOW // 4
+            if answered and not self.unusable():
+                if not self.far_away:
+                    return False
+                self._timed("model", self.model)
+                return True
+        return False
 
     def _timed(self, name: str, phase: Callable[[], dict[str, Any]]) -> None:
         """Run a phase into its entry of ``phases``, with the phase's wall seconds and requests
@@ -326,7 +359,13 @@ class Run:
         """Every selected operation's unit, side by side in the pool."""
         # the largest matrices first: a run lasts as long as its longest unit, if that starts early
         order = sorted(self.selected, key=lambda op: -len(strategies.matrix(op.operation_id)))
-        futures = {pool.submit(self.unit, op): op for op in order}
+        in_this_phase = self.timing.carried(aside=False)
+
+        def unit(op: spec.Operation) -> None:
+            in_this_phase()
+            self.unit(op)
+
+        futures = {pool.submit(unit, op): op for op in order}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
@@ -444,12 +483,18 @@ class Run:
                 "incomplete_reason": self.stop_reason,
                 "summary": summary,
                 "cleanup": cleanup,
-                "phases": self.phases,
+                "phases": {name: self.phases[name] for name in sorted(self.phases, key=_phase_order)},
                 "longest_chain": self.timing.longest_chain(),
                 "operations": operations,
                 **({"fuzz": self.campaign.section()} if self.options.fuzz else {}),
             }
         )
+
+
+def _phase_order(name: str) -> int:
+    """Phases as they begin (the model phase may end before the operations' units)."""
+    order = (*PHASES, "cleanup")
+    return order.index(name) if name in order else len(order)
 
 
 def _auto_workers(target: Target) -> int:

@@ -48,6 +48,7 @@ class ModelRun(Protocol):
     confirm_setup: bool
     settling: Any
     overlap_pays: bool
+    far_away: bool
     selected: list[spec.Operation]
     stop: threading.Event
 
@@ -178,7 +179,7 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search, aims: Aim
     """``sequences`` sequences, each drawn from a generator of its own seeded from ``seed`` (so a
     short dose spreads over every topic and the same seed sends the same sequences); the first
     that contradicts the model in a new way ends the search and is shrunk. Against a far-away
-    target up to SIDE_BY_SIDE are under way at once (each over apps of its own: the phase then
+    target (Run.far_away) up to SIDE_BY_SIDE are under way at once (each over apps of its own: the phase then
     costs about its longest sequence, not their sum); what they did is taken in the order they
     were drawn, as if sent one after another, so which sequences count never depends on which
     answers came first. Where overlapping does not pay they go one by one: a faulty target whose
@@ -186,7 +187,19 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search, aims: Aim
     sequence that caused it."""
     sender = _Sender(run, seed, search)
     campaign = run.campaign
-    side_by_side = SIDE_BY_SIDE if run.overlap_pays else 1
+    fixed = SIDE_BY_SIDE if run.far_away else 1  # a campaign's: the pairs handed out follow from its seed
+
+    def side_by_side() -> int:
+        """Outside a campaign, as the target's answers tell (the phase may begin beside the
+        operations' units, before most answers came back)."""
+        return fixed if run.campaign.active else (SIDE_BY_SIDE if run.far_away else 1)
+
+    counted_here = run.timing.carried(aside=False)
+
+    def in_this_phase(call: Callable[..., _Outcome], *args: Any) -> _Outcome:
+        counted_here()
+        return call(*args)
+
     in_flight: collections.deque[tuple[Program, Future[_Outcome]]] = collections.deque()
 
     def fold_oldest() -> None:
@@ -199,13 +212,13 @@ def _search(run: ModelRun, seed: int, sequences: int, search: _Search, aims: Aim
     with ThreadPoolExecutor(READS_AT_ONCE, thread_name_prefix="model-reads") as sender.reads:
         with ThreadPoolExecutor(SIDE_BY_SIDE, thread_name_prefix="model") as pool:
             for number in range(sequences):
-                while len(in_flight) >= side_by_side:  # sequence n is drawn once n - side_by_side is taken
+                while len(in_flight) >= side_by_side():  # sequence n is drawn once n - side_by_side is taken
                     fold_oldest()
                 if search.best is not None or campaign.over(campaign.end) or run.stop.is_set():
                     break
                 drawn = program(sender.selected, random.Random(f"{seed}:{number}"), aims.take())
                 apps = (run.new_names()[0], run.new_names()[0])
-                in_flight.append((drawn, pool.submit(_sequence, run, sender, number, drawn, apps)))
+                in_flight.append((drawn, pool.submit(in_this_phase, _sequence, run, sender, number, drawn, apps)))
             while in_flight:
                 fold_oldest()
         if search.best is not None:

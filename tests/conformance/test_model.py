@@ -315,6 +315,7 @@ def test_sequences_sent_side_by_side_count_as_if_sent_one_after_another(monkeypa
 
     def phase(overlap: bool) -> tuple:
         monkeypatch.setattr(Run, "overlap_pays", property(lambda self: overlap))
+        monkeypatch.setattr(Run, "far_away", property(lambda self: overlap))
         result = run(options)
         data = result.to_dict()
         failure = result.check("UpdateBackendAPI", "R8.sequences")["failures"][0]
@@ -327,7 +328,9 @@ def test_sequences_sent_side_by_side_count_as_if_sent_one_after_another(monkeypa
     # a conformant target: every sequence drawn counts, in both ways alike
     options = RunOptions(model=12, seed=5, **QUIET)
     monkeypatch.setattr(Run, "overlap_pays", property(lambda self: False))
+    monkeypatch.setattr(Run, "far_away", property(lambda self: False))
     alone = run(options).to_dict()["phases"]["model"]["detail"]
     monkeypatch.setattr(Run, "overlap_pays", property(lambda self: True))
+    monkeypatch.setattr(Run, "far_away", property(lambda self: True))
     together = run(options).to_dict()
     assert together["phases"]["model"]["detail"] == alone and alone.startswith("12 sequences")
