@@ -76,6 +76,10 @@ def _body_edges(unit: Unit, world: World, cases: list[strategies.Edge]) -> None:
     if not removes:
         _all(unit, [send for edge in cases if (send := _sender(unit, home, edge))])
         return
+    if unit.run_.overlap_pays and len(cases) > 1:  # each in a world of its own, made together
+        homes = [home, *unit.new_worlds(len(cases) - 1)]
+        _all(unit, [send for edge, place in zip(cases, homes, strict=True) if (send := _sender(unit, place, edge))])
+        return
     for n, edge in enumerate(cases):  # one at a time: a 200 removed what the next one names
         send = _sender(unit, home, edge)
         if send and unit.status(send()) == 200 and n + 1 < len(cases):

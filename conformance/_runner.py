@@ -54,6 +54,7 @@ MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unus
 URL_WORKERS = 32  # units at once against a URL (auto): more than the 31 operations
 LAGGING_QUIRKS = frozenset({"eventual", "late-deletes"})  # the embedded emulator's quirks that show writes late
 PHASES = ("operations", "stateful", "model")
+AFTER_UNITS = PHASES[1:]  # phases that go after the operations' units, or beside them (Run._alongside)
 
 
 @dataclass(frozen=True)
@@ -299,14 +300,19 @@ class Run:
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="conformance")
         ticking = self.campaign.ticking()
         ticking.__enter__()
-        alongside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-phase")
+        alongside = ThreadPoolExecutor(max_workers=len(AFTER_UNITS), thread_name_prefix="alongside")
         try:
-            model = alongside.submit(self._model_alongside) if self.target.kind != "emulator" else None
+            after = {name: getattr(self, name) for name in AFTER_UNITS}
+            ahead = (
+                {}
+                if self.target.kind == "emulator"
+                else {name: alongside.submit(self._alongside, name, phase) for name, phase in after.items()}
+            )
             self._timed("operations", lambda: self.operations(pool))
             self.operations_done.set()
-            self._timed("stateful", self.stateful)
-            if model is None or not model.result():
-                self._timed("model", self.model)
+            for name, phase in after.items():
+                if name not in ahead or not ahead[name].result():
+                    self._timed(name, phase)
         except KeyboardInterrupt:
             self.halt("interrupted")
             finished = set(self.phases)
@@ -329,20 +335,20 @@ class Run:
                 self.phases["cleanup"].update(times, requests=cleanup.get("attempted", 0))
         return self.result(started, cleanup)
 
-    def _model_alongside(self) -> bool:
-        """The model phase beside the operations' units (it makes apps of its own), once the
-        target's answers show it is far away (Run.far_away): there
-        the run then lasts about as long as the longer of the two, not their sum. Whether it ran;
-        if not (a near target, one that never answers, the units done first), it goes after them,
-        where a faulty target's deletes that spill into other apps' environments of the same
-        names cannot reach it from the units' apps."""
+    def _alongside(self, name: str, phase: Callable[[], dict[str, Any]]) -> bool:
+        """A phase after the units (the stateful phase, the model phase: each makes apps of its
+        own) run beside them instead, once the target's answers show it is far away
+        (Run.far_away): the run then lasts about as long as the longest of them, not their sum.
+        Whether it ran; if not (a near target, one that never answers, the units done first), it
+        goes after them, where a faulty target's deletes that spill into other apps' environments
+        of the same names cannot reach it from the units' apps."""
         while not self.operations_done.wait(0.1) and not self.stop.is_set():
             with self._lock:
                 answered = self.answered >= ANSWER_WINDOW // 4
             if answered and not self.unusable():
                 if not self.far_away:
                     return False
-                self._timed("model", self.model)
+                self._timed(name, phase)
                 return True
         return False
 

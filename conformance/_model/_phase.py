@@ -33,7 +33,7 @@ from ._state import Step
 from ._steps import AIMS, Program, program
 
 THROTTLED_IN_ROW = 3  # sequences in a row ended by throttling (429/504 after every retry): the phase stops
-SIDE_BY_SIDE = 8  # sequences sent at once (a fixed number: which sequences count never depends on timing)
+SIDE_BY_SIDE = 16  # sequences sent at once (a fixed number: which sequences count never depends on timing)
 READS_AT_ONCE = 32  # reads of the sequences under way in flight at once, against a far-away target
 LABEL = "model-based sequence"
 

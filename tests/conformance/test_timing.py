@@ -89,3 +89,19 @@ def test_merged_parts_ran_side_by_side_so_a_phase_lasts_its_longest_part_and_sen
     )
     assert merged["longest_chain"] == max((p["longest_chain"] for p in parts), key=lambda c: c["seconds"])
     assert "seconds" not in merged["phases"]["model"]  # skipped in both: nothing to time
+
+
+def test_a_target_is_far_away_when_even_its_fastest_recent_answer_took_a_round_trip():
+    import collections
+
+    from amplify_conformance._runner import ANSWER_WINDOW, Run
+
+    def run_that_saw(times: list[float]) -> Run:
+        seen = Run.__new__(Run)  # only what the two properties read
+        seen._lock, seen._answer_times = threading.Lock(), collections.deque(times, maxlen=ANSWER_WINDOW)
+        return seen
+
+    burst = run_that_saw([0.001] * 10 + [0.3] * 30)  # a near target queueing a burst of our own requests
+    assert burst.overlap_pays and not burst.far_away
+    assert run_that_saw([0.1 + i / 1000 for i in range(40)]).far_away  # a far-away region
+    assert not run_that_saw([0.2] * 5).far_away  # too few answers to tell
