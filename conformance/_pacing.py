@@ -52,8 +52,9 @@ class RateLimit:
         pace = self._cut * 2 ** ((now - self._cut_at) / PACE_DOUBLING)
         return pace if pace < UNPACED else None
 
-    def acquire(self, deadline: float = math.inf) -> bool:
-        """Wait for this request's slot; False (and no slot taken) when it would come after ``deadline``."""
+    def acquire(self, deadline: float = math.inf, cancel: threading.Event | None = None) -> bool:
+        """Wait for this request's slot; False (and no slot taken) when it would come after ``deadline``,
+        or when ``cancel`` is set while waiting (the run was interrupted)."""
         with self._lock:
             now = time.monotonic()
             slot = max(self._next, now)
@@ -65,6 +66,8 @@ class RateLimit:
             self.waited += slot - now
             self._sent.append(slot)
         if slot > now:
+            if cancel is not None:
+                return not cancel.wait(slot - now)
             time.sleep(slot - now)
         return True
 

@@ -46,6 +46,8 @@ _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 _NOT_JSON = object()
 _CURL_COMPUTES = {"content-length", "connection", "accept-encoding", "user-agent"}  # curl sets its own
 THROTTLED = (429, 504)  # answers legitimate at any time (R9): sent again, judged only for their bodies
+INTERRUPTED = "cut short: the run was interrupted"  # sent, its answer cut
+NOT_SENT = "not sent: the run was interrupted"
 
 
 class TargetUnreachable(Exception):
@@ -55,10 +57,11 @@ class TargetUnreachable(Exception):
 class _Watch:
     """One exchange under its deadline: the connections it used, and whether time ran out."""
 
-    __slots__ = ("deadline", "connections", "done", "fired")
+    __slots__ = ("deadline", "owner", "connections", "done", "fired")
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, owner: object = None) -> None:
         self.deadline = deadline
+        self.owner = owner  # the target that sent it, so an interrupt cuts only that target's exchanges
         self.connections: list[Any] = []
         self.done = False
         self.fired = False
@@ -83,8 +86,8 @@ class _Watchdog:
         self._current = threading.local()
 
     @contextmanager
-    def watch(self, deadline: float):
-        watch = _Watch(deadline)
+    def watch(self, deadline: float, owner: object = None):
+        watch = _Watch(deadline, owner)
         outer = getattr(self._current, "watch", None)
         self._current.watch = watch
         with self._lock:
@@ -115,6 +118,16 @@ class _Watchdog:
             watch.connections.append(connection)
             if watch.fired:  # the deadline passed while connecting
                 _shut(connection)
+
+    def cut(self, owner: object) -> None:
+        """Cut every exchange of ``owner`` in flight now, as if its deadline had passed."""
+        with self._lock:
+            for _, _, watch in self._heap:
+                if watch.owner is owner and not watch.done:
+                    watch.fired = True
+                    for connection in watch.connections:
+                        if getattr(connection, "_conformance_watch", None) is watch:
+                            _shut(connection)
 
     def _serve(self) -> None:
         with self._lock:
@@ -307,6 +320,17 @@ class Target:
             self.session.proxies = {**proxies, **self.session.proxies}
             self.session.auth = self.session.auth or requests.utils.get_netrc_auth(self.base_url)
             self.session.trust_env = False
+        self._interrupted = threading.Event()
+
+    def interrupt(self) -> None:
+        """Cut every exchange in flight and send nothing more (each send returns at once, with an
+        error) until resume(): an interrupted run stops at once, whatever its workers were doing."""
+        self._interrupted.set()
+        _WATCHDOG.cut(self)
+
+    def resume(self) -> None:
+        """Send again after interrupt() (the run's cleanup after an interrupt)."""
+        self._interrupted.clear()
 
     def url(self, path: str, path_parameters: dict[str, str] | None = None) -> str:
         for name, value in (path_parameters or {}).items():
@@ -346,13 +370,18 @@ class Target:
         backed_off = 0.0
         first = time.monotonic()
         for attempt in range(retries + 1):
-            if not self.rate_limit.acquire(deadline):
+            if self._interrupted.is_set():
+                return Exchange(sent, tuple(replies), error=NOT_SENT, injected=inject, backed_off=backed_off)
+            if not self.rate_limit.acquire(deadline, self._interrupted):
                 error = "not sent: the time budget ran out waiting for its turn under the rate limit"
+                if self._interrupted.is_set():
+                    error = NOT_SENT
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             try:
                 reply = self._receive(prepared, deadline)
             except requests.RequestException as exc:
-                return Exchange(sent, tuple(replies), error=_describe(exc), injected=inject, backed_off=backed_off)
+                error = INTERRUPTED if self._interrupted.is_set() else _describe(exc)
+                return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             replies.append(reply)
             if reply.status == 429 and not inject:
                 self.rate_limit.throttled()
@@ -361,7 +390,8 @@ class Target:
             pause = backoff(reply.header("retry-after"), attempt, self.jitter)
             if time.monotonic() - first + pause > self.patience or time.monotonic() + pause >= deadline:
                 break  # waited out long enough (backoff and turns under the pace together), or out of time
-            time.sleep(pause)
+            if self._interrupted.wait(pause):  # the answers so far were 429 or 504: nothing was made
+                return Exchange(sent, tuple(replies), error=NOT_SENT, injected=inject, backed_off=backed_off)
             backed_off += pause
             prepared = self._prepare(method, sent.url, headers, data)  # re-sign: fresh date
         return Exchange(sent, tuple(replies), injected=inject, backed_off=backed_off)
@@ -373,7 +403,7 @@ class Target:
         started = time.monotonic()
         deadline = min(deadline, started + self.timeout)
         allowed = max(deadline - started, 0.001)
-        with _WATCHDOG.watch(deadline) as watch:
+        with _WATCHDOG.watch(deadline, self) as watch:
             try:
                 response = self.session.send(prepared, timeout=(min(allowed, 5.0), allowed), stream=True)
                 try:
@@ -457,4 +487,5 @@ class SigV4Target(Target):
 
     def __init__(self, base_url: str, region: str, **kwargs: Any) -> None:
         super().__init__(base_url, kind="sigv4", **kwargs)
+        self.region = region
         self.session.auth = _SigV4(region)

@@ -133,7 +133,19 @@ def run_cli(tmp_path, url, *args):
 
 
 def reports_in(tmp_path):
-    return sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    """The reports written, without the ledger of what the run may have made (see _cleanup_named)."""
+    return sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith((".", "created-")))
+
+
+def _cleanup_named(tmp_path, report):
+    """A create whose answer never came may have been acted on: the run names it as left behind,
+    with its removal command, and keeps its ledger for `amplify-conformance cleanup`."""
+    left = report["cleanup"]["left_behind"]
+    assert left and all(e["command"].startswith("curl -sS -X POST http://127.0.0.1:") for e in left), left
+    ledgers = list(tmp_path.glob("created-*.jsonl"))
+    assert len(ledgers) == 1
+    named = {json.loads(line).get("app_id") for line in ledgers[0].read_text().splitlines()[1:]}
+    assert {e["app_id"] for e in left} <= named
 
 
 ALL_REPORTS = ["junit.xml", "report.html", "report.json", "report.md"]
@@ -166,6 +178,7 @@ def test_a_target_that_dribbles_status_line_and_headers_is_cut_and_every_report_
         assert any("no complete answer within 1 s" in e for e in op["errors"]), op["errors"]
     assert report["phases"]["stateful"]["status"] == "skipped"
     assert "the target proved unusable" in report["phases"]["stateful"]["detail"]
+    _cleanup_named(tmp_path, report)
 
 
 def test_a_target_that_accepts_and_never_answers_ends_by_itself_with_its_reports(tmp_path, capsys):
@@ -180,7 +193,8 @@ def test_a_target_that_accepts_and_never_answers_ends_by_itself_with_its_reports
     report = json.loads((tmp_path / "report.json").read_text())
     assert all(o["verdict"] == "error" and o["errors"] for o in report["operations"])
     assert report["phases"]["stateful"]["status"] == "skipped"
-    assert report["phases"]["cleanup"] == {"status": "skipped", "detail": "no apps to remove"}
+    assert report["phases"]["cleanup"]["status"] == "stopped"  # at its first failure: the target hangs
+    _cleanup_named(tmp_path, report)
 
 
 def test_a_target_that_resets_every_connection_is_one_line_and_exit_2(tmp_path, capsys):
@@ -193,6 +207,13 @@ def test_a_target_that_resets_every_connection_is_one_line_and_exit_2(tmp_path, 
     assert code == 2 and "Traceback" not in out + err
     assert err.count("\n") == 1 and f"cannot reach {url}: connection failed" in err
     assert reports_in(tmp_path) == []  # nothing could be sent: no report pretends otherwise
+
+
+def test_a_target_never_reached_leaves_no_empty_report_folder_behind(tmp_path, capsys):
+    with resetting() as url:
+        code = run_cli(tmp_path / "new" / "reports", url, "--timeout", "1")
+    assert code == 2 and "cannot reach" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # the folders the run made for its reports are gone again
 
 
 def test_the_time_budget_stops_every_phase_and_marks_the_reports_incomplete(tmp_path, capsys):
