@@ -41,6 +41,7 @@ from ._pacing import PATIENCE, RateLimit, backoff
 NO_BODY = object()  # send no body at all
 MAX_BODY = 1 << 20  # read at most this much of an answer; a larger one is cut and marked
 INJECT_HEADER = "x-emulator-inject"
+REDACTED = "<redacted>"
 _SECRET_HEADER = re.compile(r"authorization|token|secret|cookie|credential|api-key", re.I)
 _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 _NOT_JSON = object()
@@ -203,9 +204,7 @@ class _WatchedAdapter(requests.adapters.HTTPAdapter):
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {
-        k: ("<redacted>" if _SECRET_HEADER.search(k) else _ACCESS_KEY.sub("<redacted>", v)) for k, v in headers.items()
-    }
+    return {k: (REDACTED if _SECRET_HEADER.search(k) else _ACCESS_KEY.sub(REDACTED, v)) for k, v in headers.items()}
 
 
 @dataclass(frozen=True)
@@ -364,7 +363,7 @@ class Target:
             headers[INJECT_HEADER] = inject
         deadline = math.inf if deadline is None else deadline
         prepared = self._prepare(method, self.url(path, path_parameters), headers, data)
-        sent = SentRequest(method, prepared.url, dict(prepared.headers), data)
+        sent = SentRequest(method, prepared.url, self._shown(prepared.headers), data)
         replies: list[Reply] = []
         retries = self.max_retries if retry and not inject else 0
         backed_off = 0.0
@@ -395,6 +394,12 @@ class Target:
             backed_off += pause
             prepared = self._prepare(method, sent.url, headers, data)  # re-sign: fresh date
         return Exchange(sent, tuple(replies), injected=inject, backed_off=backed_off)
+
+    def _shown(self, headers: Any) -> dict[str, str]:
+        """The headers as every record of the exchange keeps them: the values the user gave (--header)
+        redacted whatever their names, since only the user knows which of them are secrets."""
+        given = {name.lower() for name in self.headers}
+        return {name: REDACTED if name.lower() in given else value for name, value in headers.items()}
 
     def _prepare(self, method: str, url: str, headers: dict[str, str], data: bytes | None):
         return self.session.prepare_request(requests.Request(method, url, headers=headers, data=data))
