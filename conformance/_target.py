@@ -19,6 +19,7 @@ user says the target allows.
 from __future__ import annotations
 
 import heapq
+import http.client
 import itertools
 import json
 import math
@@ -31,7 +32,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
@@ -379,7 +380,7 @@ class Target:
             try:
                 reply = self._receive(prepared, deadline)
             except requests.RequestException as exc:
-                error = INTERRUPTED if self._interrupted.is_set() else _describe(exc)
+                error = INTERRUPTED if self._interrupted.is_set() else _describe(exc, sent.url)
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             replies.append(reply)
             if reply.status == 429 and not inject:
@@ -408,11 +409,12 @@ class Target:
         started = time.monotonic()
         deadline = min(deadline, started + self.timeout)
         allowed = max(deadline - started, 0.001)
+        response, size = None, 0
         with _WATCHDOG.watch(deadline, self) as watch:
             try:
                 response = self.session.send(prepared, timeout=(min(allowed, 5.0), allowed), stream=True)
                 try:
-                    chunks, size, truncated = [], 0, False
+                    chunks, truncated = [], False
                     while chunk := _read_some(response):
                         chunks.append(chunk)
                         size += len(chunk)
@@ -422,11 +424,12 @@ class Target:
                 finally:
                     response.close()
             except requests.RequestException as exc:
-                if watch.fired:  # the watchdog cut the connection; what broke is a consequence
-                    raise requests.Timeout(f"no complete answer within {allowed:.3g} s") from exc
+                if watch.fired or isinstance(exc, requests.Timeout) or "Read timed out" in str(exc):
+                    # the watchdog cut the connection (what broke is a consequence), or a read timed out
+                    raise requests.Timeout(_too_late(allowed, response, size)) from exc
                 raise
             if watch.fired:  # a body delimited by the connection's end ended where the watchdog cut it
-                raise requests.Timeout(f"no complete answer within {allowed:.3g} s")
+                raise requests.Timeout(_too_late(allowed, response, size))
         headers = {k.lower(): v for k, v in response.headers.items()}
         return Reply(
             response.status_code,
@@ -448,20 +451,73 @@ def _read_some(response: requests.Response) -> bytes:
         raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
 
 
-def _describe(exc: Exception) -> str:
-    if "Read timed out" in str(exc):  # urllib3 reports a read timeout mid-body as a connection error
-        return f"timed out waiting for the answer (too slow): {exc}"[:300]
-    kind = {
-        requests.ConnectTimeout: "connection timed out",
-        requests.ReadTimeout: "timed out waiting for the answer",
-        requests.Timeout: "timed out (too slow)",
-        requests.exceptions.ChunkedEncodingError: "connection closed mid-answer",
-        requests.ConnectionError: "connection failed",
-    }
-    for cls, text in kind.items():
-        if isinstance(exc, cls):
-            return f"{text}: {exc}"[:300]
-    return f"{type(exc).__name__}: {exc}"[:300]
+def _too_late(allowed: float, response: requests.Response | None, size: int) -> str:
+    """What had come when the exchange's time ran out: nothing whole, the headers, part of the body."""
+    if response is None:
+        return f"no complete answer within {allowed:.3g} s: the status line and headers had not all come"
+    length = response.headers.get("content-length")
+    of = f" of the {length} announced" if length and length.isdigit() else ""
+    return f"no complete answer within {allowed:.3g} s: reading the body, {size} bytes{of} had come"
+
+
+def _describe(exc: Exception, url: str) -> str:
+    """A transport failure in the user's words: what the target did, never the client's internals."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"connection timed out: no connection to {where} within the time allowed"
+    if isinstance(exc, requests.Timeout):
+        return f"timed out (too slow): {exc}"[:300]
+    chain = _chain(exc)
+
+    def found(kind: type[BaseException]) -> Any:
+        return next((e for e in chain if isinstance(e, kind)), None)
+
+    if found(urllib3.exceptions.NameResolutionError):
+        return f"connection failed: cannot resolve the host name {parts.hostname!r}"
+    if found(ConnectionRefusedError) or "Connection refused" in str(exc):
+        return f"connection failed: {where} refused the connection (nothing listens there)"
+    if found(http.client.RemoteDisconnected):  # a ConnectionResetError too: first
+        return "connection failed: the target closed the connection without answering"
+    if found(ConnectionResetError):
+        return "connection failed: the target reset the connection"
+    if cause := found(urllib3.exceptions.NewConnectionError):
+        reason = str(cause).rsplit("Failed to establish a new connection: ", 1)[-1]
+        return f"connection failed: cannot connect to {where}: {reason}"[:300]
+    if cause := found(http.client.BadStatusLine):
+        line = str(getattr(cause, "line", cause))
+        if line.startswith("HTTP/"):
+            return f"connection failed: the target closed the connection within its status line ({line!r})"[:300]
+        return f"connection failed: the target sent {len(line)} bytes that are not HTTP ({line[:60]!r})"
+    if cause := found(http.client.IncompleteRead):
+        got = cause.partial if isinstance(cause.partial, int) else len(cause.partial)  # urllib3's: a count
+        expected = f", {cause.expected} more announced" if cause.expected else ""
+        return f"connection closed mid-answer: after {got} bytes of the body{expected}"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "the body could not be decoded as its Content-Encoding says"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return f"connection closed mid-answer: {_plain(chain[-1])}"[:300]
+    if isinstance(exc, requests.ConnectionError):
+        return f"connection failed: {_plain(chain[-1])}"[:300]
+    return f"{type(exc).__name__}: {_plain(chain[-1])}"[:300]
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and every failure under requests' and urllib3's wrappers (their reasons,
+    arguments and causes), outermost first."""
+    chain: list[BaseException] = []
+    while exc is not None and all(exc is not seen for seen in chain):
+        chain.append(exc)
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in reversed(getattr(exc, "args", ())) if isinstance(a, BaseException)), None)
+        exc = inner if inner is not None else (exc.__cause__ or exc.__context__)
+    return chain
+
+
+def _plain(exc: BaseException) -> str:
+    """An exception's text without the client's internal class names."""
+    return re.sub(r"_Watched(\w+)", r"\1", str(exc) or type(exc).__name__)
 
 
 class _SigV4(requests.auth.AuthBase):

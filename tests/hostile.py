@@ -30,7 +30,9 @@ At the socket level (``socket_target``: each accepted connection on a thread of 
 - ``dribbling(pause, fast_prefix)``: reads the request, sends ``fast_prefix`` at once and the rest
   of ``DRIBBLED`` (a 400 JSON error with the right Content-Length) a byte every ``pause`` seconds;
 - ``hanging()``: reads the request and never answers;
-- ``resetting()``: resets every connection as soon as it is accepted (RST, not FIN).
+- ``resetting()``: resets every connection as soon as it is accepted (RST, not FIN);
+- ``not_http()``: reads the request and answers with an SSH banner, then closes;
+- ``silent_close()``: reads the request and closes the connection without a byte.
 
 ``http_target(behaviour)`` and ``socket_target(behaviour)`` serve any other behaviour;
 ``answer(handler, ...)`` writes one whole HTTP answer from an ``http_target`` behaviour.
@@ -242,8 +244,8 @@ def dribbling(pause: float = 0.5, fast_prefix: bytes = b"") -> AbstractContextMa
 def _never_answer(connection: socket.socket) -> None:
     with connection:
         try:
-            connection.recv(65536)
-            connection.recv(1)  # until the client gives up and closes
+            while connection.recv(65536):  # until the client gives up and closes (a body sent apart
+                pass  # from the headers, left unread, would make the close a reset)
         except OSError:
             pass
 
@@ -261,3 +263,45 @@ def _reset(connection: socket.socket) -> None:
 def resetting() -> AbstractContextManager[str]:
     """Resets every connection as soon as it is accepted."""
     return socket_target(_reset)
+
+
+def _read_request(connection: socket.socket) -> None:
+    """The whole request, headers and Content-Length body (a close with bytes unread is a reset)."""
+    data = b""
+    while b"\r\n\r\n" not in data and (chunk := connection.recv(65536)):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lengths = [line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    length = int(lengths[0]) if lengths else 0
+    while len(body) < length and (chunk := connection.recv(65536)):
+        body += chunk
+
+
+def not_http() -> AbstractContextManager[str]:
+    """Reads the request, sends an SSH server's banner (a wrong port, say) and closes."""
+
+    def behaviour(connection):
+        with connection:
+            try:
+                _read_request(connection)
+                connection.sendall(NOT_HTTP)
+            except OSError:
+                pass
+
+    return socket_target(behaviour)
+
+
+NOT_HTTP = b"SSH-2.0-OpenSSH_8.9\r\nProtocol mismatch.\r\n"
+
+
+def silent_close() -> AbstractContextManager[str]:
+    """Reads the request and closes the connection without answering."""
+
+    def behaviour(connection):
+        with connection:
+            try:
+                _read_request(connection)
+            except OSError:
+                pass
+
+    return socket_target(behaviour)

@@ -3,6 +3,7 @@ judge and why, and a target that is down at the start is one clear error."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -22,9 +23,12 @@ from ..hostile import (
     hanging,
     http_target,
     huge_body,
+    not_http,
     ok_stub,
     resetting,
+    silent_close,
     slow_body,
+    wrong_length,
 )
 
 FEW = ("GetBackend", "CreateToken", "ListS3Buckets")
@@ -50,6 +54,48 @@ def test_a_target_that_refuses_connections_is_one_clear_error():
         port = s.getsockname()[1]
     with pytest.raises(TargetUnreachable, match=f"cannot reach http://127.0.0.1:{port}/prod: connection failed"):
         run(_options(f"http://127.0.0.1:{port}/prod"))
+
+
+def _refused_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return contextlib.nullcontext(f"http://127.0.0.1:{s.getsockname()[1]}/prod")
+
+
+@pytest.mark.parametrize(
+    "target, says",
+    [
+        (_refused_url, "connection failed: 127.0.0.1:{port} refused the connection (nothing listens there)"),
+        (resetting, "connection failed: the target reset the connection"),
+        (silent_close, "connection failed: the target closed the connection without answering"),
+        (not_http, "connection failed: the target sent 21 bytes that are not HTTP ('SSH-2.0-OpenSSH_8.9\\r\\n')"),
+        (closes_mid_answer, "connection closed mid-answer: after 10 bytes of the body, 990 more announced"),
+        (hanging, "timed out (too slow): no complete answer within 1 s: the status line and headers had not all come"),
+        (
+            wrong_length,
+            "timed out (too slow): no complete answer within 1 s: "
+            "reading the body, 2 bytes of the 100 announced had come",
+        ),
+    ],
+    ids=lambda value: getattr(value, "__name__", "")[:20],
+)
+def test_a_transport_failure_says_what_the_target_did_in_the_user_s_words(target, says):
+    with target() as url:
+        error = Target(url, timeout=1).send("POST", "/backend", body={}).error
+    assert error == says.format(port=url.split(":")[2].split("/")[0])
+    assert not any(internal in error for internal in ("_Watched", "Pool(", "object at 0x", "Errno"))
+
+
+def test_an_unresolvable_host_is_named():
+    """As requests reports it (no resolver is asked: a test must not depend on the network)."""
+    import requests
+    import urllib3
+    from amplify_conformance._target import _describe
+
+    resolving = urllib3.exceptions.NameResolutionError("nowhere.invalid", None, socket.gaierror(-2, "unknown"))
+    wrapped = urllib3.exceptions.MaxRetryError(None, "/prod/backend", resolving)
+    error = _describe(requests.ConnectionError(wrapped), "http://nowhere.invalid/prod/backend")
+    assert error == "connection failed: cannot resolve the host name 'nowhere.invalid'"
 
 
 def _judged_as_error_or_fail(result):
