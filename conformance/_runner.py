@@ -494,6 +494,7 @@ class Run:
                 "settle_bound": self.settle_bound,
                 "settling": self.settling.section(),
                 "throttling": self.throttling(),
+                "concurrency": self.target.concurrency.section(),
                 "started_at": started.isoformat(),
                 "finished_at": datetime.now(UTC).isoformat(),
                 "complete": self.stop_reason is None,

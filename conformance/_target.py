@@ -37,7 +37,7 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3
 
-from ._pacing import PATIENCE, RateLimit, backoff
+from ._pacing import PATIENCE, Concurrency, RateLimit, backoff
 
 NO_BODY = object()  # send no body at all
 MAX_BODY = 1 << 20  # read at most this much of an answer; a larger one is cut and marked
@@ -304,6 +304,8 @@ class Target:
     kind: str = "url"
     can_inject: bool = False
     rate_limit: RateLimit = field(default_factory=RateLimit)
+    # requests in flight at once: unlimited unless given (a run against a URL adapts it, see target_for)
+    concurrency: Concurrency = field(default_factory=lambda: Concurrency(adaptive=False))
     patience: float = PATIENCE
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     jitter: random.Random = field(default_factory=random.Random, repr=False)
@@ -377,11 +379,18 @@ class Target:
                 if self._interrupted.is_set():
                     error = NOT_SENT
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
+            taken = self.concurrency.acquire(deadline, self._interrupted)
+            if taken is None:
+                error = "not sent: the time budget ran out waiting for its turn among the requests in flight"
+                error = NOT_SENT if self._interrupted.is_set() else error
+                return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             try:
                 reply = self._receive(prepared, deadline)
             except requests.RequestException as exc:
+                self.concurrency.release(taken, path, "timeout" if isinstance(exc, requests.Timeout) else "failed")
                 error = INTERRUPTED if self._interrupted.is_set() else _describe(exc, sent.url)
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
+            self.concurrency.release(taken, path, "throttled" if reply.status == 429 else "answered", reply.elapsed)
             replies.append(reply)
             if reply.status == 429 and not inject:
                 self.rate_limit.throttled()

@@ -34,6 +34,10 @@ At the socket level (``socket_target``: each accepted connection on a thread of 
 - ``not_http()``: reads the request and answers with an SSH banner, then closes;
 - ``silent_close()``: reads the request and closes the connection without a byte.
 
+A slow implementation that works (``one_at_a_time``): the emulator answering one request at a
+time, each the slower the more are waiting (an overloaded single process, such as a mock on a busy
+CI runner): sent too many at once, answers come late enough to time out.
+
 ``http_target(behaviour)`` and ``socket_target(behaviour)`` serve any other behaviour;
 ``answer(handler, ...)`` writes one whole HTTP answer from an ``http_target`` behaviour.
 """
@@ -47,6 +51,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 HttpBehaviour = Callable[[BaseHTTPRequestHandler], None]
 SocketBehaviour = Callable[[socket.socket], None]
@@ -305,3 +311,50 @@ def silent_close() -> AbstractContextManager[str]:
                 pass
 
     return socket_target(behaviour)
+
+
+# --- a slow implementation that works ------------------------------------------------------
+
+
+class _Queueing(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024  # connections wait to be served; none is refused
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that gave up on its answer: no traceback."""
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def one_at_a_time(pause: float = 0.01, **config) -> Iterator[str]:
+    """The emulator (EmulatorConfig(**config), stage /prod) answering one request at a time, each
+    taking ``pause`` seconds for every request then waiting (itself included): a single process
+    that slows down as its queue grows, so sending more at once gets fewer answers a second.
+    Every connection is closed after its answer (HTTP/1.0)."""
+    from amplify_emulator import EmulatorApp, EmulatorConfig
+
+    app = EmulatorApp(EmulatorConfig(stage="/prod", **config))
+    one = threading.Lock()
+    waiting = [0]
+
+    def slow(environ, start_response):
+        waiting[0] += 1  # under the GIL; a count off by one now and then changes nothing
+        with one:
+            time.sleep(pause * waiting[0])
+            waiting[0] -= 1
+            return app(environ, start_response)
+
+    server = _Queueing(("127.0.0.1", 0), _Quiet)
+    server.set_app(slow)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/prod"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -86,8 +86,9 @@ def _add_target_options(run: argparse.ArgumentParser) -> None:
     add_shared(
         run,
         {
-            "--workers": "parallel workers (default auto: 4 a core against the embedded emulator, 32 against "
-            "a URL, where workers mostly wait)",
+            "--workers": "parallel workers, and against a URL the most requests sent at once (default auto: 4 a "
+            "core against the embedded emulator; against a URL 32 workers, and requests at once adapting to "
+            "how fast the target answers)",
             "--seed": "seed of everything generated: N replays a run (its report names its seed), random explores "
             f"(default: a fixed seed, {DEFAULT_SEED}, so a run is reproducible; with --fuzz, random)",
             "--report-dir": "where report.json, junit.xml, report.md and report.html go (default reports/)",
@@ -301,6 +302,9 @@ def _report(result: dict[str, Any], args: argparse.Namespace, options: Any, reco
             print(campaign_lines(result["fuzz"]), flush=True)
         if result.get("seed") is not None:
             print(seed_line(result), flush=True)
+        concurrency = result.get("concurrency") or {}
+        if concurrency.get("lowered"):  # the target could not keep up: say how the run slowed down for it
+            print(f"concurrency: {concurrency['detail']}", flush=True)
         print(f"reports: {', '.join(str(p) for p in paths.values())}")
     if recorder is not None:
         try:
