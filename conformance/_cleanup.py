@@ -133,7 +133,8 @@ def cleanup_summary(
         return skipped, {"status": "skipped", "detail": f"no {what} to remove"}
     attempted = len(outcomes)
     failed = sum(not _removed(exchange) for exchange in outcomes.values())
-    left = [thing for thing in things if not _removed(outcomes.get(thing))]
+    # the embedded emulator ends with the run: nothing it held outlives it
+    left = [] if target.kind == "emulator" else [thing for thing in things if not _removed(outcomes.get(thing))]
     detail = f"{attempted - failed} of {len(things)} {what} removed or already gone"
     if stopped:
         detail += f"; {len(things) - attempted} not attempted: {stopped}"

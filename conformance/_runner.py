@@ -116,7 +116,9 @@ class Run:
         self.created_envs: set[tuple[str, str]] = set()
         self.interrupts = 0  # Ctrl-C or SIGTERM received: the first cleans up, a second skips it
         self._in_flight_makes: collections.Counter[tuple[str, str | None]] = collections.Counter()
-        self.created_ledger = CreatedLedger(options.ledger_dir, self.run_id, target, options.app_id)
+        # what outlives the run, on disk as it goes (not for the embedded emulator, which ends with it)
+        ledger_dir = None if target.kind == "emulator" else options.ledger_dir
+        self.created_ledger = CreatedLedger(ledger_dir, self.run_id, target, options.app_id)
         default_settle = EMULATOR_SETTLE if target.kind == "emulator" else URL_SETTLE
         self.settle_bound = options.settle if options.settle is not None else default_settle
         # setup reads back what it made before using it, unless the target is known to show every

@@ -180,3 +180,18 @@ def test_cleanup_after_a_run_against_the_embedded_emulator_has_nothing_to_do(tmp
     (tmp_path / "report.json").write_text(json.dumps(report))
     assert cli.main(["cleanup", str(tmp_path)]) == 0
     assert "nothing to remove" in capsys.readouterr().out
+
+
+def test_the_embedded_emulator_ends_with_its_run_so_nothing_is_left_behind_or_written(tmp_path):
+    from amplify_conformance import RunOptions
+    from amplify_conformance._runner import Run
+    from amplify_conformance._target_for import target_for
+
+    options = RunOptions(ledger_dir=str(tmp_path))
+    with target_for(options) as target:
+        the_run = Run(options, target, None)
+        the_run.created("acgone001", ())
+        target.interrupt()  # no removal gets through
+        summary = the_run.cleanup()
+    assert summary["attempted"] == 1 and summary["failed"] == 1
+    assert summary["left_behind"] == [] and list(tmp_path.iterdir()) == []
