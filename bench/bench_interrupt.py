@@ -67,7 +67,8 @@ def main() -> None:
         print(
             f"SIG{args.signal}{' twice' if args.twice else ''} {args.after:g} s in, removals {args.removal:g} s: "
             f"exit {process.returncode} {took:.2f} s after the signal; cleanup: {report['cleanup']['detail']}; "
-            f"{len(left)} apps still on the emulator, {len(left - named)} of them not named"
+            f"{len(left)} apps still on the emulator, {len(left - named)} of them not named; phases stopped: "
+            f"{', '.join(name for name, phase in report['phases'].items() if phase['status'] == 'stopped')}"
         )
 
 
