@@ -387,7 +387,8 @@ class Target:
             try:
                 reply = self._receive(prepared, deadline)
             except requests.RequestException as exc:
-                self.concurrency.release(taken, path, "timeout" if isinstance(exc, requests.Timeout) else "failed")
+                timed_out = isinstance(exc, requests.Timeout) and not self._interrupted.is_set()  # not a cut
+                self.concurrency.release(taken, path, "timeout" if timed_out else "failed")
                 error = INTERRUPTED if self._interrupted.is_set() else _describe(exc, sent.url)
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             self.concurrency.release(taken, path, "throttled" if reply.status == 429 else "answered", reply.elapsed)

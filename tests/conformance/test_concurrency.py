@@ -10,7 +10,7 @@ import time
 import pytest
 from amplify_conformance import RunOptions, cli, run
 from amplify_conformance._pacing import MAX_CONCURRENCY, START_CONCURRENCY, Concurrency
-from amplify_conformance._reporting import render_markdown
+from amplify_conformance._reporting import render_markdown, validate_report
 
 from ..hostile import one_at_a_time
 from ._report_fixtures import passing_result
@@ -84,6 +84,7 @@ def test_a_slow_one_request_at_a_time_target_gets_verdicts_at_default_settings()
     fewer generated examples and no stateful or model phase, for the test's time."""
     with one_at_a_time(0.01) as url:
         result = run(RunOptions(base_url=url, max_examples=1, stateful=False, model=0)).to_dict()
+    validate_report(result)  # its concurrency section included
     verdicts = {op["operationId"]: op["verdict"] for op in result["operations"]}
     assert len(verdicts) == 31 and "error" not in verdicts.values(), verdicts
     concurrency = result["concurrency"]

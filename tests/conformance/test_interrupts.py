@@ -17,6 +17,7 @@ import time
 import pytest
 import requests
 from amplify_conformance import LeftBehind, Target, clean_up, cli
+from amplify_conformance._reporting import load_report
 from amplify_emulator import Emulator, EmulatorConfig
 
 from .conftest import one_clear_line
@@ -99,8 +100,9 @@ def test_an_interrupted_run_removes_what_it_made_or_names_it_with_its_removal_co
     process, reports = _start(tmp_path, url)
     code, out, err = _interrupt(process, sig, after, twice)
     assert code == 1 and "Traceback" not in err, err
-    report = json.loads((reports / "report.json").read_text())
+    report = load_report(reports / "report.json")  # valid against report.schema.json, left_behind included
     assert report["complete"] is False and report["incomplete_reason"] == f"interrupted ({sig.name})"
+    assert "timeouts" not in report["concurrency"]["lowered"]  # what the interrupt cut was no timeout
     cleanup = report["cleanup"]
     named = {entry["app_id"]: entry["command"] for entry in cleanup["left_behind"]}
     left = _apps_on(emulator)
