@@ -123,7 +123,8 @@ class Concurrency:
     """How many requests are in flight at once, over every worker: fixed (``pinned``), unlimited
     (``adaptive`` False), or adapting to the target (additive increase, multiplicative decrease, as
     the AWS SDKs' adaptive retry mode and TCP do). Adaptive, it starts at START_CONCURRENCY, rises by
-    one a round (1/limit an answer) while answers stay fast, and halves on a timeout, a 429, or an
+    up to one a round (1/limit an answer) while answers stay fast and the run uses half of it or more,
+    and halves on a timeout, a 429, or an
     answer RISE times slower than the fastest seen on its route (a queue building up at the target),
     at most once a round: answers to requests sent before the last cut say nothing new. A slow
     single-threaded target thus gets requests no faster than it answers them, and each exchange's
@@ -158,12 +159,16 @@ class Concurrency:
         """A request taken at ``taken`` is done: ``outcome`` is "answered", "throttled" (429),
         "timeout" or "failed" (another transport failure, which says nothing of load)."""
         with self._condition:
+            used = self.limit is not None and self._in_flight >= self.limit / 2
             self._in_flight -= 1
             if self.adaptive:
-                self._adapt(taken, route, outcome, elapsed)
+                self._adapt(taken, route, outcome, elapsed, used)
             self._condition.notify_all()
 
-    def _adapt(self, taken: float, route: str, outcome: str, elapsed: float) -> None:
+    def _adapt(self, taken: float, route: str, outcome: str, elapsed: float, used: bool) -> None:
+        """``used``: at least half the limit was in flight when this answer came; only then does a
+        fast answer show the target could take more (a run sending fewer proves nothing: TCP's
+        congestion window validation, RFC 7661, asks the same)."""
         assert self.limit is not None
         why = {"timeout": "timeouts", "throttled": "throttled"}.get(outcome)
         if outcome == "answered":
@@ -176,7 +181,7 @@ class Concurrency:
                 self.limit = max(1.0, self.limit / 2)
                 self._cut_at = time.monotonic()
                 self.lowered[why] += 1
-        elif outcome == "answered":
+        elif outcome == "answered" and used:
             self.limit = min(float(MAX_CONCURRENCY), self.limit + 1 / self.limit)
         self.lowest = min(self.lowest, self.limit)
         self.highest = max(self.highest, self.limit)

@@ -564,7 +564,10 @@ def run(
 
     With no base_url the embedded emulator is started on a free loopback port (with injection on,
     so every documented status code is observed) and stopped afterwards.
-    Raises TargetUnreachable when the target does not answer at all. ``progress`` gets each
+    Raises TargetUnreachable when the target does not answer at all. A KeyboardInterrupt while it
+    runs (Ctrl-C; the CLI turns SIGTERM into one) stops the sending, removes what the run made
+    within ``cleanup_time`` and returns the partial result, naming what was left behind; a second
+    skips the cleanup. ``progress`` gets each
     operation's result as it finishes; ``tick`` gets a campaign's figures every second. A
     ``recorder`` is handed every exchange of the deterministic plan (not the fuzzing, the
     injected codes or cleanup).

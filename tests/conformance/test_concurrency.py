@@ -17,18 +17,34 @@ from ._report_fixtures import passing_result
 
 
 def _answered(concurrency, n, elapsed=0.01, route="POST /backend", outcome="answered"):
+    """``n`` answers, each to a request sent one after another."""
     for _ in range(n):
         taken = concurrency.acquire()
         concurrency.release(taken, route, outcome, elapsed)
 
 
-def test_the_concurrency_rises_by_one_a_round_while_answers_stay_fast():
+def _rounds(concurrency, n, elapsed=0.01):
+    """``n`` rounds of answers, each to as many requests at once as the limit allows."""
+    for _ in range(n):
+        taken = [concurrency.acquire() for _ in range(int(concurrency.limit))]
+        for one in taken:
+            concurrency.release(one, "POST /backend", "answered", elapsed)
+
+
+def test_the_concurrency_rises_by_up_to_one_a_round_while_answers_stay_fast():
     concurrency = Concurrency(timeout=10)
     assert concurrency.limit == START_CONCURRENCY
-    _answered(concurrency, START_CONCURRENCY)  # one round: as many answers as the limit
-    assert concurrency.limit == pytest.approx(START_CONCURRENCY + 1, abs=0.1)
-    _answered(concurrency, 5000)
+    _rounds(concurrency, 1)
+    # 1/limit for each answer while half the limit or more was in flight: about half of the round's
+    assert START_CONCURRENCY + 0.4 < concurrency.limit < START_CONCURRENCY + 1
+    _rounds(concurrency, 200)
     assert concurrency.limit == MAX_CONCURRENCY and concurrency.section()["lowered"] == {}
+
+
+def test_a_run_that_sends_fewer_than_the_limit_does_not_raise_it():
+    concurrency = Concurrency(timeout=10)
+    _answered(concurrency, 1000)  # one at a time: says nothing of what the target could take
+    assert concurrency.limit == START_CONCURRENCY
 
 
 @pytest.mark.parametrize(
