@@ -2,7 +2,8 @@
 
 The library is the product: `run(RunOptions(...))` returns a RunResult whose `to_dict()` is
 report.json, and `apply_deviations(result, load_deviations(path))` accepts an implementation's
-known failures in it. `parity(ParityOptions(...))` compares two implementations (or one and a
+known failures in it; `clean_up(LeftBehind.read(path), target)` removes what a run left behind.
+`parity(ParityOptions(...))` compares two implementations (or one and a
 recording made with `run(options, recorder=Recorder())` and `write_recording`) answer by answer.
 The CLI and the pytest entry are thin shells over it.
 
@@ -18,6 +19,7 @@ _WHERE = {
     "Deviations": "._deviations",
     "DeviationsError": "._deviations",
     "LEVELS": "._checks",
+    "LeftBehind": "._cleanup",
     "ParityError": "._recording",
     "ParityOptions": "._parity",
     "ParityResult": "._parity",
@@ -29,6 +31,7 @@ _WHERE = {
     "Target": "._target",
     "TargetUnreachable": "._target",
     "apply_deviations": "._deviations",
+    "clean_up": "._cleanup",
     "load_deviations": "._deviations",
     "load_recording": "._recording",
     "parity": "._parity",

@@ -47,7 +47,12 @@ class RunOptions:
     timeout: float = 10.0  # seconds for one exchange in total: connect, status line, headers, body
     retries: int = 10  # sends again of a 429 or 504, within PATIENCE seconds of backoff (R9)
     rate_limit: float | None = None  # requests a second at most, over every worker (None: as fast as answered)
-    time_budget: float = 900.0  # seconds for the whole run; then it stops sending (cleanup gets a grace)
+    time_budget: float = 900.0  # seconds for the whole run; then it stops sending (cleanup gets cleanup_time)
+    # seconds the cleanup may take after the time budget, or after an interrupt (then it names what is left)
+    cleanup_time: float = 10.0
+    # folder of the ledger of what the run creates, written as it goes (created-RUNID.jsonl), for
+    # `amplify-conformance cleanup` after a run that died; None: no ledger
+    ledger_dir: str | None = None
     app_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     sigv4: bool = False
@@ -103,6 +108,8 @@ def validate(options: RunOptions) -> None:
             "--sigv4 signs requests with botocore, which is not installed: "
             "pip install 'amplify-conformance[aws]' (or pip install botocore)"
         )
+    if options.cleanup_time < 0:
+        raise ValueError(f"the cleanup time must be 0 s or more, not {options.cleanup_time:g}")
     bad_levels = set(options.levels) - set(C.LEVELS)
     if bad_levels:
         raise ValueError(f"unknown level(s): {', '.join(sorted(bad_levels))}; known: {', '.join(C.LEVELS)}")

@@ -52,8 +52,9 @@ class RateLimit:
         pace = self._cut * 2 ** ((now - self._cut_at) / PACE_DOUBLING)
         return pace if pace < UNPACED else None
 
-    def acquire(self, deadline: float = math.inf) -> bool:
-        """Wait for this request's slot; False (and no slot taken) when it would come after ``deadline``."""
+    def acquire(self, deadline: float = math.inf, cancel: threading.Event | None = None) -> bool:
+        """Wait for this request's slot; False (and no slot taken) when it would come after ``deadline``,
+        or when ``cancel`` is set while waiting (the run was interrupted)."""
         with self._lock:
             now = time.monotonic()
             slot = max(self._next, now)
@@ -65,6 +66,8 @@ class RateLimit:
             self.waited += slot - now
             self._sent.append(slot)
         if slot > now:
+            if cancel is not None:
+                return not cancel.wait(slot - now)
             time.sleep(slot - now)
         return True
 
@@ -107,3 +110,109 @@ def retry_after(value: str | None) -> float | None:
             return None
         seconds = when.timestamp() - time.time()
     return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+START_CONCURRENCY = 8  # requests at once a run against a URL starts with
+MAX_CONCURRENCY = 64  # the most it rises to (the connections a target keeps open for a run)
+RISE = 3.0  # an answer this many times slower than the fastest to its route: a queue is building up...
+QUEUED = 0.05  # ... if it also took this many seconds longer (not the jitter of a target that answers at once)
+SETTLED_OVER = 200  # the answers whose limits say where the concurrency settled
+
+
+class Concurrency:
+    """How many requests are in flight at once, over every worker: fixed (``pinned``), unlimited
+    (``adaptive`` False), or adapting to the target (additive increase, multiplicative decrease, as
+    the AWS SDKs' adaptive retry mode and TCP do). Adaptive, it starts at START_CONCURRENCY, rises by
+    up to one a round (1/limit an answer) while answers stay fast and the run uses half of it or more,
+    and halves on a timeout, a 429, or an
+    answer RISE times slower than the fastest seen on its route (a queue building up at the target),
+    at most once a round: answers to requests sent before the last cut say nothing new. A slow
+    single-threaded target thus gets requests no faster than it answers them, and each exchange's
+    timeout counts from when it is sent, not from when it was queued."""
+
+    def __init__(self, timeout: float = 10.0, pinned: int | None = None, adaptive: bool = True) -> None:
+        self.pinned = pinned
+        self.adaptive = adaptive and pinned is None
+        self.timeout = timeout
+        self.limit: float | None = float(pinned) if pinned else (START_CONCURRENCY if adaptive else None)
+        self.lowest = self.highest = self.limit
+        self.lowered: collections.Counter[str] = collections.Counter()
+        self._in_flight = 0
+        self._cut_at = -math.inf
+        self._fastest: dict[str, float] = {}
+        self._settled: collections.deque[float] = collections.deque(maxlen=SETTLED_OVER)
+        self._condition = threading.Condition()
+
+    def acquire(self, deadline: float = math.inf, cancel: threading.Event | None = None) -> float | None:
+        """Wait for a place among the requests in flight; when it was taken (for release), or None
+        when ``deadline`` passed or ``cancel`` was set first."""
+        with self._condition:
+            while self.limit is not None and self._in_flight >= int(self.limit):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (cancel is not None and cancel.is_set()):
+                    return None
+                self._condition.wait(min(remaining, 0.1))
+            self._in_flight += 1
+            return time.monotonic()
+
+    def release(self, taken: float, route: str, outcome: str, elapsed: float = 0.0) -> None:
+        """A request taken at ``taken`` is done: ``outcome`` is "answered", "throttled" (429),
+        "timeout" or "failed" (another transport failure, which says nothing of load)."""
+        with self._condition:
+            used = self.limit is not None and self._in_flight >= self.limit / 2
+            self._in_flight -= 1
+            if self.adaptive:
+                self._adapt(taken, route, outcome, elapsed, used)
+            self._condition.notify_all()
+
+    def _adapt(self, taken: float, route: str, outcome: str, elapsed: float, used: bool) -> None:
+        """``used``: at least half the limit was in flight when this answer came; only then does a
+        fast answer show the target could take more (a run sending fewer proves nothing: TCP's
+        congestion window validation, RFC 7661, asks the same)."""
+        assert self.limit is not None
+        why = {"timeout": "timeouts", "throttled": "throttled"}.get(outcome)
+        if outcome == "answered":
+            fastest = self._fastest.setdefault(route, elapsed)
+            self._fastest[route] = min(fastest, elapsed)
+            if elapsed >= RISE * fastest and elapsed - fastest >= QUEUED:
+                why = "slow_answers"
+        if why is not None:
+            if taken >= self._cut_at:  # sent after the last cut: news
+                self.limit = max(1.0, self.limit / 2)
+                self._cut_at = time.monotonic()
+                self.lowered[why] += 1
+        elif outcome == "answered" and used:
+            self.limit = min(float(MAX_CONCURRENCY), self.limit + 1 / self.limit)
+        self.lowest = min(self.lowest, self.limit)
+        self.highest = max(self.highest, self.limit)
+        self._settled.append(self.limit)
+
+    def section(self) -> dict[str, object]:
+        """report.json's ``concurrency``: how many requests went at once, and why."""
+        with self._condition:
+            settled = sorted(self._settled)[len(self._settled) // 2] if self._settled else self.limit
+            lowered = dict(self.lowered)
+        if self.pinned:
+            mode, detail = "pinned", f"{self.pinned} requests at once, as --workers asks"
+        elif not self.adaptive:
+            mode, detail = "unlimited", "not limited: the embedded emulator answers at once"
+        else:
+            mode = "adaptive"
+            detail = f"started at {START_CONCURRENCY} requests at once, settled at {int(settled)}"
+            reasons = {
+                "timeouts": "timeouts",
+                "throttled": "429 answers",
+                "slow_answers": f"answers {RISE:g} times slower than the fastest to their route",
+            }
+            cuts = ", ".join(f"{n} for {reasons[why]}" for why, n in sorted(lowered.items()))
+            detail += f" (between {int(self.lowest)} and {int(self.highest)}); " + (
+                f"lowered {sum(lowered.values())} times: {cuts}" if lowered else "never lowered"
+            )
+        return {
+            "mode": mode,
+            "settled": None if settled is None else int(settled),
+            "lowest": None if self.lowest is None else int(self.lowest),
+            "highest": None if self.highest is None else int(self.highest),
+            "lowered": lowered,
+            "detail": detail,
+        }

@@ -27,7 +27,7 @@ import amplify_strategies as strategies
 
 from . import _checks as C
 from ._campaign import Campaign
-from ._cleanup import remove_created
+from ._cleanup import CreatedLedger, cleanup_summary, remove_created
 from ._cors import cors
 from ._edges import edges
 from ._fuzz import StatefulStopped, fuzz_operation, stateful_phase
@@ -44,6 +44,7 @@ from ._target_for import preflight, target_for
 from ._timing import Timing
 from ._unit import Unit
 from ._workflows import workflows
+from ._world import makes_what_it_names
 
 T = TypeVar("T")
 
@@ -115,6 +116,11 @@ class Run:
         self.phases: dict[str, dict[str, str]] = {}
         self.created_apps: set[str] = set()
         self.created_envs: set[tuple[str, str]] = set()
+        self.interrupts = 0  # Ctrl-C or SIGTERM received: the first cleans up, a second skips it
+        self._in_flight_makes: collections.Counter[tuple[str, str | None]] = collections.Counter()
+        # what outlives the run, on disk as it goes (not for the embedded emulator, which ends with it)
+        ledger_dir = None if target.kind == "emulator" else options.ledger_dir
+        self.created_ledger = CreatedLedger(ledger_dir, self.run_id, target, options.app_id)
         default_settle = EMULATOR_SETTLE if target.kind == "emulator" else URL_SETTLE
         self.settle_bound = options.settle if options.settle is not None else default_settle
         # setup reads back what it made before using it, unless the target is known to show every
@@ -184,7 +190,14 @@ class Run:
         """Every request of the run's phases passes here: none is sent once the run stopped or its
         time budget ran out, and none outlasts the budget. Counted on operation_id, if given."""
         self._check_time()
+        makes = self._would_make(operation_id, params, body)
+        if makes is not None:  # named before it is sent: a run interrupted or killed mid-request still has it
+            self._making(makes, +1)
         exchange = self.target.send(method, path, params, body, inject=inject, deadline=self.deadline)
+        if makes is not None:
+            if _may_have_made(exchange):  # before the caller may be stopped
+                self.created(makes[0], () if makes[1] is None else (makes[1],))
+            self._making(makes, -1)
         if operation_id:
             self.ledger.observed(operation_id, exchange)
         self.timing.sent(len(exchange.replies) or 1, sum(reply.elapsed for reply in exchange.replies))
@@ -281,10 +294,43 @@ class Run:
         self.stop.set()
 
     def created(self, app: str, envs: tuple[str, ...]) -> None:
-        """What this run made, for the cleanup."""
+        """What this run made, for the cleanup (and its ledger on disk)."""
         with self._lock:
             self.created_apps.add(app)
             self.created_envs.update((app, env) for env in envs)
+        self.created_ledger.add([(app, env) for env in envs] if self.options.app_id else [(app, None)])
+
+    def _would_make(self, operation_id: str | None, params: dict[str, str], body: Any) -> tuple[str, str | None] | None:
+        """The app (or, with --app-id, the environment) of this run's that a request may create."""
+        if operation_id is None or not makes_what_it_names(operation_id):
+            return None
+        names = {**params, **(body if isinstance(body, dict) else {})}
+        app, env = names.get("appId"), names.get("backendEnvironmentName")
+        if not isinstance(app, str) or not isinstance(env, str):
+            return None
+        if self.options.app_id:
+            return (app, env) if app == self.options.app_id and env.startswith(f"dev{self.run_id[:3]}") else None
+        return (app, None) if app.startswith(f"ac{self.run_id}") else None
+
+    def _making(self, thing: tuple[str, str | None], step: int) -> None:
+        """A request that may create ``thing`` is under way (+1) or answered (-1)."""
+        if step > 0:
+            self.created_ledger.add([thing])
+        with self._lock:
+            self._in_flight_makes[thing] += step
+            if self._in_flight_makes[thing] <= 0:
+                del self._in_flight_makes[thing]
+
+    def to_remove(self) -> list[tuple[str, str | None]]:
+        """What the cleanup removes: the environments the run added to the given app, else its apps;
+        with what requests still under way may be making (a worker cut by an interrupt)."""
+        with self._lock:
+            if self.options.app_id:
+                made: set[tuple[str, str | None]] = set(self.created_envs)
+            else:
+                made = {(app, None) for app in self.created_apps}
+            made |= set(self._in_flight_makes)
+        return sorted(made, key=lambda thing: (thing[0], thing[1] or ""))
 
     def new_names(self) -> tuple[str, str]:
         with self._lock:
@@ -297,6 +343,15 @@ class Run:
 
     def execute(self) -> RunResult:
         started = datetime.now(UTC)
+        try:
+            self._send_phases()
+        except KeyboardInterrupt as exc:  # a second one, while the first was being handled
+            self.interrupted(exc)
+        return self.result(started, self._cleanup_after())
+
+    def _send_phases(self) -> None:
+        """The operations' units, then the stateful and model phases. An interrupt (Ctrl-C, or SIGTERM
+        through the CLI) stops sending and cuts every exchange in flight; the phases say where."""
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="conformance")
         ticking = self.campaign.ticking()
         ticking.__enter__()
@@ -313,27 +368,56 @@ class Run:
             for name, phase in after.items():
                 if name not in ahead or not ahead[name].result():
                     self._timed(name, phase)
-        except KeyboardInterrupt:
-            self.halt("interrupted")
-            finished = set(self.phases)
-            for i, phase in enumerate(PHASES):  # the one under way stopped; those after it never began
-                began = i == 0 or PHASES[i - 1] in finished
-                self.phases.setdefault(phase, {"status": "stopped" if began else "skipped", "detail": "interrupted"})
+        except KeyboardInterrupt as exc:
+            self.interrupted(exc)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-            self.operations_done.set()
-            alongside.shutdown(wait=True)
-            ticking.__exit__(None, None, None)
-        if self.stop_reason == "interrupted":
-            cleanup = {"attempted": 0, "failed": 0, "detail": "skipped: run interrupted"}
-            self.phases["cleanup"] = {"status": "skipped", "detail": "run interrupted"}
+            try:
+                if self.interrupts:  # again: a second interrupt may have landed while the first cut
+                    self.target.interrupt()
+                pool.shutdown(wait=True, cancel_futures=True)  # quick: every send returns at once now
+                self.operations_done.set()
+                alongside.shutdown(wait=True)
+            except KeyboardInterrupt as exc:  # a second interrupt: no more waiting
+                self.interrupted(exc)
+                pool.shutdown(wait=False, cancel_futures=True)
+                alongside.shutdown(wait=False, cancel_futures=True)
+            finally:
+                ticking.__exit__(None, None, None)
+
+    def interrupted(self, signal: KeyboardInterrupt | None = None) -> None:
+        """An interrupt: stop sending, cut what is in flight, and say which phases it stopped."""
+        self.interrupts += 1  # first: a second interrupt may land anywhere in here
+        self.target.interrupt()
+        self.halt(f"interrupted ({signal})" if signal and str(signal) else "interrupted")
+        finished = set(self.phases)
+        for i, phase in enumerate(PHASES):  # the one under way stopped; those after it never began
+            began = i == 0 or PHASES[i - 1] in finished
+            self.phases.setdefault(phase, {"status": "stopped" if began else "skipped", "detail": "interrupted"})
+
+    def _cleanup_after(self) -> dict[str, Any]:
+        """The cleanup, also after an interrupt (then within the cleanup time from now); a second
+        interrupt, before it or during it, skips what is left and names it."""
+        things = self.to_remove()
+        if self.interrupts >= 2:
+            summary, phase = cleanup_summary(self.target, things, {}, "interrupted twice: cleanup skipped")
         else:
             times: dict[str, Any] = {}
-            with self.timing.phase(times):
-                cleanup = self.cleanup()
-            if self.phases["cleanup"]["status"] != "skipped":  # its removals are sent past the run's count
-                self.phases["cleanup"].update(times, requests=cleanup.get("attempted", 0))
-        return self.result(started, cleanup)
+            try:
+                if self.interrupts:
+                    self.target.resume()
+                with self.timing.phase(times):
+                    summary = self.cleanup(things)
+            except KeyboardInterrupt as exc:  # between the phases and the cleanup
+                self.interrupted(exc)
+                summary, phase = cleanup_summary(self.target, things, {}, "interrupted twice: cleanup skipped")
+            else:
+                phase = self.phases["cleanup"]
+                if phase["status"] != "skipped":  # its removals are sent past the run's count
+                    phase.update(times, requests=summary.get("attempted", 0))
+        self.phases["cleanup"] = phase
+        if not summary["left_behind"]:
+            self.created_ledger.discard()
+        return summary
 
     def _alongside(self, name: str, phase: Callable[[], dict[str, Any]]) -> bool:
         """A phase after the units (the stateful phase, the model phase: each makes apps of its
@@ -449,10 +533,13 @@ class Run:
         finally:
             self._unit.operation_id = None
 
-    def cleanup(self) -> dict[str, Any]:
-        """Remove what this run created (see _cleanup); its phase status for the report."""
-        things = sorted(self.created_envs) if self.options.app_id else sorted(self.created_apps)
-        summary, phase = remove_created(self.target, things, bool(self.options.app_id), self.deadline, self.unusable())
+    def cleanup(self, things: list[tuple[str, str | None]] | None = None) -> dict[str, Any]:
+        """Remove what this run created (see _cleanup), within the cleanup time after the time budget,
+        or, interrupted, after now; its phase status for the report."""
+        things = self.to_remove() if things is None else things
+        start = time.monotonic() if self.interrupts else max(self.deadline, time.monotonic())
+        unusable = self.unusable()
+        summary, phase = remove_created(self.target, things, start + self.options.cleanup_time, unusable)
         self.phases["cleanup"] = phase
         return summary
 
@@ -483,6 +570,7 @@ class Run:
                 "settle_bound": self.settle_bound,
                 "settling": self.settling.section(),
                 "throttling": self.throttling(),
+                "concurrency": self.target.concurrency.section(),
                 "started_at": started.isoformat(),
                 "finished_at": datetime.now(UTC).isoformat(),
                 "complete": self.stop_reason is None,
@@ -534,6 +622,14 @@ class OperationUnit(Unit):
                 fuzz_operation(self, world)
 
 
+def _may_have_made(exchange: Exchange) -> bool:
+    """Whether a request that creates something may have: it was accepted, or it was sent and its
+    answer never came (cut by an interrupt or the timeout: the target may have acted on it)."""
+    if exchange.error:
+        return not exchange.error.startswith("not sent")
+    return exchange.reply.status == 200
+
+
 def _explain(exc: BaseException) -> str:
     """One line naming what went wrong, looking inside exception groups (hypothesis wraps)."""
     inner = getattr(exc, "exceptions", None)
@@ -554,7 +650,10 @@ def run(
 
     With no base_url the embedded emulator is started on a free loopback port (with injection on,
     so every documented status code is observed) and stopped afterwards.
-    Raises TargetUnreachable when the target does not answer at all. ``progress`` gets each
+    Raises TargetUnreachable when the target does not answer at all. A KeyboardInterrupt while it
+    runs (Ctrl-C; the CLI turns SIGTERM into one) stops the sending, removes what the run made
+    within ``cleanup_time`` and returns the partial result, naming what was left behind; a second
+    skips the cleanup. ``progress`` gets each
     operation's result as it finishes; ``tick`` gets a campaign's figures every second. A
     ``recorder`` is handed every exchange of the deterministic plan (not the fuzzing, the
     injected codes or cleanup).

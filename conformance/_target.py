@@ -19,6 +19,7 @@ user says the target allows.
 from __future__ import annotations
 
 import heapq
+import http.client
 import itertools
 import json
 import math
@@ -31,21 +32,24 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
 
-from ._pacing import PATIENCE, RateLimit, backoff
+from ._pacing import PATIENCE, Concurrency, RateLimit, backoff
 
 NO_BODY = object()  # send no body at all
 MAX_BODY = 1 << 20  # read at most this much of an answer; a larger one is cut and marked
 INJECT_HEADER = "x-emulator-inject"
+REDACTED = "<redacted>"
 _SECRET_HEADER = re.compile(r"authorization|token|secret|cookie|credential|api-key", re.I)
 _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 _NOT_JSON = object()
 _CURL_COMPUTES = {"content-length", "connection", "accept-encoding", "user-agent"}  # curl sets its own
 THROTTLED = (429, 504)  # answers legitimate at any time (R9): sent again, judged only for their bodies
+INTERRUPTED = "cut short: the run was interrupted"  # sent, its answer cut
+NOT_SENT = "not sent: the run was interrupted"
 
 
 class TargetUnreachable(Exception):
@@ -55,10 +59,11 @@ class TargetUnreachable(Exception):
 class _Watch:
     """One exchange under its deadline: the connections it used, and whether time ran out."""
 
-    __slots__ = ("deadline", "connections", "done", "fired")
+    __slots__ = ("deadline", "owner", "connections", "done", "fired")
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, owner: object = None) -> None:
         self.deadline = deadline
+        self.owner = owner  # the target that sent it, so an interrupt cuts only that target's exchanges
         self.connections: list[Any] = []
         self.done = False
         self.fired = False
@@ -83,8 +88,8 @@ class _Watchdog:
         self._current = threading.local()
 
     @contextmanager
-    def watch(self, deadline: float):
-        watch = _Watch(deadline)
+    def watch(self, deadline: float, owner: object = None):
+        watch = _Watch(deadline, owner)
         outer = getattr(self._current, "watch", None)
         self._current.watch = watch
         with self._lock:
@@ -115,6 +120,16 @@ class _Watchdog:
             watch.connections.append(connection)
             if watch.fired:  # the deadline passed while connecting
                 _shut(connection)
+
+    def cut(self, owner: object) -> None:
+        """Cut every exchange of ``owner`` in flight now, as if its deadline had passed."""
+        with self._lock:
+            for _, _, watch in self._heap:
+                if watch.owner is owner and not watch.done:
+                    watch.fired = True
+                    for connection in watch.connections:
+                        if getattr(connection, "_conformance_watch", None) is watch:
+                            _shut(connection)
 
     def _serve(self) -> None:
         with self._lock:
@@ -190,9 +205,7 @@ class _WatchedAdapter(requests.adapters.HTTPAdapter):
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {
-        k: ("<redacted>" if _SECRET_HEADER.search(k) else _ACCESS_KEY.sub("<redacted>", v)) for k, v in headers.items()
-    }
+    return {k: (REDACTED if _SECRET_HEADER.search(k) else _ACCESS_KEY.sub(REDACTED, v)) for k, v in headers.items()}
 
 
 @dataclass(frozen=True)
@@ -291,6 +304,8 @@ class Target:
     kind: str = "url"
     can_inject: bool = False
     rate_limit: RateLimit = field(default_factory=RateLimit)
+    # requests in flight at once: unlimited unless given (a run against a URL adapts it, see target_for)
+    concurrency: Concurrency = field(default_factory=lambda: Concurrency(adaptive=False))
     patience: float = PATIENCE
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     jitter: random.Random = field(default_factory=random.Random, repr=False)
@@ -307,6 +322,17 @@ class Target:
             self.session.proxies = {**proxies, **self.session.proxies}
             self.session.auth = self.session.auth or requests.utils.get_netrc_auth(self.base_url)
             self.session.trust_env = False
+        self._interrupted = threading.Event()
+
+    def interrupt(self) -> None:
+        """Cut every exchange in flight and send nothing more (each send returns at once, with an
+        error) until resume(): an interrupted run stops at once, whatever its workers were doing."""
+        self._interrupted.set()
+        _WATCHDOG.cut(self)
+
+    def resume(self) -> None:
+        """Send again after interrupt() (the run's cleanup after an interrupt)."""
+        self._interrupted.clear()
 
     def url(self, path: str, path_parameters: dict[str, str] | None = None) -> str:
         for name, value in (path_parameters or {}).items():
@@ -340,19 +366,32 @@ class Target:
             headers[INJECT_HEADER] = inject
         deadline = math.inf if deadline is None else deadline
         prepared = self._prepare(method, self.url(path, path_parameters), headers, data)
-        sent = SentRequest(method, prepared.url, dict(prepared.headers), data)
+        sent = SentRequest(method, prepared.url, self._shown(prepared.headers), data)
         replies: list[Reply] = []
         retries = self.max_retries if retry and not inject else 0
         backed_off = 0.0
         first = time.monotonic()
         for attempt in range(retries + 1):
-            if not self.rate_limit.acquire(deadline):
+            if self._interrupted.is_set():
+                return Exchange(sent, tuple(replies), error=NOT_SENT, injected=inject, backed_off=backed_off)
+            if not self.rate_limit.acquire(deadline, self._interrupted):
                 error = "not sent: the time budget ran out waiting for its turn under the rate limit"
+                if self._interrupted.is_set():
+                    error = NOT_SENT
+                return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
+            taken = self.concurrency.acquire(deadline, self._interrupted)
+            if taken is None:
+                error = "not sent: the time budget ran out waiting for its turn among the requests in flight"
+                error = NOT_SENT if self._interrupted.is_set() else error
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             try:
                 reply = self._receive(prepared, deadline)
             except requests.RequestException as exc:
-                return Exchange(sent, tuple(replies), error=_describe(exc), injected=inject, backed_off=backed_off)
+                timed_out = isinstance(exc, requests.Timeout) and not self._interrupted.is_set()  # not a cut
+                self.concurrency.release(taken, path, "timeout" if timed_out else "failed")
+                error = INTERRUPTED if self._interrupted.is_set() else _describe(exc, sent.url)
+                return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
+            self.concurrency.release(taken, path, "throttled" if reply.status == 429 else "answered", reply.elapsed)
             replies.append(reply)
             if reply.status == 429 and not inject:
                 self.rate_limit.throttled()
@@ -361,10 +400,17 @@ class Target:
             pause = backoff(reply.header("retry-after"), attempt, self.jitter)
             if time.monotonic() - first + pause > self.patience or time.monotonic() + pause >= deadline:
                 break  # waited out long enough (backoff and turns under the pace together), or out of time
-            time.sleep(pause)
+            if self._interrupted.wait(pause):  # the answers so far were 429 or 504: nothing was made
+                return Exchange(sent, tuple(replies), error=NOT_SENT, injected=inject, backed_off=backed_off)
             backed_off += pause
             prepared = self._prepare(method, sent.url, headers, data)  # re-sign: fresh date
         return Exchange(sent, tuple(replies), injected=inject, backed_off=backed_off)
+
+    def _shown(self, headers: Any) -> dict[str, str]:
+        """The headers as every record of the exchange keeps them: the values the user gave (--header)
+        redacted whatever their names, since only the user knows which of them are secrets."""
+        given = {name.lower() for name in self.headers}
+        return {name: REDACTED if name.lower() in given else value for name, value in headers.items()}
 
     def _prepare(self, method: str, url: str, headers: dict[str, str], data: bytes | None):
         return self.session.prepare_request(requests.Request(method, url, headers=headers, data=data))
@@ -373,11 +419,12 @@ class Target:
         started = time.monotonic()
         deadline = min(deadline, started + self.timeout)
         allowed = max(deadline - started, 0.001)
-        with _WATCHDOG.watch(deadline) as watch:
+        response, size = None, 0
+        with _WATCHDOG.watch(deadline, self) as watch:
             try:
                 response = self.session.send(prepared, timeout=(min(allowed, 5.0), allowed), stream=True)
                 try:
-                    chunks, size, truncated = [], 0, False
+                    chunks, truncated = [], False
                     while chunk := _read_some(response):
                         chunks.append(chunk)
                         size += len(chunk)
@@ -387,11 +434,12 @@ class Target:
                 finally:
                     response.close()
             except requests.RequestException as exc:
-                if watch.fired:  # the watchdog cut the connection; what broke is a consequence
-                    raise requests.Timeout(f"no complete answer within {allowed:.3g} s") from exc
+                if watch.fired or isinstance(exc, requests.Timeout) or "Read timed out" in str(exc):
+                    # the watchdog cut the connection (what broke is a consequence), or a read timed out
+                    raise requests.Timeout(_too_late(allowed, response, size)) from exc
                 raise
             if watch.fired:  # a body delimited by the connection's end ended where the watchdog cut it
-                raise requests.Timeout(f"no complete answer within {allowed:.3g} s")
+                raise requests.Timeout(_too_late(allowed, response, size))
         headers = {k.lower(): v for k, v in response.headers.items()}
         return Reply(
             response.status_code,
@@ -413,20 +461,73 @@ def _read_some(response: requests.Response) -> bytes:
         raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
 
 
-def _describe(exc: Exception) -> str:
-    if "Read timed out" in str(exc):  # urllib3 reports a read timeout mid-body as a connection error
-        return f"timed out waiting for the answer (too slow): {exc}"[:300]
-    kind = {
-        requests.ConnectTimeout: "connection timed out",
-        requests.ReadTimeout: "timed out waiting for the answer",
-        requests.Timeout: "timed out (too slow)",
-        requests.exceptions.ChunkedEncodingError: "connection closed mid-answer",
-        requests.ConnectionError: "connection failed",
-    }
-    for cls, text in kind.items():
-        if isinstance(exc, cls):
-            return f"{text}: {exc}"[:300]
-    return f"{type(exc).__name__}: {exc}"[:300]
+def _too_late(allowed: float, response: requests.Response | None, size: int) -> str:
+    """What had come when the exchange's time ran out: nothing whole, the headers, part of the body."""
+    if response is None:
+        return f"no complete answer within {allowed:.3g} s: the status line and headers had not all come"
+    length = response.headers.get("content-length")
+    of = f" of the {length} announced" if length and length.isdigit() else ""
+    return f"no complete answer within {allowed:.3g} s: reading the body, {size} bytes{of} had come"
+
+
+def _describe(exc: Exception, url: str) -> str:
+    """A transport failure in the user's words: what the target did, never the client's internals."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"connection timed out: no connection to {where} within the time allowed"
+    if isinstance(exc, requests.Timeout):
+        return f"timed out (too slow): {exc}"[:300]
+    chain = _chain(exc)
+
+    def found(kind: type[BaseException]) -> Any:
+        return next((e for e in chain if isinstance(e, kind)), None)
+
+    if found(urllib3.exceptions.NameResolutionError):
+        return f"connection failed: cannot resolve the host name {parts.hostname!r}"
+    if found(ConnectionRefusedError) or "Connection refused" in str(exc):
+        return f"connection failed: {where} refused the connection (nothing listens there)"
+    if found(http.client.RemoteDisconnected):  # a ConnectionResetError too: first
+        return "connection failed: the target closed the connection without answering"
+    if found(ConnectionResetError):
+        return "connection failed: the target reset the connection"
+    if cause := found(urllib3.exceptions.NewConnectionError):
+        reason = str(cause).rsplit("Failed to establish a new connection: ", 1)[-1]
+        return f"connection failed: cannot connect to {where}: {reason}"[:300]
+    if cause := found(http.client.BadStatusLine):
+        line = str(getattr(cause, "line", cause))
+        if line.startswith("HTTP/"):
+            return f"connection failed: the target closed the connection within its status line ({line!r})"[:300]
+        return f"connection failed: the target sent {len(line)} bytes that are not HTTP ({line[:60]!r})"
+    if cause := found(http.client.IncompleteRead):
+        got = cause.partial if isinstance(cause.partial, int) else len(cause.partial)  # urllib3's: a count
+        expected = f", {cause.expected} more announced" if cause.expected else ""
+        return f"connection closed mid-answer: after {got} bytes of the body{expected}"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "the body could not be decoded as its Content-Encoding says"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return f"connection closed mid-answer: {_plain(chain[-1])}"[:300]
+    if isinstance(exc, requests.ConnectionError):
+        return f"connection failed: {_plain(chain[-1])}"[:300]
+    return f"{type(exc).__name__}: {_plain(chain[-1])}"[:300]
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and every failure under requests' and urllib3's wrappers (their reasons,
+    arguments and causes), outermost first."""
+    chain: list[BaseException] = []
+    while exc is not None and all(exc is not seen for seen in chain):
+        chain.append(exc)
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in reversed(getattr(exc, "args", ())) if isinstance(a, BaseException)), None)
+        exc = inner if inner is not None else (exc.__cause__ or exc.__context__)
+    return chain
+
+
+def _plain(exc: BaseException) -> str:
+    """An exception's text without the client's internal class names."""
+    return re.sub(r"_Watched(\w+)", r"\1", str(exc) or type(exc).__name__)
 
 
 class _SigV4(requests.auth.AuthBase):
@@ -457,4 +558,5 @@ class SigV4Target(Target):
 
     def __init__(self, base_url: str, region: str, **kwargs: Any) -> None:
         super().__init__(base_url, kind="sigv4", **kwargs)
+        self.region = region
         self.session.auth = _SigV4(region)

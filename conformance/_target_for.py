@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._options import RunOptions
+from ._pacing import Concurrency
 from ._target import RateLimit, SigV4Target, Target, TargetUnreachable
 
 
@@ -40,6 +41,7 @@ class target_for:
             self.emulator = Emulator(config, host="127.0.0.1", port=0)
             emu = self.emulator.__enter__()
             return Target(emu.base_url + o.emulator_stage, kind="emulator", can_inject=True, **common)
+        common["concurrency"] = Concurrency(o.timeout, pinned=o.workers)
         if o.sigv4:
             return SigV4Target(o.base_url, o.region, **common)
         return Target(o.base_url, **common)

@@ -30,7 +30,13 @@ At the socket level (``socket_target``: each accepted connection on a thread of 
 - ``dribbling(pause, fast_prefix)``: reads the request, sends ``fast_prefix`` at once and the rest
   of ``DRIBBLED`` (a 400 JSON error with the right Content-Length) a byte every ``pause`` seconds;
 - ``hanging()``: reads the request and never answers;
-- ``resetting()``: resets every connection as soon as it is accepted (RST, not FIN).
+- ``resetting()``: resets every connection as soon as it is accepted (RST, not FIN);
+- ``not_http()``: reads the request and answers with an SSH banner, then closes;
+- ``silent_close()``: reads the request and closes the connection without a byte.
+
+A slow implementation that works (``one_at_a_time``): the emulator answering one request at a
+time, each the slower the more are waiting (an overloaded single process, such as a mock on a busy
+CI runner): sent too many at once, answers come late enough to time out.
 
 ``http_target(behaviour)`` and ``socket_target(behaviour)`` serve any other behaviour;
 ``answer(handler, ...)`` writes one whole HTTP answer from an ``http_target`` behaviour.
@@ -45,6 +51,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 HttpBehaviour = Callable[[BaseHTTPRequestHandler], None]
 SocketBehaviour = Callable[[socket.socket], None]
@@ -242,8 +250,8 @@ def dribbling(pause: float = 0.5, fast_prefix: bytes = b"") -> AbstractContextMa
 def _never_answer(connection: socket.socket) -> None:
     with connection:
         try:
-            connection.recv(65536)
-            connection.recv(1)  # until the client gives up and closes
+            while connection.recv(65536):  # until the client gives up and closes (a body sent apart
+                pass  # from the headers, left unread, would make the close a reset)
         except OSError:
             pass
 
@@ -261,3 +269,92 @@ def _reset(connection: socket.socket) -> None:
 def resetting() -> AbstractContextManager[str]:
     """Resets every connection as soon as it is accepted."""
     return socket_target(_reset)
+
+
+def _read_request(connection: socket.socket) -> None:
+    """The whole request, headers and Content-Length body (a close with bytes unread is a reset)."""
+    data = b""
+    while b"\r\n\r\n" not in data and (chunk := connection.recv(65536)):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lengths = [line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    length = int(lengths[0]) if lengths else 0
+    while len(body) < length and (chunk := connection.recv(65536)):
+        body += chunk
+
+
+def not_http() -> AbstractContextManager[str]:
+    """Reads the request, sends an SSH server's banner (a wrong port, say) and closes."""
+
+    def behaviour(connection):
+        with connection:
+            try:
+                _read_request(connection)
+                connection.sendall(NOT_HTTP)
+            except OSError:
+                pass
+
+    return socket_target(behaviour)
+
+
+NOT_HTTP = b"SSH-2.0-OpenSSH_8.9\r\nProtocol mismatch.\r\n"
+
+
+def silent_close() -> AbstractContextManager[str]:
+    """Reads the request and closes the connection without answering."""
+
+    def behaviour(connection):
+        with connection:
+            try:
+                _read_request(connection)
+            except OSError:
+                pass
+
+    return socket_target(behaviour)
+
+
+# --- a slow implementation that works ------------------------------------------------------
+
+
+class _Queueing(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024  # connections wait to be served; none is refused
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that gave up on its answer: no traceback."""
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def one_at_a_time(pause: float = 0.01, **config) -> Iterator[str]:
+    """The emulator (EmulatorConfig(**config), stage /prod) answering one request at a time, each
+    taking ``pause`` seconds for every request then waiting (itself included): a single process
+    that slows down as its queue grows, so sending more at once gets fewer answers a second.
+    Every connection is closed after its answer (HTTP/1.0)."""
+    from amplify_emulator import EmulatorApp, EmulatorConfig
+
+    app = EmulatorApp(EmulatorConfig(stage="/prod", **config))
+    one = threading.Lock()
+    waiting = [0]
+
+    def slow(environ, start_response):
+        waiting[0] += 1  # under the GIL; a count off by one now and then changes nothing
+        with one:
+            time.sleep(pause * waiting[0])
+            waiting[0] -= 1
+            return app(environ, start_response)
+
+    server = _Queueing(("127.0.0.1", 0), _Quiet)
+    server.set_app(slow)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/prod"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -382,6 +382,7 @@ def run_view(result: Mapping[str, Any]) -> dict[str, Any]:
         "level_counts": _level_rows(result, levels, level_counts),
         "coverage": [{"name": name.replace("_", " "), **_ratio(pair)} for name, pair in coverage.items()],
         "cleanup": cleanup,
+        "concurrency": (result.get("concurrency") or {}).get("detail") or "",
         "settings_file": result.get("settings_file") or "",
         "deviations": _deviations_view(result.get("deviations")),
         "phases": [

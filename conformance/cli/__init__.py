@@ -6,7 +6,7 @@ to the result and turns it into reports and an exit code: 0 every selected opera
 (accepted failures aside), 1 at least one does not (or the run was cut short), 2 the run could
 not be made. Failures to run are one line on stderr, never a traceback.
 
-One module per command (_run, _parity, _accept, _emulator, _reports), over what they share:
+One module per command (_run, _parity, _accept, _cleanup, _emulator, _reports), over what they share:
 _shared_options (what run and parity both take, the settings file included), _values (option
 values), _display (what run prints as it goes), _signals and _shell (exit codes, one-line errors).
 """

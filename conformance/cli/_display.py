@@ -7,9 +7,12 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
+ERROR_SHOWN = 200  # characters of an erring operation's first error on its progress line
+
 
 def progress_line(operation: Mapping[str, Any]) -> str:
-    """One line per finished operation: its verdict, and the checks that did not pass."""
+    """One line per finished operation: its verdict, the checks that did not pass, and for an
+    error what went wrong first (a timed-out target says so: the user learns why, not only that)."""
     verdict = operation.get("verdict", "error")
     failing = [
         f"{c.get('name')}={c.get('verdict')}"
@@ -17,7 +20,11 @@ def progress_line(operation: Mapping[str, Any]) -> str:
         if c.get("verdict") in ("fail", "error")
     ]
     line = f"{verdict.upper():<7} {operation.get('operationId', '?')}"
-    return line + (f"  ({', '.join(failing)})" if failing else "")
+    line += f"  ({', '.join(failing)})" if failing else ""
+    errors = operation.get("errors") or ()
+    if verdict == "error" and errors:
+        line += f": {str(errors[0])[:ERROR_SHOWN]}"
+    return line
 
 
 def campaign_display(args: argparse.Namespace) -> Any:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ._accept import add_accept
+from ._cleanup import add_cleanup
 from ._emulator import add_emulator
 from ._parity import add_parity
 from ._reports import add_replay, add_report
@@ -22,12 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description="Contract tests for the AWS Amplify Admin UI API (AmplifyBackend).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,parity,accept,replay,emulator,report}", parser_class=Parser
+        dest="command", required=True, metavar="{run,parity,accept,replay,cleanup,emulator,report}", parser_class=Parser
     )
     run = add_run(commands)
     add_parity(commands, run)
     add_accept(commands)
     add_replay(commands)
+    add_cleanup(commands)
     add_emulator(commands)
     add_report(commands)
     return parser

@@ -21,9 +21,21 @@ from amplify_conformance._reporting import failure_lines, summary_line
 from ._accept import accepted, add_accept_options, deviations_fail, entry_warnings, judged, read_deviations
 from ._display import campaign_display, campaign_lines, progress_line
 from ._shared_options import add_shared, naming_settings_file, read_settings, shared_run_options
-from ._shell import EXIT_NONCONFORMING, FLAG, PROG, RUN_EXIT_CODES, UsageError, check_writable, exit_code, fail, write
-from ._signals import sigterm_as_interrupt
-from ._values import at_least_zero, duration, positive
+from ._shell import (
+    EXIT_NONCONFORMING,
+    FLAG,
+    PROG,
+    RUN_EXIT_CODES,
+    UsageError,
+    check_writable,
+    exit_code,
+    fail,
+    missing_folders,
+    remove_if_empty,
+    write,
+)
+from ._signals import interrupts_counted, signals_deferred
+from ._values import at_least_zero, duration, non_negative_float, positive
 
 MODEL_LONG = 100  # model-based sequences of a bare --model without --max-examples
 
@@ -76,8 +88,9 @@ def _add_target_options(run: argparse.ArgumentParser) -> None:
     add_shared(
         run,
         {
-            "--workers": "parallel workers (default auto: 4 a core against the embedded emulator, 32 against "
-            "a URL, where workers mostly wait)",
+            "--workers": "parallel workers, and against a URL the most requests sent at once (default auto: 4 a "
+            "core against the embedded emulator; against a URL 32 workers, and requests at once adapting to "
+            "how fast the target answers)",
             "--seed": "seed of everything generated: N replays a run (its report names its seed), random explores "
             f"(default: a fixed seed, {DEFAULT_SEED}, so a run is reproducible; with --fuzz, random)",
             "--report-dir": "where report.json, junit.xml, report.md and report.html go (default reports/)",
@@ -95,6 +108,13 @@ def _add_target_options(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--sigv4", action=FLAG, help="sign requests with AWS SigV4 (standard credential chain)")
     add_shared(run, {"--region": "AWS region for --sigv4"})
+    run.add_argument(
+        "--cleanup-time",
+        type=non_negative_float,
+        metavar="SECONDS",
+        help="how long removing what the run made may take after the time budget or after Ctrl-C/SIGTERM "
+        "(default 10); what is left is named with its removal command (a second Ctrl-C skips the cleanup)",
+    )
 
 
 def _add_fuzz_options(run: argparse.ArgumentParser) -> None:
@@ -130,7 +150,13 @@ def run_options(args: argparse.Namespace) -> Any:
 
     if args.sigv4 and not args.base_url:
         raise UsageError("--sigv4 needs --base-url (e.g. https://amplifybackend.us-east-1.amazonaws.com)")
-    own = {"max_examples": args.max_examples, "fuzz": args.fuzz, "model": _model_sequences(args)}
+    own = {
+        "max_examples": args.max_examples,
+        "fuzz": args.fuzz,
+        "model": _model_sequences(args),
+        "cleanup_time": args.cleanup_time,
+        "ledger_dir": str(args.report_dir),
+    }
     # base_url None means the embedded emulator
     return RunOptions(
         base_url=args.base_url,
@@ -193,12 +219,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             else:
                 print(line, flush=True)
 
+    made = missing_folders(args.report_dir)  # removed again if the run never reaches the target
     unwritable = _unwritable(args)
     if unwritable:
         return fail(unwritable)
     recorder = amplify_conformance.Recorder(options.app_id) if args.record is not None else None
     unreachable = getattr(amplify_conformance, "TargetUnreachable", None) or type("_Never", (Exception,), {})
-    with sigterm_as_interrupt(), display or contextlib.nullcontext():
+    cleanup_time = getattr(options, "cleanup_time", 10.0)
+    with interrupts_counted(PROG, cleanup_time), display or contextlib.nullcontext():
         try:
             extra = {"tick": display.tick} if display else {}
             if recorder is not None:
@@ -208,13 +236,41 @@ def cmd_run(args: argparse.Namespace) -> int:
             partial = getattr(exc, "result", None)
             if partial is not None:
                 write(naming_settings_file(judged(_as_dict(partial), deviations), settings_file), args.report_dir)
+            else:
+                remove_if_empty(made)  # nothing was sent: no empty folder pretends otherwise
             message = str(exc) or type(exc).__name__
             return fail(message if message.startswith("target unreachable") else f"target unreachable: {message}")
         except KeyboardInterrupt:
             print(f"{PROG}: interrupted before the run produced a result; no reports written", file=sys.stderr)
+            ledgers = sorted(Path(args.report_dir).glob("created-*.jsonl"))
+            if ledgers:
+                print(
+                    f"{PROG}: what it made is listed in {', '.join(map(str, ledgers))}; "
+                    f"'{PROG} cleanup {args.report_dir}' removes it",
+                    file=sys.stderr,
+                )
+            else:
+                remove_if_empty(made)
             return EXIT_NONCONFORMING
     result = naming_settings_file(judged(_as_dict(outcome), deviations), settings_file)
-    return _report(result, args, options, recorder)
+    with signals_deferred():  # the run is over: what it found (and left behind) is written whatever comes
+        return _report(result, args, options, recorder)
+
+
+def left_behind_lines(result: dict[str, Any], report_dir: Path) -> None:
+    """On stderr, even with --quiet: every app or environment the run could not remove, with the
+    command that removes it, and the one that removes them all."""
+    left = (result.get("cleanup") or {}).get("left_behind") or []
+    if not left:
+        return
+    what = "environments" if any(entry.get("environment") for entry in left) else "apps"
+    print(
+        f"{PROG}: {len(left)} {what} the run made are still on the target; "
+        f"'{PROG} cleanup {report_dir}' removes them, or one by one:",
+        file=sys.stderr,
+    )
+    for entry in left:
+        print(f"  {entry['command']}", file=sys.stderr)
 
 
 def _unwritable(args: argparse.Namespace) -> str | None:
@@ -250,6 +306,9 @@ def _report(result: dict[str, Any], args: argparse.Namespace, options: Any, reco
             print(campaign_lines(result["fuzz"]), flush=True)
         if result.get("seed") is not None:
             print(seed_line(result), flush=True)
+        concurrency = result.get("concurrency") or {}
+        if concurrency.get("lowered"):  # the target could not keep up: say how the run slowed down for it
+            print(f"concurrency: {concurrency['detail']}", flush=True)
         print(f"reports: {', '.join(str(p) for p in paths.values())}")
     if recorder is not None:
         try:
@@ -257,6 +316,7 @@ def _report(result: dict[str, Any], args: argparse.Namespace, options: Any, reco
         except OSError as exc:
             return fail(f"cannot write the recording {args.record}: {exc.strerror or exc}")
         print(f"recording: {recorded} ({len(recorder.entries())} exchanges)")
+    left_behind_lines(result, args.report_dir)
     for note in entry_warnings(result):
         print(f"{PROG}: warning: {note}", file=sys.stderr)
     refused = deviations_fail(result, args)

@@ -68,6 +68,25 @@ def check_writable(report_dir: Path) -> None:
         pass
 
 
+def missing_folders(folder: Path) -> list[Path]:
+    """The folders that making ``folder`` would create, innermost first."""
+    missing = []
+    for path in (Path(folder), *Path(folder).parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+def remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders (innermost first) a command made and left empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or already gone
+            return
+
+
 def write(result: Mapping[str, Any], report_dir: Path) -> dict[str, Path]:
     """Write the reports even if a second Ctrl-C arrives: the run is over, keep what it found."""
     with signals_deferred():

@@ -1,20 +1,26 @@
-"""Signals while a command works: SIGTERM stops a run the way Ctrl-C does, and nothing stops
-the writing of reports once a run is over."""
+"""Signals while a command works: SIGTERM (what CI runners send at a job's timeout) stops a run
+the way Ctrl-C does; the first interrupt lets the run clean up what it made, a second skips the
+cleanup, later ones are ignored until the reports (and the list of what was left behind) are
+written; nothing stops the writing of reports once a run is over."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from collections.abc import Iterator
 from typing import Any
 
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+HEEDED = 2  # interrupts that stop something: the first the sending, the second the cleanup
+
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM takes the Ctrl-C path, so the runner returns its partial result either way."""
+    """SIGTERM takes the Ctrl-C path (parity, the emulator's foreground serving)."""
 
     def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+        raise KeyboardInterrupt(signal.Signals(signum).name)
 
     try:
         previous = signal.signal(signal.SIGTERM, interrupt)
@@ -28,10 +34,49 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def interrupts_counted(prog: str, cleanup_time: float) -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt naming the signal, so the runner stops and
+    returns its partial result either way; each says on stderr what happens next."""
+    received = 0
+
+    def interrupt(signum: int, frame: Any) -> None:
+        nonlocal received
+        received += 1
+        name = signal.Signals(signum).name
+        if received == 1:
+            _say(
+                f"{prog}: {name}: stopping; removing what the run made (up to {cleanup_time:g} s; "
+                "interrupt again to skip that)"
+            )
+        elif received == HEEDED:
+            _say(f"{prog}: {name} again: cleanup skipped; writing the reports and what was left behind")
+        else:
+            _say(f"{prog}: {name}: still writing the reports")
+            return
+        raise KeyboardInterrupt(name)
+
+    try:
+        previous = {sig: signal.signal(sig, interrupt) for sig in INTERRUPTS}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _say(line: str) -> None:
+    """A line on stderr from a signal handler (os.write: the handler may interrupt a print)."""
+    os.write(2, (line + "\n").encode())
+
+
+@contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
     """Ignore Ctrl-C and SIGTERM for a moment (the reports of a finished run are being written)."""
     try:
-        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in INTERRUPTS}
     except ValueError:  # not the main thread
         yield
         return

@@ -50,6 +50,15 @@ def test_progress_names_the_checks_that_did_not_pass(tmp_path, fake_run, capsys)
     assert "SKIPPED ListS3Buckets" in out
 
 
+def test_an_erring_operation_s_line_says_what_went_wrong_first(tmp_path, fake_run, capsys):
+    result = with_verdicts(passing_result(), "CreateBackend", "error")
+    cause = "timed out (too slow): no complete answer within 10 s: the status line and headers had not all come"
+    result["operations"][0]["errors"] = [cause, "a later one"]
+    fake_run(result=result)
+    assert run_cli(tmp_path) == 1
+    assert f"ERROR   CreateBackend: {cause}\n" in capsys.readouterr().out
+
+
 def test_quiet_prints_only_the_summary_line(tmp_path, fake_run, capsys):
     fake_run(result=mixed_result())
     run_cli(tmp_path, "--quiet")

@@ -3,6 +3,7 @@ judge and why, and a target that is down at the start is one clear error."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -22,9 +23,12 @@ from ..hostile import (
     hanging,
     http_target,
     huge_body,
+    not_http,
     ok_stub,
     resetting,
+    silent_close,
     slow_body,
+    wrong_length,
 )
 
 FEW = ("GetBackend", "CreateToken", "ListS3Buckets")
@@ -50,6 +54,48 @@ def test_a_target_that_refuses_connections_is_one_clear_error():
         port = s.getsockname()[1]
     with pytest.raises(TargetUnreachable, match=f"cannot reach http://127.0.0.1:{port}/prod: connection failed"):
         run(_options(f"http://127.0.0.1:{port}/prod"))
+
+
+def _refused_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return contextlib.nullcontext(f"http://127.0.0.1:{s.getsockname()[1]}/prod")
+
+
+@pytest.mark.parametrize(
+    "target, says",
+    [
+        (_refused_url, "connection failed: 127.0.0.1:{port} refused the connection (nothing listens there)"),
+        (resetting, "connection failed: the target reset the connection"),
+        (silent_close, "connection failed: the target closed the connection without answering"),
+        (not_http, "connection failed: the target sent 21 bytes that are not HTTP ('SSH-2.0-OpenSSH_8.9\\r\\n')"),
+        (closes_mid_answer, "connection closed mid-answer: after 10 bytes of the body, 990 more announced"),
+        (hanging, "timed out (too slow): no complete answer within 1 s: the status line and headers had not all come"),
+        (
+            wrong_length,
+            "timed out (too slow): no complete answer within 1 s: "
+            "reading the body, 2 bytes of the 100 announced had come",
+        ),
+    ],
+    ids=lambda value: getattr(value, "__name__", "")[:20],
+)
+def test_a_transport_failure_says_what_the_target_did_in_the_user_s_words(target, says):
+    with target() as url:
+        error = Target(url, timeout=1).send("POST", "/backend", body={}).error
+    assert error == says.format(port=url.split(":")[2].split("/")[0])
+    assert not any(internal in error for internal in ("_Watched", "Pool(", "object at 0x", "Errno"))
+
+
+def test_an_unresolvable_host_is_named():
+    """As requests reports it (no resolver is asked: a test must not depend on the network)."""
+    import requests
+    import urllib3
+    from amplify_conformance._target import _describe
+
+    resolving = urllib3.exceptions.NameResolutionError("nowhere.invalid", None, socket.gaierror(-2, "unknown"))
+    wrapped = urllib3.exceptions.MaxRetryError(None, "/prod/backend", resolving)
+    error = _describe(requests.ConnectionError(wrapped), "http://nowhere.invalid/prod/backend")
+    assert error == "connection failed: cannot resolve the host name 'nowhere.invalid'"
 
 
 def _judged_as_error_or_fail(result):
@@ -133,7 +179,19 @@ def run_cli(tmp_path, url, *args):
 
 
 def reports_in(tmp_path):
-    return sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    """The reports written, without the ledger of what the run may have made (see _cleanup_named)."""
+    return sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith((".", "created-")))
+
+
+def _cleanup_named(tmp_path, report):
+    """A create whose answer never came may have been acted on: the run names it as left behind,
+    with its removal command, and keeps its ledger for `amplify-conformance cleanup`."""
+    left = report["cleanup"]["left_behind"]
+    assert left and all(e["command"].startswith("curl -sS -X POST http://127.0.0.1:") for e in left), left
+    ledgers = list(tmp_path.glob("created-*.jsonl"))
+    assert len(ledgers) == 1
+    named = {json.loads(line).get("app_id") for line in ledgers[0].read_text().splitlines()[1:]}
+    assert {e["app_id"] for e in left} <= named
 
 
 ALL_REPORTS = ["badge.json", "junit.xml", "report.html", "report.json", "report.md", "summary.md"]
@@ -166,6 +224,7 @@ def test_a_target_that_dribbles_status_line_and_headers_is_cut_and_every_report_
         assert any("no complete answer within 1 s" in e for e in op["errors"]), op["errors"]
     assert report["phases"]["stateful"]["status"] == "skipped"
     assert "the target proved unusable" in report["phases"]["stateful"]["detail"]
+    _cleanup_named(tmp_path, report)
 
 
 def test_a_target_that_accepts_and_never_answers_ends_by_itself_with_its_reports(tmp_path, capsys):
@@ -180,7 +239,8 @@ def test_a_target_that_accepts_and_never_answers_ends_by_itself_with_its_reports
     report = json.loads((tmp_path / "report.json").read_text())
     assert all(o["verdict"] == "error" and o["errors"] for o in report["operations"])
     assert report["phases"]["stateful"]["status"] == "skipped"
-    assert report["phases"]["cleanup"] == {"status": "skipped", "detail": "no apps to remove"}
+    assert report["phases"]["cleanup"]["status"] == "stopped"  # at its first failure: the target hangs
+    _cleanup_named(tmp_path, report)
 
 
 def test_a_target_that_resets_every_connection_is_one_line_and_exit_2(tmp_path, capsys):
@@ -193,6 +253,13 @@ def test_a_target_that_resets_every_connection_is_one_line_and_exit_2(tmp_path, 
     assert code == 2 and "Traceback" not in out + err
     assert err.count("\n") == 1 and f"cannot reach {url}: connection failed" in err
     assert reports_in(tmp_path) == []  # nothing could be sent: no report pretends otherwise
+
+
+def test_a_target_never_reached_leaves_no_empty_report_folder_behind(tmp_path, capsys):
+    with resetting() as url:
+        code = run_cli(tmp_path / "new" / "reports", url, "--timeout", "1")
+    assert code == 2 and "cannot reach" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # the folders the run made for its reports are gone again
 
 
 def test_the_time_budget_stops_every_phase_and_marks_the_reports_incomplete(tmp_path, capsys):

@@ -69,6 +69,8 @@ def test_a_settings_file_gives_the_same_options_as_the_flags(project, fake_run):
     # --fuzz keeps its example database under each run's own report folder
     assert flags.pop("database") == str(project / "flags" / "fuzz-db")
     assert from_file.pop("database") == str(project / "out" / "fuzz-db")
+    # and the ledger of what the run creates sits beside its reports
+    assert (flags.pop("ledger_dir"), from_file.pop("ledger_dir")) == (str(project / "flags"), str(project / "out"))
     assert from_file == flags
     report = json.loads((project / "out" / "report.json").read_text())  # relative to the file
     assert report["settings_file"] == str(project / "amplify-conformance.toml")

@@ -10,6 +10,8 @@ from amplify_conformance import RunOptions, SigV4Target, Target, run
 from amplify_conformance._reporting import render_json
 from amplify_emulator import Emulator, EmulatorConfig
 
+from ..hostile import answer, http_target
+
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
@@ -52,10 +54,18 @@ def test_a_signed_run_writes_no_credentials_into_its_report(emulator, monkeypatc
     assert "AKIAIOSFODNN7EXAMPLE" not in text and SECRET not in text and "k-123" not in text
 
 
-def test_extra_headers_reach_the_target(emulator):
-    target = Target(emulator.base_url + "/prod", headers={"x-trace": "abc"})
-    exchange = target.send("POST", "/s3Buckets", body={})
-    assert exchange.request.headers["x-trace"] == "abc"
+def test_extra_headers_reach_the_target_and_no_record_of_the_exchange_keeps_their_values():
+    seen = []
+
+    def behaviour(handler):
+        seen.append(handler.headers.get("x-trace"))
+        answer(handler, 200, b"{}")
+
+    with http_target(behaviour) as url:
+        exchange = Target(url, headers={"x-trace": "abc"}).send("POST", "/s3Buckets", body={})
+    assert seen == ["abc"]
+    assert exchange.request.headers["x-trace"] == "<redacted>"  # only the user knows which are secrets
+    assert "abc" not in exchange.request.curl() + json.dumps(exchange.request.to_dict())
 
 
 def test_an_existing_app_is_used_and_never_removed(emulator):
