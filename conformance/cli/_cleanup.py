@@ -22,7 +22,14 @@ def add_cleanup(commands: Any) -> None:
         "a reports folder (default reports). Exit 0: nothing is left; 1: something could not be removed "
         "(named with its removal command); 2: PATH names nothing readable.",
     )
-    cleanup.add_argument("path", type=Path, nargs="?", default=Path("reports"), metavar="PATH")
+    cleanup.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        default=Path("reports"),
+        metavar="PATH",
+        help="a run's report.json, a created-*.jsonl ledger, or the folder holding them (default reports)",
+    )
     cleanup.add_argument("--base-url", help="send to this URL instead of the one the run was against")
     cleanup.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="extra request header; repeatable")
     cleanup.add_argument("--sigv4", action=FLAG, help="sign with AWS SigV4 (default: as the run was)")

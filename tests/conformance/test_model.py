@@ -326,11 +326,11 @@ def test_sequences_sent_side_by_side_count_as_if_sent_one_after_another(monkeypa
     assert one_by_one[0] == {("UpdateBackendAPI", "R8.sequences")}
     assert side_by_side == one_by_one
     # a conformant target: every sequence drawn counts, in both ways alike
-    options = RunOptions(model=12, seed=5, **QUIET)
+    options = RunOptions(model=6, seed=5, **QUIET)
     monkeypatch.setattr(Run, "overlap_pays", property(lambda self: False))
     monkeypatch.setattr(Run, "far_away", property(lambda self: False))
     alone = run(options).to_dict()["phases"]["model"]["detail"]
     monkeypatch.setattr(Run, "overlap_pays", property(lambda self: True))
     monkeypatch.setattr(Run, "far_away", property(lambda self: True))
     together = run(options).to_dict()
-    assert together["phases"]["model"]["detail"] == alone and alone.startswith("12 sequences")
+    assert together["phases"]["model"]["detail"] == alone and alone.startswith("6 sequences")
