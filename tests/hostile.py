@@ -51,7 +51,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socketserver import ThreadingMixIn
+from socketserver import BaseServer, ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 HttpBehaviour = Callable[[BaseHTTPRequestHandler], None]
@@ -95,6 +95,13 @@ def http_target(behaviour: HttpBehaviour) -> Iterator[str]:
     server = _QuietServer(("127.0.0.1", 0), _handler(behaviour))
     server.daemon_threads = True
     server.block_on_close = False  # a handler still dribbling must not hold the caller up
+    with _served(server) as url:
+        yield url
+
+
+@contextmanager
+def _served(server: BaseServer) -> Iterator[str]:
+    """The server answering on a thread of its own, stopped afterwards; its base URL."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -351,10 +358,5 @@ def one_at_a_time(pause: float = 0.01, **config) -> Iterator[str]:
 
     server = _Queueing(("127.0.0.1", 0), _Quiet)
     server.set_app(slow)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/prod"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _served(server) as url:
+        yield url

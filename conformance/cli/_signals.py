@@ -16,21 +16,30 @@ HEEDED = 2  # interrupts that stop something: the first the sending, the second 
 
 
 @contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM takes the Ctrl-C path (parity, the emulator's foreground serving)."""
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
+def _handled(signals: tuple[signal.Signals, ...], handler: Any) -> Iterator[None]:
+    """The signals go to ``handler`` while the block runs, then back to what they did before;
+    off the main thread (where handlers cannot be set) they are left alone."""
     try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = {sig: signal.signal(sig, handler) for sig in signals}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, before in previous.items():
+            signal.signal(sig, before)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM takes the Ctrl-C path (parity, the emulator's foreground serving)."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    with _handled((signal.SIGTERM,), interrupt):
+        yield
 
 
 @contextlib.contextmanager
@@ -55,16 +64,8 @@ def interrupts_counted(prog: str, cleanup_time: float) -> Iterator[None]:
             return
         raise KeyboardInterrupt(name)
 
-    try:
-        previous = {sig: signal.signal(sig, interrupt) for sig in INTERRUPTS}
-    except ValueError:  # not the main thread: leave signals alone
+    with _handled(INTERRUPTS, interrupt):
         yield
-        return
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _say(line: str) -> None:
@@ -75,13 +76,5 @@ def _say(line: str) -> None:
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
     """Ignore Ctrl-C and SIGTERM for a moment (the reports of a finished run are being written)."""
-    try:
-        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in INTERRUPTS}
-    except ValueError:  # not the main thread
+    with _handled(INTERRUPTS, signal.SIG_IGN):
         yield
-        return
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
