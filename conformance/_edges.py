@@ -123,14 +123,6 @@ def _send(unit: Unit, world: World, edge: strategies.Edge) -> Exchange | None:
 
 def _all(unit: Unit, sends: list[Callable[[], Any]]) -> None:
     """Every send, FAN_OUT at a time against a target whose answers take a round trip (each is
-    judged on its own answer alone), else one after the other."""
-    if not unit.run_.overlap_pays:
-        for send in sends:
-            send()
-        return
+    judged on its own answer alone), else one after the other (Unit.side_by_side)."""
     for start in range(0, len(sends), FAN_OUT):
-        batch = sends[start : start + FAN_OUT]
-        if len(batch) == 1:
-            batch[0]()
-        else:
-            unit.run_.at_once(batch)
+        unit.side_by_side(sends[start : start + FAN_OUT])

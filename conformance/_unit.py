@@ -141,11 +141,12 @@ class Unit:
         writes (waiting out throttling does not)."""
         return self.settle_together([(read, ready)], learn=learn)[0]
 
-    def _side_by_side(self, reads: Sequence[Callable[[], T]]) -> list[T]:
-        """Reads sent at once where the target's answers take a round trip worth overlapping."""
-        if len(reads) > 1 and self.run_.overlap_pays:
-            return self.run_.at_once(reads)
-        return [read() for read in reads]
+    def side_by_side(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """The calls (each judged on its own answer) made at once where the target's answers take
+        a round trip worth overlapping, else one after the other."""
+        if len(calls) > 1 and self.run_.overlap_pays:
+            return self.run_.at_once(calls)
+        return [call() for call in calls]
 
     def settle_together(
         self, reads: Sequence[tuple[Callable[[], T], Callable[[T], bool]]], *, learn: bool = True
@@ -155,7 +156,7 @@ class Unit:
         settling = self.run_.settling
         started = time.monotonic()
         delay = FIRST_POLL
-        results = self._side_by_side([read for read, _ in reads])
+        results = self.side_by_side([read for read, _ in reads])
         counts = [1] * len(reads)
         done = [ready(result) for (_, ready), result in zip(reads, results, strict=True)]
         shown_at = [0.0 if d else None for d in done]
@@ -169,7 +170,7 @@ class Unit:
                 break
             time.sleep(min(delay, remaining))  # the last read falls on the bound itself
             delay = min(delay * 2, MAX_POLL)
-            for i, result in zip(pending, self._side_by_side([reads[i][0] for i in pending]), strict=True):
+            for i, result in zip(pending, self.side_by_side([reads[i][0] for i in pending]), strict=True):
                 results[i], counts[i] = result, counts[i] + 1
                 if reads[i][1](result):
                     done[i], shown_at[i] = True, time.monotonic() - started

@@ -93,9 +93,10 @@ class _Sender:
     def shows_late(self) -> bool:
         return self.run.settling.late > 0
 
-    def side_by_side(self, calls: list[Callable[[], Any]]) -> list[Future] | None:
-        if self.reads is None or not self.run.overlap_pays:
-            return None
+    def overlaps(self) -> bool:
+        return self.reads is not None and self.run.overlap_pays
+
+    def side_by_side(self, calls: list[Callable[[], Any]]) -> list[Future]:
         counted_as_here = self.run.timing.carried()
 
         def call_here(call: Callable[[], Any]) -> Any:

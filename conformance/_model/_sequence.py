@@ -49,9 +49,11 @@ class Sender(Protocol):
 
     def shows_late(self) -> bool: ...
 
-    def side_by_side(self, calls: list[Callable[[], Any]]) -> list[Future] | None:
-        """The calls started at once, when that saves time (a target whose answers take a round
-        trip worth overlapping); None when they are better made one by one."""
+    def overlaps(self) -> bool:
+        """Whether requests sent at once save time (a target whose answers take a round trip)."""
+
+    def side_by_side(self, calls: list[Callable[[], Any]]) -> list[Future]:
+        """The calls started at once; their answers to come."""
 
 
 @dataclass
@@ -351,11 +353,13 @@ class Sequence:
         """Reads judged one by one, in order; against a far-away target all sent at once first (a
         read whose request the ones before it change is sent again when its turn comes)."""
         reads = [step for step in reads if step.op in self._selected_reads()]
-        requests = [request(step, self.app_ids[step.app], self.model) for step in reads]
-        calls = [self._sender_of(spec.operation(s.op), *r) for s, r in zip(reads, requests, strict=True)]
-        answers = self.sender.side_by_side(calls) if len(calls) > 1 else None
-        for i, step in enumerate(reads):
-            self.do(step, listed=False, sent=None if answers is None else (requests[i], answers[i]))
+        sent: list[tuple[Any, Future] | None] = [None] * len(reads)
+        if len(reads) > 1 and self.sender.overlaps():
+            requests = [request(step, self.app_ids[step.app], self.model) for step in reads]
+            calls = [self._sender_of(spec.operation(s.op), *r) for s, r in zip(reads, requests, strict=True)]
+            sent = list(zip(requests, self.sender.side_by_side(calls), strict=True))
+        for step, ahead in zip(reads, sent, strict=True):
+            self.do(step, listed=False, sent=ahead)
 
     def _selected_reads(self) -> frozenset[str]:
         return READS & self.sender.selected
