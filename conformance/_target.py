@@ -1,7 +1,10 @@
 """Where requests go: one small interface for any implementation of the API.
 
-A Target is a base URL (the stage prefix is part of it) with a session. SigV4Target signs
-each request for a real AWS endpoint. The embedded emulator is a plain Target on a loopback
+A Target is a base URL (the stage prefix is part of it) with urllib3's connection pools (through
+the proxy the environment names, if any). SigV4Target signs each request for a real AWS
+endpoint. requests is not on this path: its sessions cost more CPU than the exchange itself
+(twice a request's time against a local target), and a conformance run judges each answer as
+sent: no redirect followed, no cookie kept. The embedded emulator is a plain Target on a loopback
 port that also honours the injection header, so the runner can observe every documented
 status code. Every request comes back as an Exchange, a frozen record of what was sent and
 every answer received (retries included), so checks judge data, never live sockets.
@@ -23,17 +26,20 @@ import http.client
 import itertools
 import json
 import math
+import os
 import random
 import re
 import shlex
 import socket
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
+import certifi
 import requests
 import urllib3
 
@@ -50,6 +56,13 @@ _CURL_COMPUTES = {"content-length", "connection", "accept-encoding", "user-agent
 THROTTLED = (429, 504)  # answers legitimate at any time (R9): sent again, judged only for their bodies
 INTERRUPTED = "cut short: the run was interrupted"  # sent, its answer cut
 NOT_SENT = "not sent: the run was interrupted"
+# what every request carries unless the user's headers say otherwise (an answer is read as sent:
+# compressed or not, the body is decoded as its Content-Encoding says)
+DEFAULT_HEADERS = {
+    "User-Agent": "amplify-conformance",
+    "Accept-Encoding": "gzip, deflate",
+    "Accept": "application/json",
+}
 
 
 class TargetUnreachable(Exception):
@@ -190,18 +203,38 @@ class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
 _WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
-class _WatchedAdapter(requests.adapters.HTTPAdapter):
-    """requests' adapter with connections the watchdog can reach (direct and HTTP proxies)."""
+def _pools(base_url: str) -> urllib3.PoolManager:
+    """The pools every request of a target goes through: direct, or through the proxy the
+    environment names for its URL (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY, as requests reads
+    them), with connections the watchdog can reach (a SOCKS proxy keeps its own). Certificates are
+    checked against REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE if set, else certifi's bundle."""
+    ca_certs = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+    options = {"num_pools": 4, "maxsize": 64, "ca_certs": ca_certs}
+    proxy = requests.utils.select_proxy(base_url, requests.utils.get_environ_proxies(base_url))
+    if proxy and proxy.lower().startswith("socks"):
+        from urllib3.contrib.socks import SOCKSProxyManager
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return SOCKSProxyManager(proxy, **options)
+    if proxy:
+        auth = urlsplit(proxy)
+        headers = {}
+        if auth.username:
+            credentials = f"{unquote(auth.username)}:{unquote(auth.password or '')}"
+            headers = urllib3.make_headers(proxy_basic_auth=credentials)
+        manager: urllib3.PoolManager = urllib3.ProxyManager(proxy, proxy_headers=headers, **options)
+    else:
+        manager = urllib3.PoolManager(**options)
+    manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+    return manager
 
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **kwargs)
-        if isinstance(manager, urllib3.ProxyManager):  # SOCKS keeps its own pools
-            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
-        return manager
+
+class _TimedOut(Exception):
+    """The exchange's time ran out: its text, in the user's words, says what had come by then."""
+
+
+class _MidAnswer(Exception):
+    """The answer had begun (status line and headers) when the transport failed; the failure is
+    its cause."""
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -307,21 +340,15 @@ class Target:
     # requests in flight at once: unlimited unless given (a run against a URL adapts it, see target_for)
     concurrency: Concurrency = field(default_factory=lambda: Concurrency(adaptive=False))
     patience: float = PATIENCE
-    session: requests.Session = field(default_factory=requests.Session, repr=False)
+    # signs a request: (method, url, headers, body) -> the headers to send (SigV4Target's)
+    sign: Callable[[str, str, dict[str, str], bytes | None], dict[str, str]] | None = field(default=None, repr=False)
     jitter: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        adapter = _WatchedAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        if self.session.trust_env:
-            # requests reads the proxy variables and ~/.netrc again for every request (a sixth of
-            # a run's CPU time); every request goes to one host, so read them once, here
-            proxies = requests.utils.get_environ_proxies(self.base_url)
-            self.session.proxies = {**proxies, **self.session.proxies}
-            self.session.auth = self.session.auth or requests.utils.get_netrc_auth(self.base_url)
-            self.session.trust_env = False
+        self._pools = _pools(self.base_url)
+        login = requests.utils.get_netrc_auth(self.base_url)  # ~/.netrc, as curl and requests read it
+        self._login = urllib3.make_headers(basic_auth=":".join(login)) if login else {}
         self._interrupted = threading.Event()
 
     def interrupt(self) -> None:
@@ -353,20 +380,19 @@ class Target:
         """Send one request; a 429 or 504 is sent again after a backoff (R9), up to ``max_retries``
         times and ``patience`` seconds of waiting. Each exchange ends within the timeout, and all of
         them by ``deadline`` (a time.monotonic() value) if given."""
-        headers = {"Accept": "application/json", **self.headers}
+        headers = {**DEFAULT_HEADERS, **self._login, **self.headers}
         if body is NO_BODY or body is None:
             data = None
-        elif isinstance(body, bytes):
-            data = body
-            headers["Content-Type"] = "application/json"
         else:
-            data = json.dumps(body).encode()
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+            headers["Content-Length"] = str(len(data))
         if inject:
             headers[INJECT_HEADER] = inject
         deadline = math.inf if deadline is None else deadline
-        prepared = self._prepare(method, self.url(path, path_parameters), headers, data)
-        sent = SentRequest(method, prepared.url, self._shown(prepared.headers), data)
+        url = self.url(path, path_parameters)
+        prepared = self._prepare(method, url, headers, data)
+        sent = SentRequest(method, url, self._shown(prepared), data)
         replies: list[Reply] = []
         retries = self.max_retries if retry and not inject else 0
         backed_off = 0.0
@@ -385,11 +411,11 @@ class Target:
                 error = NOT_SENT if self._interrupted.is_set() else error
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             try:
-                reply = self._receive(prepared, deadline)
-            except requests.RequestException as exc:
-                timed_out = isinstance(exc, requests.Timeout) and not self._interrupted.is_set()  # not a cut
+                reply = self._receive(method, url, prepared, data, deadline)
+            except (_TimedOut, _MidAnswer, *_TRANSPORT_FAILURES) as exc:
+                timed_out = isinstance(exc, _TimedOut) and not self._interrupted.is_set()  # not a cut
                 self.concurrency.release(taken, path, "timeout" if timed_out else "failed")
-                error = INTERRUPTED if self._interrupted.is_set() else _describe(exc, sent.url)
+                error = INTERRUPTED if self._interrupted.is_set() else _describe(exc, url)
                 return Exchange(sent, tuple(replies), error=error, injected=inject, backed_off=backed_off)
             self.concurrency.release(taken, path, "throttled" if reply.status == 429 else "answered", reply.elapsed)
             replies.append(reply)
@@ -403,47 +429,64 @@ class Target:
             if self._interrupted.wait(pause):  # the answers so far were 429 or 504: nothing was made
                 return Exchange(sent, tuple(replies), error=NOT_SENT, injected=inject, backed_off=backed_off)
             backed_off += pause
-            prepared = self._prepare(method, sent.url, headers, data)  # re-sign: fresh date
+            prepared = self._prepare(method, url, headers, data)  # re-sign: fresh date
         return Exchange(sent, tuple(replies), injected=inject, backed_off=backed_off)
 
-    def _shown(self, headers: Any) -> dict[str, str]:
+    def _shown(self, headers: dict[str, str]) -> dict[str, str]:
         """The headers as every record of the exchange keeps them: the values the user gave (--header)
         redacted whatever their names, since only the user knows which of them are secrets."""
         given = {name.lower() for name in self.headers}
         return {name: REDACTED if name.lower() in given else value for name, value in headers.items()}
 
-    def _prepare(self, method: str, url: str, headers: dict[str, str], data: bytes | None):
-        return self.session.prepare_request(requests.Request(method, url, headers=headers, data=data))
+    def _prepare(self, method: str, url: str, headers: dict[str, str], data: bytes | None) -> dict[str, str]:
+        """The headers to send (signed, if the target signs)."""
+        return dict(headers) if self.sign is None else self.sign(method, url, dict(headers), data)
 
-    def _receive(self, prepared, deadline: float) -> Reply:
+    def _receive(self, method: str, url: str, headers: dict[str, str], data: bytes | None, deadline: float) -> Reply:
         started = time.monotonic()
         deadline = min(deadline, started + self.timeout)
         allowed = max(deadline - started, 0.001)
         response, size = None, 0
         with _WATCHDOG.watch(deadline, self) as watch:
             try:
-                response = self.session.send(prepared, timeout=(min(allowed, 5.0), allowed), stream=True)
+                response = self._pools.urlopen(
+                    method,
+                    url,
+                    body=data,
+                    headers=headers,
+                    retries=False,
+                    redirect=False,
+                    preload_content=False,
+                    timeout=urllib3.Timeout(connect=min(allowed, 5.0), read=allowed),
+                )
+                chunks, truncated, whole = [], False, False
                 try:
-                    chunks, truncated = [], False
-                    while chunk := _read_some(response):
+                    while chunk := response.read1(65536, decode_content=True):
                         chunks.append(chunk)
                         size += len(chunk)
                         if size > MAX_BODY:
                             truncated = True
                             break
-                finally:
-                    response.close()
-            except requests.RequestException as exc:
-                if watch.fired or isinstance(exc, requests.Timeout) or "Read timed out" in str(exc):
+                    whole = not truncated
+                finally:  # a connection goes back to the pool only with its answer read to the end
+                    response.release_conn() if whole and not watch.fired else response.close()
+            except _TRANSPORT_FAILURES as exc:
+                # urllib3 counts a refused or failed connection as a connect timeout too
+                failed = isinstance(exc, urllib3.exceptions.NewConnectionError)
+                if not failed and not watch.fired and isinstance(exc, urllib3.exceptions.ConnectTimeoutError):
+                    where = _where(url)
+                    raise _TimedOut(f"connection timed out: no connection to {where} within the time allowed") from exc
+                if watch.fired or (not failed and isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError))):
                     # the watchdog cut the connection (what broke is a consequence), or a read timed out
-                    raise requests.Timeout(_too_late(allowed, response, size)) from exc
+                    raise _TimedOut(f"timed out (too slow): {_too_late(allowed, response, size)}") from exc
+                if response is not None:
+                    raise _MidAnswer() from exc
                 raise
             if watch.fired:  # a body delimited by the connection's end ended where the watchdog cut it
-                raise requests.Timeout(_too_late(allowed, response, size))
-        headers = {k.lower(): v for k, v in response.headers.items()}
+                raise _TimedOut(f"timed out (too slow): {_too_late(allowed, response, size)}")
         return Reply(
-            response.status_code,
-            headers,
+            response.status,
+            {name.lower(): response.headers[name] for name in response.headers},  # repeated ones joined
             b"".join(chunks)[: MAX_BODY + 1],
             truncated,
             time.monotonic() - started,
@@ -451,17 +494,11 @@ class Target:
         )
 
 
-def _read_some(response: requests.Response) -> bytes:
-    """The next bytes of the body, as requests' own reading would report failures."""
-    try:
-        return response.raw.read1(65536, decode_content=True)
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise requests.exceptions.ReadTimeout(str(exc)) from exc
-    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
-        raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
+# what can go wrong on the way: urllib3's failures, the socket's, and http.client's
+_TRANSPORT_FAILURES = (urllib3.exceptions.HTTPError, OSError, http.client.HTTPException)
 
 
-def _too_late(allowed: float, response: requests.Response | None, size: int) -> str:
+def _too_late(allowed: float, response: urllib3.BaseHTTPResponse | None, size: int) -> str:
     """What had come when the exchange's time ran out: nothing whole, the headers, part of the body."""
     if response is None:
         return f"no complete answer within {allowed:.3g} s: the status line and headers had not all come"
@@ -470,21 +507,23 @@ def _too_late(allowed: float, response: requests.Response | None, size: int) -> 
     return f"no complete answer within {allowed:.3g} s: reading the body, {size} bytes{of} had come"
 
 
-def _describe(exc: Exception, url: str) -> str:
-    """A transport failure in the user's words: what the target did, never the client's internals."""
+def _where(url: str) -> str:
     parts = urlsplit(url)
-    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
-    if isinstance(exc, requests.ConnectTimeout):
-        return f"connection timed out: no connection to {where} within the time allowed"
-    if isinstance(exc, requests.Timeout):
-        return f"timed out (too slow): {exc}"[:300]
+    return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+
+
+def _describe(exc: BaseException, url: str) -> str:
+    """A transport failure in the user's words: what the target did, never the client's internals."""
+    if isinstance(exc, _TimedOut):
+        return str(exc)[:300]
+    where = _where(url)
     chain = _chain(exc)
 
     def found(kind: type[BaseException]) -> Any:
         return next((e for e in chain if isinstance(e, kind)), None)
 
     if found(urllib3.exceptions.NameResolutionError):
-        return f"connection failed: cannot resolve the host name {parts.hostname!r}"
+        return f"connection failed: cannot resolve the host name {urlsplit(url).hostname!r}"
     if found(ConnectionRefusedError) or "Connection refused" in str(exc):
         return f"connection failed: {where} refused the connection (nothing listens there)"
     if found(http.client.RemoteDisconnected):  # a ConnectionResetError too: first
@@ -503,13 +542,11 @@ def _describe(exc: Exception, url: str) -> str:
         got = cause.partial if isinstance(cause.partial, int) else len(cause.partial)  # urllib3's: a count
         expected = f", {cause.expected} more announced" if cause.expected else ""
         return f"connection closed mid-answer: after {got} bytes of the body{expected}"
-    if isinstance(exc, requests.exceptions.ContentDecodingError):
+    if found(urllib3.exceptions.DecodeError):
         return "the body could not be decoded as its Content-Encoding says"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+    if isinstance(exc, _MidAnswer):
         return f"connection closed mid-answer: {_plain(chain[-1])}"[:300]
-    if isinstance(exc, requests.ConnectionError):
-        return f"connection failed: {_plain(chain[-1])}"[:300]
-    return f"{type(exc).__name__}: {_plain(chain[-1])}"[:300]
+    return f"connection failed: {_plain(chain[-1])}"[:300]
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -530,8 +567,8 @@ def _plain(exc: BaseException) -> str:
     return re.sub(r"_Watched(\w+)", r"\1", str(exc) or type(exc).__name__)
 
 
-class _SigV4(requests.auth.AuthBase):
-    """Signs each prepared request (botocore does the signing), so every sender signs alike."""
+class _SigV4:
+    """Signs each request (botocore does the signing), so every sender signs alike."""
 
     def __init__(self, region: str) -> None:
         import botocore.session
@@ -542,21 +579,17 @@ class _SigV4(requests.auth.AuthBase):
             raise TargetUnreachable("no AWS credentials found in the standard credential chain")
         self._signer = SigV4Auth(credentials, "amplifybackend", region)
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def __call__(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
         from botocore.awsrequest import AWSRequest
 
-        signed = AWSRequest(
-            method=request.method, url=request.url, headers=dict(request.headers), data=request.body or b""
-        )
+        signed = AWSRequest(method=method, url=url, headers=headers, data=body or b"")
         self._signer.add_auth(signed)
-        request.headers.update(dict(signed.headers.items()))
-        return request
+        return {**headers, **dict(signed.headers.items())}
 
 
 class SigV4Target(Target):
     """A real AWS endpoint: each request signed with SigV4 from the standard credential chain."""
 
     def __init__(self, base_url: str, region: str, **kwargs: Any) -> None:
-        super().__init__(base_url, kind="sigv4", **kwargs)
+        super().__init__(base_url, kind="sigv4", sign=_SigV4(region), **kwargs)
         self.region = region
-        self.session.auth = _SigV4(region)
