@@ -156,7 +156,7 @@ def body_schema(op: spec.Operation, reply: Reply) -> Seen | None:
     body = reply.json()
     if not is_json(body):
         return Seen(BODY_SCHEMA, False, f"{reply.status} body is not JSON: {reply.body[:80]!r}")
-    errors = sorted(spec.validator(model).iter_errors(body), key=lambda e: list(e.path))
+    errors = spec.errors(model, body)
     if errors:
         where = ".".join(str(p) for p in errors[0].absolute_path) or "(body)"
         return Seen(BODY_SCHEMA, False, f"{reply.status} body is no {model}: {where}: {errors[0].message}")

@@ -29,6 +29,8 @@ def test_public_names_are_pinned():
         "Operation",
         "document",
         "enum_names",
+        "errors",
+        "is_valid",
         "model_names",
         "operation",
         "operations",
@@ -54,6 +56,34 @@ def test_validator_rejects_null_and_names_the_path():
     validator = spec.validator("CreateBackendAuthReqObj")
     errors = list(validator.iter_errors({"resourceName": None, "backendEnvironmentName": "dev"}))
     assert any(list(e.path) == ["resourceName"] and e.validator == "type" for e in errors)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def _model_and_data(draw):
+    """A component and data shaped like it: its members, each holding any JSON (so some valid,
+    most not, many wrong in one place only)."""
+    name = draw(st.sampled_from(sorted(spec.document()["components"]["schemas"])))
+    members = list(spec.schema(name).get("properties", {}))
+    if not members or draw(st.booleans()):
+        return name, draw(_JSON)
+    chosen = draw(st.lists(st.sampled_from(members), unique=True))
+    return name, {member: draw(_JSON | st.sampled_from(["dev", "a", 1, True])) for member in chosen}
+
+
+@settings(max_examples=300, deadline=None)
+@given(_model_and_data())
+def test_the_quick_validity_check_says_what_jsonschema_says(model_and_data):
+    name, data = model_and_data
+    reference = sorted(spec.validator(name).iter_errors(data), key=lambda e: list(e.path))
+    assert [e.message for e in spec.errors(name, data)] == [e.message for e in reference]
+    assert spec.is_valid(name, data) == (not reference)
 
 
 def test_every_link_names_a_spec_operation():
