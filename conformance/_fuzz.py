@@ -356,7 +356,6 @@ def stateful_phase(run: Run) -> str:
     Returns what it did. What stops it is raised for the runner to report as the phase's own
     status (StatefulStopped, the run's stop, or a crash of schemathesis or hypothesis): a
     problem of the phase never fails or errors an operation."""
-    created: list[str] = []
     steps = 0
     campaign = run.campaign
     round_seed = run.seed
@@ -367,9 +366,11 @@ def stateful_phase(run: Run) -> str:
         def before_call(self, case: schemathesis.Case) -> None:
             op = _operation_of(case)
             if op.path == "/backend" and isinstance(case.body, dict):
-                app = run.options.app_id or f"ac{run.run_id}st{len(created):03d}"
+                app, env = run.new_names()
                 case.body["appId"] = app
-                created.append(app)
+                if run.options.app_id:  # the user's app: only environments of this run's go into it
+                    case.body["backendEnvironmentName"] = env
+                run.created(app, (env,) if run.options.app_id else ())
 
         def call(self, case: schemathesis.Case, **kwargs: Any) -> schemathesis.Response:
             nonlocal steps
@@ -398,21 +399,17 @@ def stateful_phase(run: Run) -> str:
         phases=[Phase.explicit, Phase.generate],
     )
     rounds = 0
-    try:
-        for round_seed in campaign.seeds(campaign.stateful_end):
-            # on the machine class: hypothesis reads the seed there (Machine.TestCase is a new class)
-            hypothesis.seed(round_seed)(Machine)
-            try:
-                Machine.run(settings=settings)
-            except (Exception, BaseExceptionGroup) as exc:
-                # cut mid-round, hypothesis may also see the round as flaky: either way, time is up
-                if not (find(exc, (_TimeUp,)) or campaign.over(campaign.stateful_end)):
-                    raise
-                break
-            rounds += 1
-    finally:
-        for app in created:
-            run.created(app, ())
+    for round_seed in campaign.seeds(campaign.stateful_end):
+        # on the machine class: hypothesis reads the seed there (Machine.TestCase is a new class)
+        hypothesis.seed(round_seed)(Machine)
+        try:
+            Machine.run(settings=settings)
+        except (Exception, BaseExceptionGroup) as exc:
+            # cut mid-round, hypothesis may also see the round as flaky: either way, time is up
+            if not (find(exc, (_TimeUp,)) or campaign.over(campaign.stateful_end)):
+                raise
+            break
+        rounds += 1
     return f"{steps} calls chained through the spec's links" + (f" in {rounds} rounds" if campaign.active else "")
 
 
