@@ -76,8 +76,10 @@ def test_an_existing_app_is_used_and_never_removed(emulator):
     assert created.status_code == 200
     result = run(RunOptions(base_url=base, app_id="mine", max_examples=1, stateful=False))
     assert result.failing() == set(), result.failing()
-    remove_all = result.check("RemoveAllBackends", "R6.valid-accepted")
-    assert remove_all["verdict"] == "skipped" and "--app-id" in remove_all["detail"]
+    # not even a case meant to be rejected goes to the user's app: accepted, it would remove it
+    for check in ("R6.valid-accepted", "R6.wrong-type", "R6.malformed-body"):
+        remove_all = result.check("RemoveAllBackends", check)
+        assert remove_all["verdict"] == "skipped" and "--app-id" in remove_all["detail"], check
     after = requests.post(base + "/backend/mine/details", json={}).json()
     assert after["backendEnvironmentList"] == ["prod"]  # every environment the run added was deleted
     assert result.to_dict()["cleanup"]["failed"] == 0
