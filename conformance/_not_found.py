@@ -25,7 +25,9 @@ def not_found(unit: Unit, world: World) -> None:
         ghost_body = unit.identity(body, World(ghost, world.env)) if body is not NO_BODY else body
         probes.append(("an app never created", {**params, "appId": ghost}, ghost_body))
         # identifiers are compared exactly (R7): these name no app, though one exists that is close
-        for what, near in _near("an appId", world.app_id):
+        # (not where the close one is the user's --app-id and the operation removes what it names:
+        # a target that matched loosely would remove the user's app)
+        for what, near in [] if unit.would_remove_given_app else _near("an appId", world.app_id):
             near_body = unit.identity(body, World(near, world.env)) if body is not NO_BODY else body
             probes.append((what, {**params, "appId": near}, near_body))
     if needs_existing_resource(unit.id):

@@ -83,3 +83,27 @@ def test_an_existing_app_is_used_and_never_removed(emulator):
     after = requests.post(base + "/backend/mine/details", json={}).json()
     assert after["backendEnvironmentList"] == ["prod"]  # every environment the run added was deleted
     assert result.to_dict()["cleanup"]["failed"] == 0
+
+
+def test_with_an_app_id_no_removal_names_an_app_close_to_it():
+    # a faulty target that finds an app by any letter case or prefix of its appId, on
+    # RemoveAllBackends: the near-miss questions (R7) must not ask it about the user's app
+    emu = Emulator(EmulatorConfig(stage="/prod"))
+    store, app = emu.app.store, emu.app
+
+    def loose(environ, start_response):
+        parts = environ.get("PATH_INFO", "").split("/")  # /prod/backend/{appId}/remove
+        if len(parts) == 5 and parts[4] == "remove" and parts[3] and "mine".startswith(parts[3].lower()):
+            for key in ("PATH_INFO", "REQUEST_URI", "RAW_URI"):
+                if key in environ:
+                    environ[key] = environ[key].replace(f"/backend/{parts[3]}/", "/backend/mine/")
+        return app(environ, start_response)
+
+    emu.app = loose
+    with emu:
+        base = emu.base_url + "/prod"
+        body = {"appId": "mine", "appName": "mine", "backendEnvironmentName": "prod"}
+        assert requests.post(base + "/backend", json=body).status_code == 200
+        run(RunOptions(base_url=base, app_id="mine", operations=("RemoveAllBackends",), max_examples=0))
+        with store.lock:
+            assert "mine" in store.apps and list(store.apps["mine"].environments) == ["prod"]
