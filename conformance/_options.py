@@ -79,6 +79,20 @@ def resolve_seed(seed: int | str | None, fuzz: bool = False, source: str | None 
     return int(seed), source or "given"
 
 
+def parse_seed(text: str) -> int | str:
+    """A seed as typed (--seed, the settings file, the pytest entry's --seed): a whole number from 0,
+    or 'random'; ValueError saying what is wrong otherwise."""
+    if text.strip().lower() == RANDOM_SEED:
+        return RANDOM_SEED
+    try:
+        number = int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number or {RANDOM_SEED!r}") from None
+    if number < 0:
+        raise ValueError(f"{text!r} must be 0 or more (or {RANDOM_SEED!r})")
+    return number
+
+
 def check_seed(seed: object) -> None:
     """Raise ValueError unless ``seed`` is None, a whole number from 0 or RANDOM_SEED."""
     if seed is not None and seed != RANDOM_SEED and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):

@@ -24,15 +24,12 @@ _RANDOM_BASE = pytest.StashKey[int]()
 
 
 def _seed_option(value: str) -> int | str:
-    if value.strip().lower() == "random":  # amplify_conformance.RANDOM_SEED, not imported: this module stays cheap
-        return "random"
+    from amplify_conformance._options import parse_seed  # here: loading this module stays cheap
+
     try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number or 'random'") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more (or 'random')")
-    return number
+        return parse_seed(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def random_base(config) -> int:

@@ -75,17 +75,12 @@ def at_least_zero(value: str) -> int:
 
 def seed(value: str) -> int | str:
     """--seed: a whole number from 0 (replays that run), or 'random' (a fresh seed, in the report)."""
-    from amplify_conformance._options import RANDOM_SEED
+    from amplify_conformance._options import parse_seed
 
-    if value.strip().lower() == RANDOM_SEED:
-        return RANDOM_SEED
     try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number or {RANDOM_SEED!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more (or {RANDOM_SEED!r})")
-    return number
+        return parse_seed(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def positive(kind: type) -> Any:
