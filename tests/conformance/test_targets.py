@@ -107,3 +107,23 @@ def test_with_an_app_id_no_removal_names_an_app_close_to_it():
         run(RunOptions(base_url=base, app_id="mine", operations=("RemoveAllBackends",), max_examples=0))
         with store.lock:
             assert "mine" in store.apps and list(store.apps["mine"].environments) == ["prod"]
+
+
+def test_requests_go_through_the_proxy_the_environment_names_unless_no_proxy_says_not(monkeypatch):
+    seen = []
+
+    def proxy(handler):  # a forward proxy that answers for the target itself
+        seen.append((handler.command, handler.path, handler.headers.get("Proxy-Authorization")))
+        answer(handler, 200, b"{}")
+
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with http_target(proxy) as url:
+        monkeypatch.setenv("HTTP_PROXY", url.removesuffix("/prod").replace("http://", "http://me:secret@"))
+        exchange = Target("http://amplify.invalid/prod").send("POST", "/s3Buckets", body={})
+        assert exchange.reply is not None and exchange.reply.status == 200, exchange.error
+        assert seen == [("POST", "http://amplify.invalid/prod/s3Buckets", "Basic bWU6c2VjcmV0")]
+        monkeypatch.setenv("NO_PROXY", "127.0.0.9")
+        exchange = Target("http://127.0.0.9:9/prod").send("POST", "/s3Buckets", body={})
+        assert exchange.reply is None and "127.0.0.9:9" in exchange.error  # sent there directly
+        assert len(seen) == 1
