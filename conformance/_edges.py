@@ -76,14 +76,10 @@ def _body_edges(unit: Unit, world: World, cases: list[strategies.Edge]) -> None:
     if not removes:
         _all(unit, [send for edge in cases if (send := _sender(unit, home, edge))])
         return
-    if unit.run_.overlap_pays and len(cases) > 1:  # each in a world of its own, made together
-        homes = [home, *unit.new_worlds(len(cases) - 1)]
-        _all(unit, [send for edge, place in zip(cases, homes, strict=True) if (send := _sender(unit, place, edge))])
-        return
-    for n, edge in enumerate(cases):  # one at a time: a 200 removed what the next one names
-        send = _sender(unit, home, edge)
-        if send and unit.status(send()) == 200 and n + 1 < len(cases):
-            home = unit.new_worlds(1)[0]
+    # each in a world of its own, made together (a 200 removes what it names), whatever the
+    # timing, so that two runs of one seed send the same requests in the same order
+    homes = [home, *unit.new_worlds(len(cases) - 1)] if len(cases) > 1 else [home]
+    _all(unit, [send for edge, place in zip(cases, homes, strict=True) if (send := _sender(unit, place, edge))])
 
 
 def _place(unit: Unit, world: World, n: int) -> World:

@@ -62,7 +62,7 @@ def matrix(unit: Unit, world: World) -> World:
         sends = [
             lambda case=case, place=place: _send(unit, place, case) for case, place in zip(batch, places, strict=True)
         ]
-        answers = [sends[0]()] if len(sends) == 1 else unit.run_.at_once(sends)
+        answers = unit.side_by_side(sends)
         for case, place, (body, exchange) in zip(batch, places, answers, strict=True):
             n += 1
             if not _judged(unit, place, case, body, exchange) or not removing or place is not world:
@@ -74,14 +74,16 @@ def matrix(unit: Unit, world: World) -> World:
 
 
 def _batch(unit: Unit, cases: list[strategies.Case], start: int) -> list[strategies.Case]:
-    """The cases from ``start`` that go out together: up to FAN_OUT of one expectation, each
-    judged on its own answer alone, when the target's answers take a round trip worth overlapping.
-    Accepted cases that share a world go alone: each may change it, and what an answer echoes of
-    the state must not depend on which came first (those of an operation that makes or removes
-    what it names get places of their own)."""
+    """The cases from ``start`` that go out together (at once where the target's answers take a
+    round trip worth overlapping, else one after another): up to FAN_OUT of one expectation, each
+    judged on its own answer alone. Accepted cases that share a world go alone: each may change
+    it, and what an answer echoes of the state must not depend on which came first (those of an
+    operation that makes or removes what it names get places of their own). Which cases go
+    together, and so which worlds are made when, never depends on timing: two runs of one seed
+    send the same requests in the same order (parity pairs them up so)."""
     first = cases[start]
     own_places = makes_what_it_names(unit.id) or removes_what_it_names(unit.id)
-    if not unit.run_.overlap_pays or (first.expect == "accept" and not own_places):
+    if first.expect == "accept" and not own_places:
         return [first]
     end = start
     while end < len(cases) and end - start < FAN_OUT and cases[end].expect == first.expect:
