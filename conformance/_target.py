@@ -181,7 +181,13 @@ class _Watched:
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _WATCHDOG.attach(self)
-        super().request(*args, **kwargs)
+        try:
+            super().request(*args, **kwargs)
+        except (ConnectionResetError, BrokenPipeError):
+            # the target reset the connection; urllib3 goes on to read an answer, and then sees
+            # only the connection's end
+            self.reset_while_sending = True
+            raise
 
 
 class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
@@ -481,6 +487,8 @@ class Target:
                     raise _TimedOut(f"timed out (too slow): {_too_late(allowed, response, size)}") from exc
                 if response is not None:
                     raise _MidAnswer() from exc
+                if any(getattr(connection, "reset_while_sending", False) for connection in watch.connections):
+                    raise ConnectionResetError("reset while the request was sent") from None
                 raise
             if watch.fired:  # a body delimited by the connection's end ended where the watchdog cut it
                 raise _TimedOut(f"timed out (too slow): {_too_late(allowed, response, size)}")
