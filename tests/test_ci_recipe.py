@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,21 @@ def _run_shell(script: str, cwd: Path, env: dict[str, str], groups: list[int]) -
 
 
 def _end(groups: list[int]) -> None:
+    """End every group and wait until it is gone: the next job's emulator binds the same port, and
+    one still closing would answer its readiness probe and then vanish (the run: exit 2)."""
     for group in groups:
         try:
             os.killpg(group, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    deadline = time.monotonic() + 15
+    for group in groups:
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
 
 
 def _workspace(tmp_path: Path) -> Path:
