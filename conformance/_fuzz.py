@@ -366,11 +366,11 @@ def stateful_phase(run: Run) -> str:
         def before_call(self, case: schemathesis.Case) -> None:
             op = _operation_of(case)
             if op.path == "/backend" and isinstance(case.body, dict):
+                # named as this run's, so that sending it records it for the cleanup (Run.transmit)
                 app, env = run.new_names()
                 case.body["appId"] = app
                 if run.options.app_id:  # the user's app: only environments of this run's go into it
                     case.body["backendEnvironmentName"] = env
-                run.created(app, (env,) if run.options.app_id else ())
 
         def call(self, case: schemathesis.Case, **kwargs: Any) -> schemathesis.Response:
             nonlocal steps
