@@ -181,6 +181,7 @@ class _Watched:
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _WATCHDOG.attach(self)
+        self.reset_while_sending = False  # this request's: a reused connection sent others before
         try:
             super().request(*args, **kwargs)
         except (ConnectionResetError, BrokenPipeError):
