@@ -25,7 +25,7 @@ from ._target import Exchange, Target
 from ._world import operation_at
 
 CLEANUP_TIME = 10.0  # seconds cleanup may run beyond the time budget, or after an interrupt
-CLEANUP_WORKERS = 8  # removals sent at once
+CLEANUP_WORKERS = 32  # removals sent at once (fewer where the target's answers say so: Concurrency)
 LEDGER_GLOB = "created-*.jsonl"
 
 Thing = tuple[str, str | None]  # an app (environment None), or an environment of an app

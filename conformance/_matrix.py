@@ -14,7 +14,7 @@ from ._world import World, makes_what_it_names, removes_what_it_names
 
 EXTRA_MEMBER = "xAmplifyConformanceExtra"
 SPARE = 8  # worlds made ahead at most at once (a burst a throttling target still takes)
-FAN_OUT = 16  # cases meant to be rejected sent at once
+FAN_OUT = 64  # cases of one expectation sent at once (at most: Concurrency may hold some back)
 
 
 def _cases(unit: Unit) -> list[strategies.Case]:

@@ -42,8 +42,9 @@ def not_found(unit: Unit, world: World) -> None:
         )
     if not probes:
         unit.ledger.skip(unit.id, C.NOT_FOUND, "the operation names nothing that could be missing", applicable=False)
-    for what, probe_params, probe_body in probes:
-        unit.judge_status(C.NOT_FOUND, unit.send(op, probe_params, probe_body), 404, what)
+    sends = [lambda params=params, body=body: unit.send(op, params, body) for _, params, body in probes]
+    for (what, _, _), sent in zip(probes, unit.side_by_side(sends), strict=True):  # each judged on its own answer
+        unit.judge_status(C.NOT_FOUND, sent, 404, what)
 
 
 def _near(what: str, value: str | None) -> list[tuple[str, str]]:
@@ -74,7 +75,7 @@ def near_misses(unit: Unit, world: World) -> None:
         names.append(("jobId", world.job_id))
     if "sessionId" in op.path_parameters:
         names.append(("sessionId", world.session_id))
-    for member, value in names:
-        for what, near in _near(f"a {member}", value):
-            sent = unit.send(op, {**params, member: near}, body)
-            unit.judge_status(C.NOT_FOUND, sent, 404, f"{what} ({near!r}, the world's is {value!r})")
+    probes = [(member, value, what, near) for member, value in names for what, near in _near(f"a {member}", value)]
+    sends = [lambda m=member, near=near: unit.send(op, {**params, m: near}, body) for member, _, _, near in probes]
+    for (_, value, what, near), sent in zip(probes, unit.side_by_side(sends), strict=True):
+        unit.judge_status(C.NOT_FOUND, sent, 404, f"{what} ({near!r}, the world's is {value!r})")

@@ -113,22 +113,37 @@ def retry_after(value: str | None) -> float | None:
 
 
 START_CONCURRENCY = 8  # requests at once a run against a URL starts with
-MAX_CONCURRENCY = 64  # the most it rises to (the connections a target keeps open for a run)
+MAX_CONCURRENCY = 128  # the most it rises to (the connections a target keeps open for a run)
 RISE = 3.0  # an answer this many times slower than the fastest to its route: a queue is building up...
 QUEUED = 0.05  # ... if it also took this many seconds longer (not the jitter of a target that answers at once)
+SLOW_TO_CUT = 1  # slow answers among the last RECENT that show a queue (one may be this process too busy
+RECENT = 32  # to read it at once; a queue at the target delays many)
 SETTLED_OVER = 200  # the answers whose limits say where the concurrency settled
+CANCEL_POLL = 0.25  # seconds between two looks at whether a request waiting for a place was cancelled
+
+
+_sender = threading.local()
+
+
+def alongside() -> None:
+    """Mark this thread's requests as sent side by side with others (a batch that costs one round
+    trip together): where places in flight are scarce, requests of a chain sent one after another
+    go first, as each one of those lengthens the run by its wait."""
+    _sender.alongside = True
 
 
 class Concurrency:
     """How many requests are in flight at once, over every worker: fixed (``pinned``), unlimited
     (``adaptive`` False), or adapting to the target (additive increase, multiplicative decrease, as
-    the AWS SDKs' adaptive retry mode and TCP do). Adaptive, it starts at START_CONCURRENCY, rises by
-    up to one a round (1/limit an answer) while answers stay fast and the run uses half of it or more,
-    and halves on a timeout, a 429, or an
-    answer RISE times slower than the fastest seen on its route (a queue building up at the target),
-    at most once a round: answers to requests sent before the last cut say nothing new. A slow
+    the AWS SDKs' adaptive retry mode and TCP do). Adaptive, it starts at START_CONCURRENCY and, while
+    answers stay fast and the run uses half of it or more, doubles a round (one an answer: TCP's slow
+    start, so a far-away target is not sent a trickle for the run's first seconds) until its first
+    cut, then rises by up to one a round (1/limit an answer); it halves on a timeout, a 429, or
+    an answer RISE times slower than the fastest seen on its route (a queue building up at the
+    target), at most once a round: answers to requests sent before the last cut say nothing new. A slow
     single-threaded target thus gets requests no faster than it answers them, and each exchange's
-    timeout counts from when it is sent, not from when it was queued."""
+    timeout counts from when it is sent, not from when it was queued. A request sent one after
+    another's (not ``alongside``) takes a free place before any request of a batch does."""
 
     def __init__(self, timeout: float = 10.0, pinned: int | None = None, adaptive: bool = True) -> None:
         self.pinned = pinned
@@ -138,22 +153,38 @@ class Concurrency:
         self.lowest = self.highest = self.limit
         self.lowered: collections.Counter[str] = collections.Counter()
         self._in_flight = 0
+        # requests waiting for a place, oldest first: those of chains (True) before those of batches
+        self._waiting: dict[bool, collections.deque[threading.Event]] = {
+            True: collections.deque(),
+            False: collections.deque(),
+        }
         self._cut_at = -math.inf
         self._fastest: dict[str, float] = {}
+        self._slow: collections.deque[bool] = collections.deque(maxlen=RECENT)  # answers since the last cut
         self._settled: collections.deque[float] = collections.deque(maxlen=SETTLED_OVER)
-        self._condition = threading.Condition()
+        self._condition = threading.Lock()
 
     def acquire(self, deadline: float = math.inf, cancel: threading.Event | None = None) -> float | None:
         """Wait for a place among the requests in flight; when it was taken (for release), or None
-        when ``deadline`` passed or ``cancel`` was set first."""
+        when ``deadline`` passed or ``cancel`` was set first. A freed place is handed to one waiting
+        request (no herd of threads woken to race for it)."""
+        in_chain = not getattr(_sender, "alongside", False)
         with self._condition:
-            while self.limit is not None and self._in_flight >= int(self.limit):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or (cancel is not None and cancel.is_set()):
-                    return None
-                self._condition.wait(min(remaining, 0.1))
-            self._in_flight += 1
-            return time.monotonic()
+            ahead = self._waiting[True] or (not in_chain and self._waiting[False])
+            if self.limit is None or (self._in_flight < int(self.limit) and not ahead):
+                self._in_flight += 1
+                return time.monotonic()
+            handed = threading.Event()
+            self._waiting[in_chain].append(handed)
+        while not handed.wait(min(max(deadline - time.monotonic(), 0.0), CANCEL_POLL)):
+            if time.monotonic() >= deadline or (cancel is not None and cancel.is_set()):
+                with self._condition:
+                    if not handed.is_set():
+                        self._waiting[in_chain].remove(handed)
+                        return None
+                self.release(time.monotonic(), "", "failed")  # handed on just now: give it back
+                return None
+        return time.monotonic()
 
     def release(self, taken: float, route: str, outcome: str, elapsed: float = 0.0) -> None:
         """A request taken at ``taken`` is done: ``outcome`` is "answered", "throttled" (429),
@@ -163,7 +194,12 @@ class Concurrency:
             self._in_flight -= 1
             if self.adaptive:
                 self._adapt(taken, route, outcome, elapsed, used)
-            self._condition.notify_all()
+            while self.limit is None or self._in_flight < int(self.limit):  # free places: to the first waiting
+                queue = self._waiting[True] or self._waiting[False]
+                if not queue:
+                    break
+                queue.popleft().set()
+                self._in_flight += 1
 
     def _adapt(self, taken: float, route: str, outcome: str, elapsed: float, used: bool) -> None:
         """``used``: at least half the limit was in flight when this answer came; only then does a
@@ -171,18 +207,24 @@ class Concurrency:
         congestion window validation, RFC 7661, asks the same)."""
         assert self.limit is not None
         why = {"timeout": "timeouts", "throttled": "throttled"}.get(outcome)
+        slow = False
         if outcome == "answered":
             fastest = self._fastest.setdefault(route, elapsed)
             self._fastest[route] = min(fastest, elapsed)
-            if elapsed >= RISE * fastest and elapsed - fastest >= QUEUED:
+            slow = elapsed >= RISE * fastest and elapsed - fastest >= QUEUED
+            if taken >= self._cut_at:  # sent after the last cut: news
+                self._slow.append(slow)
+            if sum(self._slow) >= SLOW_TO_CUT:
                 why = "slow_answers"
         if why is not None:
             if taken >= self._cut_at:  # sent after the last cut: news
                 self.limit = max(1.0, self.limit / 2)
                 self._cut_at = time.monotonic()
+                self._slow.clear()
                 self.lowered[why] += 1
-        elif outcome == "answered" and used:
-            self.limit = min(float(MAX_CONCURRENCY), self.limit + 1 / self.limit)
+        elif outcome == "answered" and used and not slow:  # a slow answer shows no room for more
+            rise = 1.0 if self._cut_at == -math.inf else 1 / self.limit  # slow start until the first cut
+            self.limit = min(float(MAX_CONCURRENCY), self.limit + rise)
         self.lowest = min(self.lowest, self.limit)
         self.highest = max(self.highest, self.limit)
         self._settled.append(self.limit)

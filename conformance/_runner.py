@@ -36,6 +36,7 @@ from ._matrix import matrix
 from ._model import ModelStopped, model_phase
 from ._not_found import near_misses, not_found
 from ._options import EMULATOR_SETTLE, URL_SETTLE, RunOptions, resolve_seed, validate
+from ._pacing import alongside
 from ._results import Ledger, RunResult, run_summary
 from ._settling import Settling
 from ._status_plan import status_plan
@@ -229,6 +230,7 @@ class Run:
 
         def one(call: Callable[[], T]) -> tuple[T, list[PlanExchange]]:
             counted_as_here()
+            alongside()
             self._unit.operation_id, self._unit.held = unit, []
             try:
                 return call(), self._unit.held

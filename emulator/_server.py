@@ -20,7 +20,7 @@ from ._config import EmulatorConfig
 DEFAULT_THREADS = 2
 # Under the latency quirk each answer sleeps 100-200 ms without the lock: threads that wait are
 # what a far-away service's concurrency looks like, so it gets enough of them not to queue.
-LATENT_THREADS = 64
+LATENT_THREADS = 128
 _SERVER_SETTINGS: dict[str, Any] = {
     "request_queue_size": 128,  # listen() backlog: a burst of new connections is not refused
     "accepted_queue_size": -1,  # connections waiting for a thread: unbounded, never a 503

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import amplify_openapi as spec
 
 from .. import _checks as C
+from .._pacing import alongside
 from .._target import NO_BODY, Exchange, Target
 from ._pairs import known_pairs
 from ._script import listing, script
@@ -33,7 +34,7 @@ from ._state import Step
 from ._steps import AIMS, Program, program
 
 THROTTLED_IN_ROW = 3  # sequences in a row ended by throttling (429/504 after every retry): the phase stops
-SIDE_BY_SIDE = 16  # sequences sent at once (a fixed number: which sequences count never depends on timing)
+SIDE_BY_SIDE = 32  # sequences sent at once (a fixed number: which sequences count never depends on timing)
 READS_AT_ONCE = 32  # reads of the sequences under way in flight at once, against a far-away target
 LABEL = "model-based sequence"
 
@@ -101,6 +102,7 @@ class _Sender:
 
         def call_here(call: Callable[[], Any]) -> Any:
             counted_as_here()
+            alongside()
             return call()
 
         return [self.reads.submit(call_here, call) for call in calls]
