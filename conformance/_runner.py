@@ -650,8 +650,8 @@ def run(
 ) -> RunResult:
     """Exercise every selected operation of the spec against a target and judge it level by level.
 
-    With no base_url the embedded emulator is started on a free loopback port (with injection on,
-    so every documented status code is observed) and stopped afterwards.
+    With no base_url the run talks to the embedded emulator, made for it and called in-process
+    (with injection on, so every documented status code is observed).
     Raises TargetUnreachable when the target does not answer at all. A KeyboardInterrupt while it
     runs (Ctrl-C; the CLI turns SIGTERM into one) stops the sending, removes what the run made
     within ``cleanup_time`` and returns the partial result, naming what was left behind; a second

@@ -4,9 +4,9 @@ A Target is a base URL (the stage prefix is part of it) with urllib3's connectio
 the proxy the environment names, if any). SigV4Target signs each request for a real AWS
 endpoint. requests is not on this path: its sessions cost more CPU than the exchange itself
 (twice a request's time against a local target), and a conformance run judges each answer as
-sent: no redirect followed, no cookie kept. The embedded emulator is a plain Target on a loopback
-port that also honours the injection header, so the runner can observe every documented
-status code. Every request comes back as an Exchange, a frozen record of what was sent and
+sent: no redirect followed, no cookie kept. The embedded emulator is an InProcessTarget (its WSGI
+app called in this process, _in_process.py) that also honours the injection header, so the
+runner can observe every documented status code. Every request comes back as an Exchange, a frozen record of what was sent and
 every answer received (retries included), so checks judge data, never live sockets.
 
 The timeout bounds one exchange in total (connect, status line, headers and body): a socket

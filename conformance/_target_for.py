@@ -1,21 +1,21 @@
 """The target a run talks to, made from its options (a URL, SigV4-signed, or the embedded
-emulator started for the run), and the one check that it can be reached at all."""
+emulator made for the run and called in-process), and the one check that it can be reached at all."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ._in_process import EMULATOR_ADDRESS, InProcessTarget
 from ._options import RunOptions
 from ._pacing import Concurrency
 from ._target import RateLimit, SigV4Target, Target, TargetUnreachable
 
 
 class target_for:
-    """The target a run talks to; for the embedded emulator, also its lifetime."""
+    """The target a run talks to (a context manager, for what a target may hold open)."""
 
     def __init__(self, options: RunOptions) -> None:
         self.options = options
-        self.emulator = None
 
     def __enter__(self) -> Target:
         o = self.options
@@ -26,7 +26,7 @@ class target_for:
             "rate_limit": RateLimit(o.rate_limit),
         }
         if o.base_url is None:
-            from amplify_emulator import Emulator, EmulatorConfig
+            from amplify_emulator import EmulatorApp, EmulatorConfig
 
             config = EmulatorConfig(
                 stage=o.emulator_stage,
@@ -38,17 +38,15 @@ class target_for:
                 throttle_burst=200,
                 error_rate=o.emulator_error_rate,
             )
-            self.emulator = Emulator(config, host="127.0.0.1", port=0)
-            emu = self.emulator.__enter__()
-            return Target(emu.base_url + o.emulator_stage, kind="emulator", can_inject=True, **common)
+            app = EmulatorApp(config)
+            return InProcessTarget(app, EMULATOR_ADDRESS + o.emulator_stage, kind="emulator", can_inject=True, **common)
         common["concurrency"] = Concurrency(o.timeout, pinned=o.workers)
         if o.sigv4:
             return SigV4Target(o.base_url, o.region, **common)
         return Target(o.base_url, **common)
 
     def __exit__(self, *exc: Any) -> None:
-        if self.emulator is not None:
-            self.emulator.__exit__(*exc)
+        pass
 
 
 def preflight(target: Target, deadline: float) -> None:
