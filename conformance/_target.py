@@ -567,7 +567,8 @@ def _chain(exc: BaseException) -> list[BaseException]:
         inner = getattr(exc, "reason", None)
         if not isinstance(inner, BaseException):
             inner = next((a for a in reversed(getattr(exc, "args", ())) if isinstance(a, BaseException)), None)
-        exc = inner if inner is not None else (exc.__cause__ or exc.__context__)
+        context = None if exc.__suppress_context__ else exc.__context__  # raise ... from None: not part of it
+        exc = inner if inner is not None else (exc.__cause__ or context)
     return chain
 
 
