@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -665,8 +664,7 @@ def run(
     # resolved once, so the embedded emulator's 504 plan and the run share one seed
     seed, seed_source = resolve_seed(options.seed, options.fuzz, options.seed_source)
     options = dataclasses.replace(options, seed=seed, seed_source=seed_source)
-    with ExitStack() as stack:
-        target = stack.enter_context(target_for(options))
-        the_run = Run(options, target, progress, tick, recorder)  # the time budget counts from here
-        preflight(target, the_run.deadline)
-        return the_run.execute()
+    target = target_for(options)
+    the_run = Run(options, target, progress, tick, recorder)  # the time budget counts from here
+    preflight(target, the_run.deadline)
+    return the_run.execute()

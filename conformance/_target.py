@@ -6,8 +6,9 @@ endpoint. requests is not on this path: its sessions cost more CPU than the exch
 (twice a request's time against a local target), and a conformance run judges each answer as
 sent: no redirect followed, no cookie kept. The embedded emulator is an InProcessTarget (its WSGI
 app called in this process, _in_process.py) that also honours the injection header, so the
-runner can observe every documented status code. Every request comes back as an Exchange, a frozen record of what was sent and
-every answer received (retries included), so checks judge data, never live sockets.
+runner can observe every documented status code. Every request comes back as an Exchange, a
+frozen record of what was sent and every answer received (retries included), so checks judge
+data, never live sockets.
 
 The timeout bounds one exchange in total (connect, status line, headers and body): a socket
 timeout only bounds each read, so a target that dribbles one byte at a time would never be cut.

@@ -3,50 +3,40 @@ emulator made for the run and called in-process), and the one check that it can 
 
 from __future__ import annotations
 
-from typing import Any
-
 from ._in_process import EMULATOR_ADDRESS, InProcessTarget
 from ._options import RunOptions
 from ._pacing import Concurrency
 from ._target import RateLimit, SigV4Target, Target, TargetUnreachable
 
 
-class target_for:
-    """The target a run talks to (a context manager, for what a target may hold open)."""
+def target_for(options: RunOptions) -> Target:
+    """The target a run talks to."""
+    o = options
+    common = {
+        "headers": dict(o.headers),
+        "timeout": o.timeout,
+        "max_retries": o.retries,
+        "rate_limit": RateLimit(o.rate_limit),
+    }
+    if o.base_url is None:
+        from amplify_emulator import EmulatorApp, EmulatorConfig
 
-    def __init__(self, options: RunOptions) -> None:
-        self.options = options
-
-    def __enter__(self) -> Target:
-        o = self.options
-        common = {
-            "headers": dict(o.headers),
-            "timeout": o.timeout,
-            "max_retries": o.retries,
-            "rate_limit": RateLimit(o.rate_limit),
-        }
-        if o.base_url is None:
-            from amplify_emulator import EmulatorApp, EmulatorConfig
-
-            config = EmulatorConfig(
-                stage=o.emulator_stage,
-                faults=frozenset(o.emulator_faults),
-                quirks=frozenset(o.emulator_quirks),
-                allow_injection=True,
-                seed=o.seed if isinstance(o.seed, int) else 0,  # run() resolves it first
-                throttle_rps=o.emulator_throttle_rps,
-                throttle_burst=200,
-                error_rate=o.emulator_error_rate,
-            )
-            app = EmulatorApp(config)
-            return InProcessTarget(app, EMULATOR_ADDRESS + o.emulator_stage, kind="emulator", can_inject=True, **common)
-        common["concurrency"] = Concurrency(o.timeout, pinned=o.workers)
-        if o.sigv4:
-            return SigV4Target(o.base_url, o.region, **common)
-        return Target(o.base_url, **common)
-
-    def __exit__(self, *exc: Any) -> None:
-        pass
+        config = EmulatorConfig(
+            stage=o.emulator_stage,
+            faults=frozenset(o.emulator_faults),
+            quirks=frozenset(o.emulator_quirks),
+            allow_injection=True,
+            seed=o.seed if isinstance(o.seed, int) else 0,  # run() resolves it first
+            throttle_rps=o.emulator_throttle_rps,
+            throttle_burst=200,
+            error_rate=o.emulator_error_rate,
+        )
+        app = EmulatorApp(config)
+        return InProcessTarget(app, EMULATOR_ADDRESS + o.emulator_stage, kind="emulator", can_inject=True, **common)
+    common["concurrency"] = Concurrency(o.timeout, pinned=o.workers)
+    if o.sigv4:
+        return SigV4Target(o.base_url, o.region, **common)
+    return Target(o.base_url, **common)
 
 
 def preflight(target: Target, deadline: float) -> None:

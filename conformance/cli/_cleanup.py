@@ -63,8 +63,7 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
         sigv4=sigv4,
         region=args.region or left.region or "us-east-1",
     )
-    with target_for(options) as target:
-        summary = clean_up(left, target, args.cleanup_time)
+    summary = clean_up(left, target_for(options), args.cleanup_time)
     print(f"{options.base_url}: {summary['detail']}")
     for entry in summary["left_behind"]:
         print(f"  {entry['command']}", file=sys.stderr)

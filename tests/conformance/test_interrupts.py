@@ -26,7 +26,7 @@ CLEANUP_TIME = 10  # the default
 ENDS_WITHIN = CLEANUP_TIME + 50  # after the signal: the cleanup's bound, plus writing reports on a busy machine
 
 
-REMOVAL_TAKES = 0.2  # seconds: the cleanup lasts long enough for a second interrupt to land in it
+REMOVAL_TAKES = 0.5  # seconds: the cleanup lasts long enough for a second interrupt to land in it
 
 
 def _slow_removals(app):
@@ -190,10 +190,10 @@ def test_the_embedded_emulator_ends_with_its_run_so_nothing_is_left_behind_or_wr
     from amplify_conformance._target_for import target_for
 
     options = RunOptions(ledger_dir=str(tmp_path))
-    with target_for(options) as target:
-        the_run = Run(options, target, None)
-        the_run.created("acgone001", ())
-        target.interrupt()  # no removal gets through
-        summary = the_run.cleanup()
+    target = target_for(options)
+    the_run = Run(options, target, None)
+    the_run.created("acgone001", ())
+    target.interrupt()  # no removal gets through
+    summary = the_run.cleanup()
     assert summary["attempted"] == 1 and summary["failed"] == 1
     assert summary["left_behind"] == [] and list(tmp_path.iterdir()) == []

@@ -199,9 +199,8 @@ def test_a_target_that_keeps_throttling_ends_the_phase_not_the_run():
     with http_target(throttle) as url:
         options = RunOptions(base_url=url, model=12, retries=0, settle=0.2, time_budget=60, **QUIET)
         validate(options)
-        with target_for(options) as target:
-            the_run = Run(options, target, None)
-            phase = the_run.model()
+        the_run = Run(options, target_for(options), None)
+        phase = the_run.model()
     assert phase["status"] == "stopped" and "3 sequences in a row ended throttled" in phase["detail"], phase
     assert the_run.stop_reason is None  # the run goes on to its cleanup and reports
 
@@ -215,10 +214,9 @@ def _model_phase(options: RunOptions) -> tuple[dict, object]:
     """The model-based phase of a run with these options, without the operations' units (what it
     finds is its own): its status and the result."""
     validate(options)
-    with target_for(options) as target:
-        the_run = Run(options, target, None)
-        phase = the_run.model()
-        result = the_run.result(datetime.now(UTC), {"attempted": 0, "failed": 0})
+    the_run = Run(options, target_for(options), None)
+    phase = the_run.model()
+    result = the_run.result(datetime.now(UTC), {"attempted": 0, "failed": 0})
     return phase, result
 
 
