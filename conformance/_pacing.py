@@ -116,8 +116,6 @@ START_CONCURRENCY = 8  # requests at once a run against a URL starts with
 MAX_CONCURRENCY = 128  # the most it rises to (the connections a target keeps open for a run)
 RISE = 3.0  # an answer this many times slower than the fastest to its route: a queue is building up...
 QUEUED = 0.05  # ... if it also took this many seconds longer (not the jitter of a target that answers at once)
-SLOW_TO_CUT = 1  # slow answers among the last RECENT that show a queue (one may be this process too busy
-RECENT = 32  # to read it at once; a queue at the target delays many)
 SETTLED_OVER = 200  # the answers whose limits say where the concurrency settled
 CANCEL_POLL = 0.25  # seconds between two looks at whether a request waiting for a place was cancelled
 
@@ -160,7 +158,6 @@ class Concurrency:
         }
         self._cut_at = -math.inf
         self._fastest: dict[str, float] = {}
-        self._slow: collections.deque[bool] = collections.deque(maxlen=RECENT)  # answers since the last cut
         self._settled: collections.deque[float] = collections.deque(maxlen=SETTLED_OVER)
         self._condition = threading.Lock()
 
@@ -207,22 +204,17 @@ class Concurrency:
         congestion window validation, RFC 7661, asks the same)."""
         assert self.limit is not None
         why = {"timeout": "timeouts", "throttled": "throttled"}.get(outcome)
-        slow = False
         if outcome == "answered":
             fastest = self._fastest.setdefault(route, elapsed)
             self._fastest[route] = min(fastest, elapsed)
-            slow = elapsed >= RISE * fastest and elapsed - fastest >= QUEUED
-            if taken >= self._cut_at:  # sent after the last cut: news
-                self._slow.append(slow)
-            if sum(self._slow) >= SLOW_TO_CUT:
+            if elapsed >= RISE * fastest and elapsed - fastest >= QUEUED:
                 why = "slow_answers"
         if why is not None:
             if taken >= self._cut_at:  # sent after the last cut: news
                 self.limit = max(1.0, self.limit / 2)
                 self._cut_at = time.monotonic()
-                self._slow.clear()
                 self.lowered[why] += 1
-        elif outcome == "answered" and used and not slow:  # a slow answer shows no room for more
+        elif outcome == "answered" and used:
             rise = 1.0 if self._cut_at == -math.inf else 1 / self.limit  # slow start until the first cut
             self.limit = min(float(MAX_CONCURRENCY), self.limit + rise)
         self.lowest = min(self.lowest, self.limit)
