@@ -71,16 +71,21 @@ def _start(tmp_path, url, *extra):
 
 
 def _interrupt(process, sig, after, twice):
-    time.sleep(after)
-    process.send_signal(sig)
-    said = ""
-    if twice:  # once the first was heard and acted on (a second within its handler would make one)
-        while "stopping" not in said:
-            said += process.stderr.readline()
-        time.sleep(0.1)  # less than the first batch of removals takes
+    try:
+        time.sleep(after)
         process.send_signal(sig)
-    out, err = process.communicate(timeout=ENDS_WITHIN)  # it ends by itself, within the bound
-    return process.returncode, out, said + err
+        said = ""
+        if twice:  # once the first was heard and acted on (a second within its handler would make one)
+            while "stopping" not in said:
+                said += process.stderr.readline()
+            time.sleep(0.1)  # less than the first batch of removals takes
+            process.send_signal(sig)
+        out, err = process.communicate(timeout=ENDS_WITHIN)  # it ends by itself, within the bound
+        return process.returncode, out, said + err
+    finally:
+        if process.poll() is None:  # a failed test leaves no run behind
+            process.kill()
+            process.wait()
 
 
 @pytest.mark.parametrize(
