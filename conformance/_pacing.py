@@ -159,14 +159,14 @@ class Concurrency:
         self._cut_at = -math.inf
         self._fastest: dict[str, float] = {}
         self._settled: collections.deque[float] = collections.deque(maxlen=SETTLED_OVER)
-        self._condition = threading.Lock()
+        self._lock = threading.Lock()
 
     def acquire(self, deadline: float = math.inf, cancel: threading.Event | None = None) -> float | None:
         """Wait for a place among the requests in flight; when it was taken (for release), or None
         when ``deadline`` passed or ``cancel`` was set first. A freed place is handed to one waiting
         request (no herd of threads woken to race for it)."""
         in_chain = not getattr(_sender, "alongside", False)
-        with self._condition:
+        with self._lock:
             ahead = self._waiting[True] or (not in_chain and self._waiting[False])
             if self.limit is None or (self._in_flight < int(self.limit) and not ahead):
                 self._in_flight += 1
@@ -175,28 +175,33 @@ class Concurrency:
             self._waiting[in_chain].append(handed)
         while not handed.wait(min(max(deadline - time.monotonic(), 0.0), CANCEL_POLL)):
             if time.monotonic() >= deadline or (cancel is not None and cancel.is_set()):
-                with self._condition:
-                    if not handed.is_set():
+                with self._lock:
+                    if handed.is_set():  # handed on just now: give it back
+                        self._in_flight -= 1
+                        self._hand_on()
+                    else:
                         self._waiting[in_chain].remove(handed)
-                        return None
-                self.release(time.monotonic(), "", "failed")  # handed on just now: give it back
                 return None
         return time.monotonic()
 
     def release(self, taken: float, route: str, outcome: str, elapsed: float = 0.0) -> None:
         """A request taken at ``taken`` is done: ``outcome`` is "answered", "throttled" (429),
         "timeout" or "failed" (another transport failure, which says nothing of load)."""
-        with self._condition:
+        with self._lock:
             used = self.limit is not None and self._in_flight >= self.limit / 2
             self._in_flight -= 1
             if self.adaptive:
                 self._adapt(taken, route, outcome, elapsed, used)
-            while self.limit is None or self._in_flight < int(self.limit):  # free places: to the first waiting
-                queue = self._waiting[True] or self._waiting[False]
-                if not queue:
-                    break
-                queue.popleft().set()
-                self._in_flight += 1
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        """Free places to the first waiting requests, chains first (under the lock)."""
+        while self.limit is None or self._in_flight < int(self.limit):
+            queue = self._waiting[True] or self._waiting[False]
+            if not queue:
+                return
+            queue.popleft().set()
+            self._in_flight += 1
 
     def _adapt(self, taken: float, route: str, outcome: str, elapsed: float, used: bool) -> None:
         """``used``: at least half the limit was in flight when this answer came; only then does a
@@ -223,7 +228,7 @@ class Concurrency:
 
     def section(self) -> dict[str, object]:
         """report.json's ``concurrency``: how many requests went at once, and why."""
-        with self._condition:
+        with self._lock:
             settled = sorted(self._settled)[len(self._settled) // 2] if self._settled else self.limit
             lowered = dict(self.lowered)
         if self.pinned:
