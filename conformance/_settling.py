@@ -92,6 +92,11 @@ class Settling:
         never = self.never_shown()
         if never:
             summary = "the target never showed what setup made: " + "; ".join(never)
+        elif self.late and self.immediate:
+            summary = (
+                f"waiting cut short: {self.in_vain} read-backs waited the whole bound in vain,"
+                f" {self.late} showed their state late"
+            )
         elif self.late:
             summary = (
                 f"asynchronous: {self.late} read-backs showed their state late,"

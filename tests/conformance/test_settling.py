@@ -53,6 +53,7 @@ def test_one_late_read_makes_the_run_patient_until_waiting_was_in_vain_many_time
     assert (section["target"], section["late_reads"], section["longest_late_seconds"]) == ("asynchronous", 1, 0.4)
     settling.read_back(8, False, 10.0)  # a late read by chance (random answers), and waiting in vain since
     assert settling.immediate and settling.bound_now() == QUICK and settling.section()["target"] == "immediate"
+    assert settling.section()["summary"].startswith("waiting cut short: 20 read-backs waited the whole bound in vain")
     settling.read_back(2, True, 0.1)  # late again: patient again
     assert settling.bound_now() == 10.0
 
