@@ -25,6 +25,7 @@ import amplify_openapi as spec
 import amplify_strategies as strategies
 
 from . import _checks as C
+from ._ast_lock import serialise_ast_parse
 from ._campaign import Campaign
 from ._cleanup import CreatedLedger, cleanup_summary, remove_created
 from ._cors import cors
@@ -97,6 +98,7 @@ class Run:
         tick: Callable[[dict], None] | None = None,
         recorder: Callable[[PlanExchange], None] | None = None,
     ) -> None:
+        serialise_ast_parse()  # units draw examples in many threads at once
         self.options = options
         self.recorder = recorder
         self._unit = threading.local()  # which unit this worker thread runs, for the recorder
