@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import amplify_openapi as spec
 
 from .. import _checks as C
-from .._pacing import alongside
+from .._pacing import MAX_CONCURRENCY, alongside
 from .._target import NO_BODY, Exchange, Target
 from ._pairs import known_pairs
 from ._script import listing, script
@@ -35,7 +35,9 @@ from ._steps import AIMS, Program, program
 
 THROTTLED_IN_ROW = 3  # sequences in a row ended by throttling (429/504 after every retry): the phase stops
 SIDE_BY_SIDE = 32  # sequences sent at once (a fixed number: which sequences count never depends on timing)
-READS_AT_ONCE = 32  # reads of the sequences under way in flight at once, against a far-away target
+# reads of the sequences under way in flight at once, against a far-away target: as many as the
+# run's pacing ever lets out, so that the sequences' read-backs wait for the target, not for a thread
+READS_AT_ONCE = MAX_CONCURRENCY
 LABEL = "model-based sequence"
 
 
