@@ -8,13 +8,12 @@ every answer here is judged by the exchange checks alone (documented status, bod
 ``edge:path:appId:%2F``), and the family expects no status of its own: 200, 400 and 404 are
 all conformant, and an identifier that names nothing is 404.
 
-Asked after the families that need the world as they left it (matrix, workflows, status plan)
-and before the fuzzing. Path edges name nothing, so they go to the unit's world as it is. Body
-edges go where the operation's state is in place: each in an environment of its own, new to
-the world's app, for an operation that makes what it names (as the matrix does); in a fresh
-world given what the operation names, made again after a 200 that removed it, for one that
-acts on a resource (the workflows may have deleted the world's) or removes what it names;
-else in the unit's world. What the
+Asked in a world of their own, given what the operation names (the workflows go on in the
+matrix's world meanwhile), before the fuzzing in the same world. Path edges name nothing, so
+they go to that world as it is. Body edges go where the operation's state is in place: each in
+an environment of its own, new to the world's app, for an operation that makes what it names
+(as the matrix does); each in a fresh world given what the operation names, for one that
+removes what it names (a 200 takes it away); else in the given world. What the
 world's app and environment are named stays the world's (``Unit.identity``), a resource's name
 takes the edge's value too; an edge that would change nothing else is not sent.
 """
@@ -28,7 +27,7 @@ import amplify_strategies as strategies
 
 from ._target import NO_BODY, Exchange
 from ._unit import Unit
-from ._world import World, makes_what_it_names, needs_existing_resource, removes_what_it_names
+from ._world import World, makes_what_it_names, removes_what_it_names
 
 FAN_OUT = 16  # edges sent at once when the target's answers take a round trip worth overlapping
 
@@ -71,8 +70,9 @@ def _body_edges(unit: Unit, world: World, cases: list[strategies.Edge]) -> None:
         )
         return
     removes = removes_what_it_names(unit.id)
-    # the families before may have taken away the resource this names, or the whole world
-    home = unit.new_worlds(1)[0] if removes or needs_existing_resource(unit.id) else world
+    # the world given holds what this names and is left so for the fuzzing: a 200 of one that
+    # removes what it names takes it away, so those go elsewhere
+    home = unit.new_worlds(1)[0] if removes else world
     if not removes:
         _all(unit, [send for edge in cases if (send := _sender(unit, home, edge))])
         return

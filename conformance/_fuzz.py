@@ -185,9 +185,11 @@ def _settings(run: Run, examples: int, *, replay: bool = False) -> hypothesis.se
 
 
 def _judged(unit: OperationUnit, exchange: Exchange, extra: list[C.Seen]) -> None:
-    """Record what passed, and failures of checks already known to fail on this operation;
-    raise a new failure, so that hypothesis shrinks it and the search looks for it alone.
-    Every failure also goes to the campaign's groups (a known one with the example as sent)."""
+    """Record what passed, and failures of checks already known to fail on this operation
+    (``unit.failing``: those that failed before the unit's fuzzing began, whatever ran beside it,
+    and those the fuzzing found); raise a new failure, so that hypothesis shrinks it and the
+    search looks for it alone. Every failure also goes to the campaign's groups (a known one
+    with the example as sent)."""
     run = unit.run_
     levels = run.options.levels
     judged = C.judge_exchange(unit.op, exchange, run.request_ids) + extra
@@ -197,7 +199,7 @@ def _judged(unit: OperationUnit, exchange: Exchange, extra: list[C.Seen]) -> Non
     for seen in verdicts:
         if not seen.ok:
             run.campaign.failed(unit.id, seen, exchange)
-            if not unit.ledger.has_failed(unit.id, seen.check):
+            if seen.check not in unit.failing:
                 new.append(seen)
                 continue
         unit.ledger.record(unit.id, seen, exchange)
@@ -231,6 +233,7 @@ def _record_found(unit: OperationUnit, found: _Found, label: str, seed: int) -> 
     run = unit.run_
     case = f"{label} (seed {seed})"
     for seen in found.failures:
+        unit.failing.add(seen.check)
         unit.ledger.record(unit.id, seen, found.exchange, case=case, seed=seed)
         run.campaign.failed(unit.id, seen, found.exchange, case, seed, shrunk=run.options.fuzz)
 

@@ -188,6 +188,11 @@ class Ledger:
             tally = self._ops[operation_id].tallies.get(check_id)
             return bool(tally and tally.failed)
 
+    def failing(self, operation_id: str) -> set[str]:
+        """The checks that failed on the operation so far."""
+        with self._lock:
+            return {check_id for check_id, tally in self._ops[operation_id].tallies.items() if tally.failed}
+
     def totals(self) -> tuple[int, int]:
         """Requests sent and retries made, over every operation (setup calls included)."""
         with self._lock:

@@ -45,7 +45,7 @@ from ._target_for import preflight, target_for
 from ._timing import Timing
 from ._unit import Unit
 from ._workflows import workflows
-from ._world import makes_what_it_names
+from ._world import World, makes_what_it_names
 
 T = TypeVar("T")
 
@@ -222,16 +222,20 @@ class Run:
                 self.recorder(planned)
         return exchange
 
-    def at_once(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+    def at_once(self, calls: Sequence[Callable[[], T]], *, chains: bool = False) -> list[T]:
         """Run the calls of the current unit at the same time, one thread each. The recorder gets
         their exchanges once all are done, call by call in the order given, so two runs pair them
-        up whatever order they were answered in."""
+        up whatever order they were answered in. ``chains``: each call sends requests one after
+        another (a family of questions in a world of its own), which go first for a place in
+        flight as a chain's do; else the calls are one batch, each a request or a few."""
         unit = getattr(self._unit, "operation_id", None)
+        outer = getattr(self._unit, "held", None)  # called from a call of another at_once
         counted_as_here = self.timing.carried()
 
         def one(call: Callable[[], T]) -> tuple[T, list[PlanExchange]]:
             counted_as_here()
-            alongside()
+            if not chains:
+                alongside()
             self._unit.operation_id, self._unit.held = unit, []
             try:
                 return call(), self._unit.held
@@ -242,7 +246,7 @@ class Run:
             done = list(pool.map(one, calls))
         for _, held in done if self.recorder is not None else ():
             for planned in held:
-                self.recorder(planned)
+                outer.append(planned) if outer is not None else self.recorder(planned)
         return [value for value, _ in done]
 
     @property
@@ -615,14 +619,26 @@ class OperationUnit(Unit):
             self.prepare(world)
             world = matrix(self, world)
             near_misses(self, world)
-        with stage("workflows"):
-            world = workflows(self, world)
-        with stage("status codes and edges"):
-            status_plan(self, world)
+        # the workflows in the matrix's world; the edges and the fuzzing in one of their own, at
+        # the same time where overlapping pays (the same requests either way)
+        rest = OperationUnit(self.run_, self.op, self.errors)
+        rest.failing = self.ledger.failing(self.id)  # as the fuzzing's stop rule sees it, whatever runs beside
+        world_of_the_rest = self.side_by_side([lambda: self._workflows(world), rest._edges_and_fuzzing], chains=True)[1]
+        with stage("status codes and edges"):  # after all else: it injects only the codes no answer showed
+            status_plan(self, world_of_the_rest)
+
+    def _workflows(self, world: World) -> None:
+        with self.run_.timing.stage("workflows"):
+            workflows(self, world)
+
+    def _edges_and_fuzzing(self) -> World:
+        world = self.new_worlds(1)[0]
+        with self.run_.timing.stage("status codes and edges"):
             world = edges(self, world)
         if self.run_.options.max_examples > 0 and not self.would_remove_given_app:
-            with stage("fuzzing"):
+            with self.run_.timing.stage("fuzzing"):
                 fuzz_operation(self, world)
+        return world
 
 
 def _may_have_made(exchange: Exchange) -> bool:

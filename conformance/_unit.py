@@ -51,7 +51,7 @@ class RunContext(Protocol):
 
     def created(self, app: str, envs: tuple[str, ...]) -> None: ...
 
-    def at_once(self, calls: Sequence[Callable[[], Any]]) -> list[Any]: ...
+    def at_once(self, calls: Sequence[Callable[[], Any]], *, chains: bool = False) -> list[Any]: ...
 
 
 def _not_throttled(exchange: Exchange) -> bool:
@@ -77,6 +77,9 @@ class Unit:
         self.ledger = run.ledger
         self.waited = 0.0  # how long the last settle() waited
         self.last_throttled: Exchange | None = None  # the latest answer still 429/504 after every retry
+        # checks of this operation known to fail where its fuzzing begins: only a failure of
+        # another check ends the examples (see _fuzz)
+        self.failing: set[str] = set()
 
     # ---- sending and judging ----------------------------------------------------------------
 
@@ -141,11 +144,11 @@ class Unit:
         writes (waiting out throttling does not)."""
         return self.settle_together([(read, ready)], learn=learn)[0]
 
-    def side_by_side(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+    def side_by_side(self, calls: Sequence[Callable[[], T]], *, chains: bool = False) -> list[T]:
         """The calls (each judged on its own answer) made at once where the target's answers take
-        a round trip worth overlapping, else one after the other."""
+        a round trip worth overlapping, else one after the other (``chains``: see Run.at_once)."""
         if len(calls) > 1 and self.run_.overlap_pays:
-            return self.run_.at_once(calls)
+            return self.run_.at_once(calls, chains=chains)
         return [call() for call in calls]
 
     def settle_together(

@@ -14,7 +14,7 @@ import amplify_strategies as strategies
 from .. import _checks as C
 from .._target import NO_BODY
 from .._unit import Unit
-from .._world import World, removes_what_it_names, resource_role
+from .._world import World, resource_role
 from ._backends import backend_env, config_echo, environment_list, remove_all
 from ._concurrency import concurrent_creates
 from ._isolation import resource_isolation
@@ -25,8 +25,8 @@ from ._tokens import token_lifecycle
 __all__ = ["workflows"]
 
 
-def workflows(unit: Unit, world: World) -> World:
-    """The R8 questions about this operation; the world it leaves for the fuzzing."""
+def workflows(unit: Unit, world: World) -> None:
+    """The R8 questions about this operation, in the world the matrix left (or fresh ones)."""
     op = unit.op
     role = resource_role(unit.id)
     if op.path == "/backend":
@@ -62,9 +62,6 @@ def workflows(unit: Unit, world: World) -> World:
             exchange = unit.send(op, world.path_parameters(op), NO_BODY if body is None else body)
             if unit.status(exchange) == 200:
                 job_is_traceable(unit, world, exchange)
-    if removes_what_it_names(unit.id):  # what it removed, the fuzzing needs again
-        world = unit.new_worlds(1)[0]
-    return world
 
 
 def _response_members(op: spec.Operation) -> set[str]:
