@@ -632,9 +632,8 @@ class OperationUnit(Unit):
             workflows(self, world)
 
     def _edges_and_fuzzing(self) -> World:
-        world = self.new_worlds(1)[0]
         with self.run_.timing.stage("status codes and edges"):
-            world = edges(self, world)
+            world = edges(self, self.new_worlds(1)[0])
         if self.run_.options.max_examples > 0 and not self.would_remove_given_app:
             with self.run_.timing.stage("fuzzing"):
                 fuzz_operation(self, world)
