@@ -130,6 +130,56 @@ def alongside() -> None:
     _sender.alongside = True
 
 
+class OwnStalls:
+    """Spells in which this process could not run: a garbage collection, a call holding the GIL,
+    the machine busy with other processes. An answer that came in such a spell was read late, and
+    its lateness says nothing of the target. A thread looks every TICK seconds and notes each look
+    that came later than LATE, while requests are out (it ends IDLE seconds after the last)."""
+
+    TICK = 0.01
+    LATE = 0.005
+    IDLE = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spells: collections.deque[tuple[float, float]] = collections.deque(maxlen=4096)  # (start, end)
+        self._last_use = -math.inf
+        self._thread: threading.Thread | None = None
+
+    def watch(self) -> None:
+        """A request goes out: look until IDLE seconds after the last one."""
+        with self._lock:
+            self._last_use = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._look, name="conformance-stalls", daemon=True)
+                self._thread.start()
+
+    def _look(self) -> None:
+        while True:
+            due = time.monotonic() + self.TICK
+            time.sleep(self.TICK)
+            now = time.monotonic()
+            with self._lock:
+                if now - due > self.LATE:
+                    self._spells.append((due, now))
+                if now - self._last_use > self.IDLE:
+                    self._thread = None
+                    return
+
+    def within(self, start: float, end: float) -> float:
+        """Seconds this process was stalled between ``start`` and ``end`` (time.monotonic())."""
+        stalled = 0.0
+        with self._lock:
+            for since, until in reversed(self._spells):
+                if until <= start:
+                    break
+                stalled += max(0.0, min(until, end) - max(since, start))
+        return stalled
+
+
+OWN_STALLS = OwnStalls()  # one process, one record of its stalls
+
+
 class Concurrency:
     """How many requests are in flight at once, over every worker: fixed (``pinned``), unlimited
     (``adaptive`` False), or adapting to the target (additive increase, multiplicative decrease, as
@@ -138,14 +188,19 @@ class Concurrency:
     start, so a far-away target is not sent a trickle for the run's first seconds) until its first
     cut, then rises by up to one a round (1/limit an answer); it halves on a timeout, a 429, or
     an answer RISE times slower than the fastest seen on its route (a queue building up at the
-    target), at most once a round: answers to requests sent before the last cut say nothing new. A slow
+    target; the time this process itself stalled meanwhile, ``stalls``, not counted), at most once
+    a round: answers to requests sent before the last cut say nothing new. A slow
     single-threaded target thus gets requests no faster than it answers them, and each exchange's
     timeout counts from when it is sent, not from when it was queued. A request sent one after
     another's (not ``alongside``) takes a free place before any request of a batch does."""
 
-    def __init__(self, timeout: float = 10.0, pinned: int | None = None, adaptive: bool = True) -> None:
+    def __init__(
+        self, timeout: float = 10.0, pinned: int | None = None, adaptive: bool = True, stalls: OwnStalls = OWN_STALLS
+    ) -> None:
         self.pinned = pinned
         self.adaptive = adaptive and pinned is None
+        self.stalls = stalls
+        self.excused = 0  # slow answers not taken for a queue: this process had stalled meanwhile
         self.timeout = timeout
         self.limit: float | None = float(pinned) if pinned else (START_CONCURRENCY if adaptive else None)
         self.lowest = self.highest = self.limit
@@ -166,6 +221,8 @@ class Concurrency:
         when ``deadline`` passed or ``cancel`` was set first. A freed place is handed to one waiting
         request (no herd of threads woken to race for it)."""
         in_chain = not getattr(_sender, "alongside", False)
+        if self.adaptive:
+            self.stalls.watch()
         with self._lock:
             ahead = self._waiting[True] or (not in_chain and self._waiting[False])
             if self.limit is None or (self._in_flight < int(self.limit) and not ahead):
@@ -213,7 +270,11 @@ class Concurrency:
             fastest = self._fastest.setdefault(route, elapsed)
             self._fastest[route] = min(fastest, elapsed)
             if elapsed >= RISE * fastest and elapsed - fastest >= QUEUED:
-                why = "slow_answers"
+                waited = elapsed - self.stalls.within(taken, time.monotonic())
+                if waited >= RISE * fastest and waited - fastest >= QUEUED:
+                    why = "slow_answers"
+                else:
+                    self.excused += 1
         if why is not None:
             if taken >= self._cut_at:  # sent after the last cut: news
                 self.limit = max(1.0, self.limit / 2)
@@ -230,7 +291,7 @@ class Concurrency:
         """report.json's ``concurrency``: how many requests went at once, and why."""
         with self._lock:
             settled = sorted(self._settled)[len(self._settled) // 2] if self._settled else self.limit
-            lowered = dict(self.lowered)
+            lowered, excused = dict(self.lowered), self.excused
         if self.pinned:
             mode, detail = "pinned", f"{self.pinned} requests at once, as --workers asks"
         elif not self.adaptive:
@@ -247,6 +308,8 @@ class Concurrency:
             detail += f" (between {int(self.lowest)} and {int(self.highest)}); " + (
                 f"lowered {sum(lowered.values())} times: {cuts}" if lowered else "never lowered"
             )
+            if excused:
+                detail += f"; {excused} slow answers not taken for a queue: this process had stalled meanwhile"
         return {
             "mode": mode,
             "settled": None if settled is None else int(settled),

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from amplify_conformance import RunOptions, cli, run
-from amplify_conformance._pacing import MAX_CONCURRENCY, START_CONCURRENCY, Concurrency, alongside
+from amplify_conformance._pacing import MAX_CONCURRENCY, START_CONCURRENCY, Concurrency, OwnStalls, alongside
 from amplify_conformance._reporting import render_markdown, validate_report
 
 from ..hostile import one_at_a_time
@@ -80,6 +80,46 @@ def test_a_slow_route_is_no_queue_and_jitter_is_none():
     _answered(concurrency, 20, elapsed=0.001)
     _answered(concurrency, 20, elapsed=0.02)  # 20 times the fastest, yet only 19 ms more: jitter
     assert concurrency.section()["lowered"] == {}
+
+
+class _Stalled:
+    """A record of this process's stalls that says it stalled all the while."""
+
+    def watch(self):
+        pass
+
+    def within(self, start, end):
+        return end - start
+
+
+def test_an_answer_slow_while_this_process_stalled_is_no_queue():
+    """A garbage collection or a call holding the GIL delays reading every answer that comes
+    meanwhile: the target's queue is not to blame, and halving would slow a far-away run."""
+    concurrency = Concurrency(timeout=10, stalls=_Stalled())
+    _answered(concurrency, 1)  # the route's fastest answer: 0.01 s
+    before = concurrency.limit
+    taken = concurrency.acquire()
+    time.sleep(0.1)
+    concurrency.release(taken, "POST /backend", "answered", 0.1)
+    assert concurrency.limit == before and concurrency.section()["lowered"] == {}
+    assert "1 slow answers not taken for a queue: this process had stalled" in concurrency.section()["detail"]
+
+
+def test_the_stall_record_sees_a_call_that_holds_the_gil():
+    stalls = OwnStalls()
+    stalls.watch()
+    time.sleep(3 * OwnStalls.TICK)  # the watching thread is under way
+    start = time.monotonic()
+    held = time.monotonic()
+    while time.monotonic() - held < 0.3:
+        sum(range(2_000_000))  # C code: no other thread runs meanwhile
+    time.sleep(3 * OwnStalls.TICK)  # the late look is noted
+    end = time.monotonic()
+    assert stalls.within(start, end) >= 0.05
+    assert stalls.within(end, end + 1) == 0.0
+    thread = stalls._thread
+    thread.join(OwnStalls.IDLE + 5)
+    assert not thread.is_alive()  # nothing lingers once no request is out
 
 
 def test_acquire_waits_for_a_place_and_gives_up_at_the_deadline_or_when_cancelled():
