@@ -123,11 +123,12 @@ CANCEL_POLL = 0.25  # seconds between two looks at whether a request waiting for
 _sender = threading.local()
 
 
-def alongside() -> None:
+def alongside(batch: bool = True) -> None:
     """Mark this thread's requests as sent side by side with others (a batch that costs one round
-    trip together): where places in flight are scarce, requests of a chain sent one after another
-    go first, as each one of those lengthens the run by its wait."""
-    _sender.alongside = True
+    trip together), or (``batch`` False) as a chain's again: where places in flight are scarce,
+    requests of a chain sent one after another go first, as each one of those lengthens the run
+    by its wait."""
+    _sender.alongside = batch
 
 
 class OwnStalls:

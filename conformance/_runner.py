@@ -54,6 +54,7 @@ ANSWER_WINDOW = 64  # the recent answers whose times say whether overlapping req
 SLOW_ANSWER = 0.02  # seconds: a median answer time from which requests go out side by side
 MAX_TRANSPORT_ERRORS = 3  # per unit: after this many, the target is judged unusable for it
 URL_WORKERS = 32  # units at once against a URL (auto): more than the 31 operations
+AT_ONCE_THREADS = 4096  # at most in Run.at_once's threads: never reached (each waits for a place in flight)
 LAGGING_QUIRKS = frozenset({"eventual", "late-deletes"})  # the embedded emulator's quirks that show writes late
 PHASES = ("operations", "stateful", "model")
 AFTER_UNITS = PHASES[1:]  # phases that go after the operations' units, or beside them (Run._alongside)
@@ -131,6 +132,10 @@ class Run:
         self.settling = Settling(self.settle_bound)
         self.timing = Timing()
         self.operations_done = threading.Event()
+        # the threads at_once's calls run in, kept for the run: under a busy GIL, starting a
+        # thread waits for it to run, and a fresh thread for each request of a batch of 64 cost
+        # about half a second a batch; as wide as ever needed (a call may wait on calls of its own)
+        self._at_once = ThreadPoolExecutor(max_workers=AT_ONCE_THREADS, thread_name_prefix="at-once")
         self._lock = threading.Lock()
         self._counter = 0
         self.documented = _documented_counts()
@@ -234,16 +239,14 @@ class Run:
 
         def one(call: Callable[[], T]) -> tuple[T, list[PlanExchange]]:
             counted_as_here()
-            if not chains:
-                alongside()
+            alongside(not chains)
             self._unit.operation_id, self._unit.held = unit, []
             try:
                 return call(), self._unit.held
             finally:
                 self._unit.operation_id, self._unit.held = None, None
 
-        with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="at-once") as pool:
-            done = list(pool.map(one, calls))
+        done = list(self._at_once.map(one, calls))
         for _, held in done if self.recorder is not None else ():
             for planned in held:
                 outer.append(planned) if outer is not None else self.recorder(planned)
@@ -384,10 +387,12 @@ class Run:
                 pool.shutdown(wait=True, cancel_futures=True)  # quick: every send returns at once now
                 self.operations_done.set()
                 alongside.shutdown(wait=True)
+                self._at_once.shutdown(wait=True)
             except KeyboardInterrupt as exc:  # a second interrupt: no more waiting
                 self.interrupted(exc)
                 pool.shutdown(wait=False, cancel_futures=True)
                 alongside.shutdown(wait=False, cancel_futures=True)
+                self._at_once.shutdown(wait=False, cancel_futures=True)
             finally:
                 ticking.__exit__(None, None, None)
 
