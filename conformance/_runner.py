@@ -246,7 +246,9 @@ class Run:
             finally:
                 self._unit.operation_id, self._unit.held = None, None
 
-        done = list(self._at_once.map(one, calls))
+        futures = [self._at_once.submit(one, call) for call in calls]
+        wait(futures)  # all of them, also when one fails: nothing of the unit goes on behind its back
+        done = [future.result() for future in futures]
         for _, held in done if self.recorder is not None else ():
             for planned in held:
                 outer.append(planned) if outer is not None else self.recorder(planned)

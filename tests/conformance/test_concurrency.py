@@ -10,7 +10,10 @@ import time
 import pytest
 from amplify_conformance import RunOptions, cli, run
 from amplify_conformance._pacing import MAX_CONCURRENCY, START_CONCURRENCY, Concurrency, OwnStalls, alongside
+from amplify_conformance._options import validate
 from amplify_conformance._reporting import render_markdown, validate_report
+from amplify_conformance._runner import Run
+from amplify_conformance._target_for import target_for
 
 from ..hostile import one_at_a_time
 from ._report_fixtures import passing_result
@@ -194,3 +197,23 @@ def test_the_console_says_how_the_run_slowed_down_for_a_target_that_could_not_ke
     assert cli.main(["run", "--report-dir", str(tmp_path)]) == 0
     assert f"concurrency: {result['concurrency']['detail']}\n" in capsys.readouterr().out
     assert "lowered 1 times: 1 for timeouts" in result["concurrency"]["detail"]
+
+
+def test_calls_made_at_once_are_all_done_before_one_s_failure_is_raised():
+    """A unit whose family fails must not leave another going on behind its back (still sending,
+    still recording into its operation's result)."""
+    options = RunOptions()
+    validate(options)
+    the_run = Run(options, target_for(options), None)
+    finished = threading.Event()
+
+    def fails():
+        raise RuntimeError("setup failed")
+
+    def takes_a_while():
+        time.sleep(0.3)
+        finished.set()
+
+    with pytest.raises(RuntimeError, match="setup failed"):
+        the_run.at_once([fails, takes_a_while], chains=True)
+    assert finished.is_set()
