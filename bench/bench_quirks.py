@@ -4,7 +4,10 @@ named below, a full default run (its fixed default seed), then (``--campaign SEC
 model-based sequences exploring. Prints what failed (nothing, when the suite is right) and the
 wall time of each run; exits 1 if anything failed or ended in error.
 
-    python bench/bench_quirks.py [--campaign 60] [--seeds 1,2,3] [--jobs 2] [QUIRK or COMBINATION ...]
+    python bench/bench_quirks.py [--campaign 60] [--seeds 1,2,3] [--jobs 2] [--far] [QUIRK or COMBINATION ...]
+
+``--far`` adds the latency quirk to every run: a unit's families then ask side by side and the
+model's sequences go side by side, as against a far-away target.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--campaign", type=float, default=0.0, metavar="SECONDS", help="a --fuzz campaign per seed")
     parser.add_argument("--seeds", default="1,2,3", help="the campaigns' seeds, comma-separated")
     parser.add_argument("--jobs", type=int, default=1, help="runs side by side, each in a process of its own")
+    parser.add_argument("--far", action="store_true", help="each run also with the latency quirk")
     args = parser.parse_args(argv)
     named = combinations()
     unknown = sorted(set(args.quirk) - set(quirks()) - set(named))
@@ -54,6 +58,8 @@ def main(argv: list[str]) -> int:
     targets = [(name, named.get(name, frozenset({name}))) for name in args.quirk or sorted(quirks())]
     if not args.quirk:
         targets += list(named.items())
+    if args.far:
+        targets = [(f"{label}+latency", chosen | {"latency"}) for label, chosen in targets if label != "latency"]
     seeds = [int(s) for s in args.seeds.split(",") if s] if args.campaign > 0 else []
     plan = [(label, chosen, seed, args.campaign) for label, chosen in targets for seed in [None, *seeds]]
     bad = 0

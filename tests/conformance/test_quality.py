@@ -237,6 +237,19 @@ def test_r7_and_r8_faults_are_caught_on_their_own_operations_when_the_target_is_
     assert max(settled) >= 0.25  # the suite waited for lagging reads, and the report says how long
 
 
+FAR_RUN = max(FAULT_RUNS, key=len)  # the most faults in one run: one per operation
+
+
+def test_faults_are_caught_on_their_own_operations_when_the_target_is_far_away():
+    """Answers 100-200 ms late: a unit's families ask side by side, each in a world of its own."""
+    result = run(RunOptions(emulator_faults=frozenset(FAR_RUN), emulator_quirks=frozenset({"latency"}), **QUICK))
+    failing = result.failing()
+    assert {op for op, _ in failing} == {FAULTS[f].operation_id for f in FAR_RUN}, failing
+    for name in FAR_RUN:
+        for check_id in {FAULTS[name].check} | ALSO.get(name, set()):
+            assert (FAULTS[name].operation_id, check_id) in failing, name
+
+
 def test_a_change_visible_only_after_the_bound_is_a_violation_that_says_how_long_it_waited():
     options = RunOptions(
         emulator_faults=frozenset({"r8_late_delete"}), operations=("DeleteBackendStorage",), **{**QUICK, "settle": 1.0}
