@@ -297,9 +297,9 @@ def fuzz_operation(unit: OperationUnit, world: World) -> None:
     if not run.campaign.active:
         _fuzz_rounds(unit, world, None)
         return
-    # hypothesis searches are not safe side by side (CPython 3.11's compile() in threads fails
-    # with "AST constructor recursion depth mismatch"): a campaign's units fuzz one after the
-    # other, each for its share of what is left once its turn comes
+    # hypothesis runs one search at a time (_HYPOTHESIS: its engine is not made for threads, and
+    # a seed must give the same examples): a campaign's units fuzz one after the other, each for
+    # its share of what is left once its turn comes
     with _HYPOTHESIS:
         _fuzz_rounds(unit, world, run.campaign.unit_end())
 
