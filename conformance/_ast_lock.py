@@ -1,8 +1,8 @@
 """One `ast.parse` at a time in this process.
 
-CPython up to 3.12 keeps the depth counter of AST construction in the interpreter, not in the
-thread: a parse that pauses (a collection running finalisers lets another thread in) while
-another thread parses from a different stack depth ends with "SystemError: AST constructor
+CPython before 3.11.8 and 3.12.2 keeps the depth counter of AST construction in the interpreter,
+not in the call: a parse that pauses (a collection running finalisers lets another thread in)
+while another thread parses from a different stack depth ends with "SystemError: AST constructor
 recursion depth mismatch". Hypothesis parses source as it draws (the lambdas of filters, the
 constants of local modules) and a run draws in many threads at once, so without this an
 operation would now and then end in error for no fault of the target.
