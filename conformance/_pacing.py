@@ -270,9 +270,12 @@ class Concurrency:
         if outcome == "answered":
             fastest = self._fastest.setdefault(route, elapsed)
             self._fastest[route] = min(fastest, elapsed)
-            if elapsed >= RISE * fastest and elapsed - fastest >= QUEUED:
-                waited = elapsed - self.stalls.within(taken, time.monotonic())
-                if waited >= RISE * fastest and waited - fastest >= QUEUED:
+
+            def queued(seconds: float) -> bool:
+                return seconds >= RISE * fastest and seconds - fastest >= QUEUED
+
+            if queued(elapsed):  # the stalls are only looked up for an answer that seems slow
+                if queued(elapsed - self.stalls.within(taken, time.monotonic())):
                     why = "slow_answers"
                 else:
                     self.excused += 1

@@ -183,11 +183,6 @@ class Ledger:
             tally = self._ops[operation_id].tallies.get(check_id)
             return tally.cases + tally.unjudged if tally else 0
 
-    def has_failed(self, operation_id: str, check_id: str) -> bool:
-        with self._lock:
-            tally = self._ops[operation_id].tallies.get(check_id)
-            return bool(tally and tally.failed)
-
     def failing(self, operation_id: str) -> set[str]:
         """The checks that failed on the operation so far."""
         with self._lock:

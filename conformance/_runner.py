@@ -367,13 +367,13 @@ class Run:
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="conformance")
         ticking = self.campaign.ticking()
         ticking.__enter__()
-        alongside = ThreadPoolExecutor(max_workers=len(AFTER_UNITS), thread_name_prefix="alongside")
+        beside = ThreadPoolExecutor(max_workers=len(AFTER_UNITS), thread_name_prefix="alongside")
         try:
             after = {name: getattr(self, name) for name in AFTER_UNITS}
             ahead = (
                 {}
                 if self.target.kind == "emulator"
-                else {name: alongside.submit(self._alongside, name, phase) for name, phase in after.items()}
+                else {name: beside.submit(self._alongside, name, phase) for name, phase in after.items()}
             )
             self._timed("operations", lambda: self.operations(pool))
             self.operations_done.set()
@@ -388,12 +388,12 @@ class Run:
                     self.target.interrupt()
                 pool.shutdown(wait=True, cancel_futures=True)  # quick: every send returns at once now
                 self.operations_done.set()
-                alongside.shutdown(wait=True)
+                beside.shutdown(wait=True)
                 self._at_once.shutdown(wait=True)
             except KeyboardInterrupt as exc:  # a second interrupt: no more waiting
                 self.interrupted(exc)
                 pool.shutdown(wait=False, cancel_futures=True)
-                alongside.shutdown(wait=False, cancel_futures=True)
+                beside.shutdown(wait=False, cancel_futures=True)
                 self._at_once.shutdown(wait=False, cancel_futures=True)
             finally:
                 ticking.__exit__(None, None, None)

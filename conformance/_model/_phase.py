@@ -333,7 +333,7 @@ def _size(found: Contradiction) -> tuple[int, int, int, int]:
 
 
 def _known(run: ModelRun, found: Contradiction) -> bool:
-    return run.ledger.has_failed(found.blamed, C.SEQUENCES)
+    return C.SEQUENCES in run.ledger.failing(found.blamed)
 
 
 def _book(run: ModelRun, found: Contradiction, apps: tuple[str, str], seed: int, *, shrunk: bool) -> None:
